@@ -1,0 +1,152 @@
+// open_token_dataset and meta.json (de)serialisation. Every error names the file and says what to do.
+#include "data/token_dataset.h"
+
+#include <filesystem>
+
+#include "core/files.h"
+#include "core/hash.h"
+#include "nlohmann/json.hpp"
+
+namespace sl {
+namespace {
+using nlohmann::json;
+
+// The command that would (re)create `dir`: the source from meta.json if known, else a guess from the
+// directory name (out/data/brown -> brown), else a placeholder.
+std::string prepare_hint(const std::string& dir, const std::string& known_source) {
+  std::string source = known_source;
+  if (source.empty()) {
+    std::string base = std::filesystem::path(dir).lexically_normal().filename().string();
+    if (base.empty()) base = std::filesystem::path(dir).lexically_normal().parent_path().filename();
+    source = (base == "brown") ? base : "SRC";
+  }
+  std::string default_out = "out/data/" + source;
+  bool default_dir = std::filesystem::path(dir).lexically_normal() ==
+                     std::filesystem::path(default_out).lexically_normal();
+  const bool plain = source.find_first_of("?&*$ \"'") == std::string::npos;
+  if (!plain) source = "'" + source + "'";
+  return absl::StrCat("run `scalelab prepare --source ", source, default_dir ? "" : " --out " + dir,
+                      "`");
+}
+
+std::string join(const std::string& dir, const char* name) {
+  return (std::filesystem::path(dir) / name).string();
+}
+
+absl::StatusOr<std::unique_ptr<TokenFile>> open_split(const std::string& dir, const char* name,
+                                                      const std::string& source) {
+  std::string path = join(dir, name);
+  auto file = TokenFile::open(path);
+  if (!file.ok())
+    return absl::Status(file.status().code(),
+                        absl::StrCat(file.status().message(), ": ", prepare_hint(dir, source)));
+  if ((*file)->size() == 0)
+    return absl::DataLossError(
+        absl::StrCat(path, " is empty: ", prepare_hint(dir, source)));
+  return file;
+}
+}  // namespace
+
+std::string dataset_meta_to_json(const DatasetMeta& m) {
+  json j;
+  j["format"] = "uint16-le";
+  j["tokenizer"] = m.tokenizer;
+  j["vocab_size"] = m.vocab_size;
+  j["bytes_per_token"] = m.bytes_per_token;
+  j["source"] = m.source;
+  j["train_tokens"] = m.train_tokens;
+  j["val_tokens"] = m.val_tokens;
+  j["train_checksum"] = m.train_checksum;
+  j["val_checksum"] = m.val_checksum;
+  j["checksum_algorithm"] = "fnv1a64";
+  j["entropy_rate_nats"] = m.entropy_rate_nats >= 0 ? json(m.entropy_rate_nats) : json(nullptr);
+  j["unigram_entropy_nats"] =
+      m.unigram_entropy_nats >= 0 ? json(m.unigram_entropy_nats) : json(nullptr);
+  j["val_fraction"] = m.val_fraction;
+  j["split_seed"] = m.split_seed;
+  return j.dump(2) + "\n";
+}
+
+absl::StatusOr<DatasetMeta> read_dataset_meta(const std::string& path) {
+  SL_ASSIGN_OR_RETURN(std::string text, read_file(path));
+  json j = json::parse(text, nullptr, /*allow_exceptions=*/false);
+  if (j.is_discarded() || !j.is_object())
+    return absl::DataLossError(absl::StrCat(path, " is not a JSON object: delete the dataset ",
+                                            "directory and prepare it again"));
+  DatasetMeta m;
+  try {
+    for (const char* key : {"tokenizer", "vocab_size", "train_tokens", "val_tokens"})
+      if (!j.contains(key))
+        return absl::DataLossError(absl::StrCat(path, " lacks the key \"", key,
+                                                "\": prepare the dataset again"));
+    m.tokenizer = j.at("tokenizer").get<std::string>();
+    m.vocab_size = j.at("vocab_size").get<int>();
+    m.train_tokens = j.at("train_tokens").get<int64_t>();
+    m.val_tokens = j.at("val_tokens").get<int64_t>();
+    m.bytes_per_token = j.value("bytes_per_token", 0.0);
+    m.source = j.value("source", "");
+    m.train_checksum = j.value("train_checksum", "");
+    m.val_checksum = j.value("val_checksum", "");
+    auto number_or = [&](const char* key, double fallback) {
+      return j.contains(key) && j[key].is_number() ? j[key].get<double>() : fallback;
+    };
+    m.entropy_rate_nats = number_or("entropy_rate_nats", -1);
+    m.unigram_entropy_nats = number_or("unigram_entropy_nats", -1);
+    m.val_fraction = number_or("val_fraction", 0);
+    m.split_seed = j.value("split_seed", uint64_t{0});
+  } catch (const json::exception& e) {
+    return absl::DataLossError(absl::StrCat(path, ": ", e.what(), ": prepare the dataset again"));
+  }
+  if (m.vocab_size < 1 || m.vocab_size > 65536)
+    return absl::DataLossError(absl::StrCat(path, ": vocab_size ", m.vocab_size,
+                                            " does not fit uint16 token ids (1..65536)"));
+  return m;
+}
+
+absl::StatusOr<TokenDataset> open_token_dataset(const std::string& dir, bool verify_checksums) {
+  if (!std::filesystem::is_directory(dir))
+    return absl::NotFoundError(
+        absl::StrCat("dataset directory ", dir, " not found: ", prepare_hint(dir, "")));
+  TokenDataset ds;
+  ds.dir = dir;
+  const std::string meta_path = join(dir, "meta.json");
+  const bool has_meta = path_exists(meta_path);
+  if (has_meta) {
+    SL_ASSIGN_OR_RETURN(ds.meta, read_dataset_meta(meta_path));
+  }
+  const std::string source = has_meta ? ds.meta.source : "";
+  SL_ASSIGN_OR_RETURN(ds.train, open_split(dir, "train.bin", source));
+  SL_ASSIGN_OR_RETURN(ds.val, open_split(dir, "val.bin", source));
+  ds.max_token = std::max(ds.train->max_token(), ds.val->max_token());
+
+  if (!has_meta) {
+    // A nanoGPT directory: infer what meta.json would have said.
+    ds.meta.tokenizer = ds.max_token < 256 ? "byte" : "gpt2";
+    ds.meta.vocab_size = ds.max_token < 256 ? 256 : 50257;
+    ds.meta.bytes_per_token = ds.max_token < 256 ? 1.0 : 0.0;
+    ds.meta.source = "(no meta.json in " + dir + ")";
+    ds.meta.train_tokens = ds.train->size();
+    ds.meta.val_tokens = ds.val->size();
+    return ds;
+  }
+  for (const TokenFile* f : {ds.train.get(), ds.val.get()}) {
+    const bool is_train = f == ds.train.get();
+    const int64_t expected = is_train ? ds.meta.train_tokens : ds.meta.val_tokens;
+    if (f->size() != expected)
+      return absl::DataLossError(absl::StrCat(
+          f->path(), " has ", f->size(), " tokens but ", meta_path, " says ", expected,
+          ": the file is truncated or stale; ", prepare_hint(dir, source)));
+    const std::string& sum = is_train ? ds.meta.train_checksum : ds.meta.val_checksum;
+    if (verify_checksums && !sum.empty() && f->checksum() != sum)
+      return absl::DataLossError(absl::StrCat(f->path(), " does not match its checksum in ",
+                                              meta_path, ": the file is corrupted; ",
+                                              prepare_hint(dir, source)));
+  }
+  if (ds.max_token >= ds.meta.vocab_size)
+    return absl::DataLossError(absl::StrCat(dir, " holds token id ", ds.max_token, " but ", meta_path,
+                                            " says vocab_size ", ds.meta.vocab_size,
+                                            ": the files do not belong together; ",
+                                            prepare_hint(dir, source)));
+  return ds;
+}
+}  // namespace sl

@@ -1,0 +1,71 @@
+// A prepared dataset directory, laid out as nanoGPT does: train.bin and val.bin hold uint16 token ids
+// (little-endian, no header), meta.json describes them. Token files are memory-mapped, never copied.
+// Format details: docs/data.md.
+#pragma once
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/status.h"
+
+namespace sl {
+struct DatasetMeta {
+  std::string tokenizer = "byte";
+  int vocab_size = 256;
+  // Mean UTF-8 bytes of text per token, for bits per byte. 0 = unknown (a nanoGPT directory without
+  // meta.json): bits per byte cannot be reported then.
+  double bytes_per_token = 1.0;
+  std::string source;  // the --source spec, with a synthetic source's resolved parameters
+  int64_t train_tokens = 0, val_tokens = 0;
+  std::string train_checksum, val_checksum;  // hex FNV-1a 64 of the files' bytes ("" if unknown)
+  double entropy_rate_nats = -1;  // exact entropy rate per token of a synthetic source, else -1
+  double unigram_entropy_nats = -1;  // entropy of the train split's token frequencies, -1 if unknown
+  double val_fraction = 0;           // requested fraction of tokens in val.bin
+  uint64_t split_seed = 0;           // seed of the train/val split (and of a synthetic source)
+};
+
+// A read-only mapping of one uint16 token file.
+class TokenFile {
+ public:
+  // Errors: the file is missing or unreadable, or has an odd byte count (truncated).
+  static absl::StatusOr<std::unique_ptr<TokenFile>> open(const std::string& path);
+  ~TokenFile();
+  TokenFile(const TokenFile&) = delete;
+  TokenFile& operator=(const TokenFile&) = delete;
+  const uint16_t* data() const { return data_; }
+  int64_t size() const { return size_; }  // in tokens
+  const std::string& path() const { return path_; }
+  int max_token() const;         // largest id in the file (a full scan); -1 for an empty file
+  std::string checksum() const;  // hex FNV-1a 64 of the file's bytes (a full scan)
+
+ private:
+  TokenFile() = default;
+  std::string path_;
+  const uint16_t* data_ = nullptr;
+  int64_t size_ = 0;
+  size_t bytes_ = 0;
+};
+
+struct TokenDataset {
+  std::string dir;
+  DatasetMeta meta;
+  std::unique_ptr<TokenFile> train, val;
+  int max_token = 0;  // largest id present in train/val (checked against the model's vocab)
+};
+
+// Opens DIR/train.bin, DIR/val.bin and DIR/meta.json (meta.json optional for nanoGPT .bin files: then
+// the tokenizer is assumed byte-level if all ids < 256, else GPT-2's 50257, and bytes_per_token is 0).
+// Checks: both files exist and are non-empty, even byte counts, token counts equal meta.json's, ids
+// below meta.json's vocab_size, and (verify_checksums) the checksums. Errors name the file and the fix
+// (e.g. "run `scalelab prepare --source brown`").
+absl::StatusOr<TokenDataset> open_token_dataset(const std::string& dir, bool verify_checksums = false);
+
+absl::StatusOr<DatasetMeta> read_dataset_meta(const std::string& path);
+std::string dataset_meta_to_json(const DatasetMeta& m);
+
+// Token ids as the bytes of a token file (uint16 little-endian).
+std::string token_file_bytes(const std::vector<uint16_t>& ids);
+// Writes a token file atomically.
+absl::Status write_token_file(const std::string& path, const std::vector<uint16_t>& ids);
+}  // namespace sl
