@@ -1,0 +1,33 @@
+// scalelab: scaling laws of language models at small scale. `scalelab --help` lists the subcommands.
+#include <algorithm>
+
+#include "cli/commands.h"
+#include "core/log.h"
+
+namespace sl::cli {
+int& exit_code() {
+  static int code = 0;
+  return code;
+}
+std::vector<CommandRegistration>& command_registry() {
+  static std::vector<CommandRegistration> registry;
+  return registry;
+}
+bool register_command(int order, void (*add)(CLI::App&)) {
+  command_registry().push_back({order, add});
+  return true;
+}
+}  // namespace sl::cli
+
+int main(int argc, char** argv) {
+  CLI::App app{"scalelab: train GPT models over grids of sizes and fit scaling laws"};
+  app.require_subcommand(1);
+  bool verbose = false;
+  app.add_flag("-v,--verbose", verbose, "Debug logging");
+  auto& registry = sl::cli::command_registry();
+  std::sort(registry.begin(), registry.end(), [](auto& a, auto& b) { return a.order < b.order; });
+  for (const auto& r : registry) r.add(app);
+  app.parse_complete_callback([&] { sl::log::set_verbose(verbose); });
+  CLI11_PARSE(app, argc, argv);
+  return sl::cli::exit_code();
+}

