@@ -1,0 +1,47 @@
+// `scalelab plan`: the compute-optimal model for a budget, from an approach-3 fit (fit.json) or a
+// published one. Under C = 6 N D:
+//   --flops C                 N_opt, D_opt and the predicted loss
+//   --flops C --params N      D = C / 6N, its loss, and the loss given up against the optimum
+//   --flops C --tokens D      N = C / 6D, likewise
+//   --params N                the budget at which N is compute-optimal, and its D (best D for N)
+//   --tokens D                the budget at which D is compute-optimal, and its N
+//   --params N --tokens D     the expected loss, C = 6ND, and the optimum at that C
+// Each answer comes with a concrete shape (model/shape_rule.h) for its N: n_layer, d_model, n_head,
+// the exact parameter counts and FLOPs per token from model/accounting.h, the tokens the budget buys
+// for that shape under the chosen FLOP convention, and the loss predicted for it.
+#pragma once
+#include <optional>
+#include <string>
+
+#include "fit/chinchilla_fit.h"
+#include "model/accounting.h"
+#include "model/shape_rule.h"
+#include "nlohmann/json.hpp"
+
+namespace sl {
+struct PlanLaw {
+  ChinchillaParams params;
+  std::string source;                        // fit.json path or published citation
+  std::string n_col = "params_nonembedding"; // what N meant in the fit
+};
+
+// Reads the chinchilla section of a fit.json written by `scalelab fit`.
+absl::StatusOr<PlanLaw> plan_law_from_fit_json(const std::string& path);
+absl::StatusOr<PlanLaw> plan_law_published(const std::string& name);
+
+struct PlanRequest {
+  std::optional<double> flops, params, tokens;
+  ShapeRule rule;
+  GptConfig base;  // ctx, vocab, bias, tied for the concrete shape
+  FlopsConvention convention = FlopsConvention::kKaplan6N;
+};
+
+struct PlanResult {
+  nlohmann::json json;
+  std::string table;
+};
+
+absl::StatusOr<PlanResult> make_plan(const PlanLaw& law, const PlanRequest& request);
+// "1e18", "50k", "1.5M", "2G", "3T" -> a positive number.
+absl::StatusOr<double> parse_quantity(const std::string& text, const std::string& flag);
+}  // namespace sl
