@@ -53,7 +53,7 @@ absl::StatusOr<ScalingData> scaling_data_from_table(CsvTable table, const FitCol
   }
   int run_col = table.has_column(cols.run_col) ? *table.column_index(cols.run_col) : -1;
   int budget_col = table.has_column(cols.budget_col) ? *table.column_index(cols.budget_col) : -1;
-  data.has_budget = budget_col >= 0;
+  data.has_budget = budget_col >= 0;  // and every row has a value (below)
   for (size_t r = 0; r < table.rows.size(); ++r) {
     ScalingPoint p;
     SL_ASSIGN_OR_RETURN(p.n, positive_cell(table, r, n_col));
@@ -65,9 +65,17 @@ absl::StatusOr<ScalingData> scaling_data_from_table(CsvTable table, const FitCol
       SL_ASSIGN_OR_RETURN(p.d, positive_cell(table, r, d_col));
       p.c = 6.0 * p.n * p.d;
     }
-    if (budget_col >= 0) { SL_ASSIGN_OR_RETURN(p.budget, positive_cell(table, r, budget_col)); }
+    // An empty budget cell is a run from a non-IsoFLOP sweep, not an error.
+    if (budget_col >= 0 && !table.rows[r][budget_col].empty()) {
+      SL_ASSIGN_OR_RETURN(p.budget, positive_cell(table, r, budget_col));
+    }
+    if (p.budget == 0) data.has_budget = false;
     if (run_col >= 0) p.run_id = table.rows[r][run_col];
     data.points.push_back(std::move(p));
+  }
+  if (budget_col >= 0 && !data.has_budget && !data.points.empty()) {
+    data.notes.push_back(absl::StrCat("column '", cols.budget_col,
+                                      "' is empty in some rows: IsoFLOP budgets are grouped by C instead"));
   }
   return data;
 }

@@ -33,7 +33,7 @@ struct ScalingData {
   std::vector<ScalingPoint> points;
   size_t rows_read = 0;
   std::vector<std::string> notes;  // what was dropped and why, for the user
-  bool has_budget = false;
+  bool has_budget = false;  // the budget column exists and every row has a value in it
 };
 
 // Reads the points; `filters` apply first, then the status filter.

@@ -15,12 +15,12 @@ namespace sl {
 namespace {
 namespace fs = std::filesystem;
 
-struct Run {
+struct CommandResult {
   int code;
   std::string output;  // stdout and stderr
 };
 
-Run run_scalelab(const std::string& args) {
+CommandResult run_scalelab(const std::string& args) {
   std::string cmd = std::string(SCALELAB_BIN) + " " + args + " 2>&1";
   FILE* pipe = popen(cmd.c_str(), "r");
   std::string out;
@@ -47,7 +47,7 @@ class CliFit : public ::testing::Test {
 };
 
 TEST_F(CliFit, FitPrintsATableAndWritesFitJson) {
-  Run r = run_scalelab("fit " + path("summary.csv") + " --bootstrap 100 --seed 2 --threads 1 --out " +
+  CommandResult r = run_scalelab("fit " + path("summary.csv") + " --bootstrap 100 --seed 2 --threads 1 --out " +
                        path("fit.json"));
   ASSERT_EQ(r.code, 0) << r.output;
   EXPECT_NE(r.output.find("chinchilla (approach 3)"), std::string::npos) << r.output;
@@ -62,45 +62,45 @@ TEST_F(CliFit, FitPrintsATableAndWritesFitJson) {
   EXPECT_EQ(j["chinchilla"]["data"].size(), 30u);
 
   // --json prints the same document; the same seed gives the same intervals.
-  Run again = run_scalelab("fit " + path("summary.csv") + " --bootstrap 100 --seed 2 --threads 2 --json");
+  CommandResult again = run_scalelab("fit " + path("summary.csv") + " --bootstrap 100 --seed 2 --threads 2 --json");
   ASSERT_EQ(again.code, 0) << again.output;
   nlohmann::json k = nlohmann::json::parse(again.output);
   EXPECT_EQ(k["chinchilla"]["intervals"], j["chinchilla"]["intervals"]);
 
   // plan reads it back and names its source.
-  Run plan = run_scalelab("plan --flops 1e17 --fit " + path("fit.json"));
+  CommandResult plan = run_scalelab("plan --flops 1e17 --fit " + path("fit.json"));
   ASSERT_EQ(plan.code, 0) << plan.output;
   EXPECT_NE(plan.output.find(path("fit.json")), std::string::npos) << plan.output;
   EXPECT_NE(plan.output.find("n_layer"), std::string::npos) << plan.output;
 }
 
 TEST_F(CliFit, BadInputsFailWithAMessage) {
-  Run missing = run_scalelab("fit " + path("summary.csv") + " --n-col params --bootstrap 0");
+  CommandResult missing = run_scalelab("fit " + path("summary.csv") + " --n-col params --bootstrap 0");
   EXPECT_NE(missing.code, 0);
   EXPECT_NE(missing.output.find("error: " + path("summary.csv") + ": no column 'params'"), std::string::npos)
       << missing.output;
-  Run few = run_scalelab("fit " + path("summary.csv") + " --where 'N<2e6' --bootstrap 0");
+  CommandResult few = run_scalelab("fit " + path("summary.csv") + " --where 'N<2e6' --bootstrap 0");
   EXPECT_NE(few.code, 0);
   EXPECT_NE(few.output.find("needs at least 6 points"), std::string::npos) << few.output;
-  Run nofile = run_scalelab("fit " + path("nope.csv"));
+  CommandResult nofile = run_scalelab("fit " + path("nope.csv"));
   EXPECT_NE(nofile.code, 0);
   EXPECT_NE(nofile.output.find("nope.csv"), std::string::npos) << nofile.output;
-  Run plan = run_scalelab("plan");
+  CommandResult plan = run_scalelab("plan");
   EXPECT_NE(plan.code, 0);
   EXPECT_NE(plan.output.find("error: give --flops"), std::string::npos) << plan.output;
 }
 
 TEST_F(CliFit, PlanWithoutAFitSaysWhichPublishedFit) {
-  Run r = run_scalelab("plan --flops 1e18");
+  CommandResult r = run_scalelab("plan --flops 1e18");
   ASSERT_EQ(r.code, 0) << r.output;
   EXPECT_NE(r.output.find("Besiroglu et al. 2024"), std::string::npos) << r.output;
-  Run h = run_scalelab("plan --flops 1e18 --published hoffmann2022 --json");
+  CommandResult h = run_scalelab("plan --flops 1e18 --published hoffmann2022 --json");
   ASSERT_EQ(h.code, 0) << h.output;
   EXPECT_EQ(nlohmann::json::parse(h.output)["fit"]["alpha"], 0.34);
 }
 
 TEST_F(CliFit, PlotWritesPngAndSvg) {
-  Run r = run_scalelab("fit " + path("summary.csv") + " --law all --bootstrap 20 --plot " + path("plots"));
+  CommandResult r = run_scalelab("fit " + path("summary.csv") + " --law all --bootstrap 20 --plot " + path("plots"));
   ASSERT_EQ(r.code, 0) << r.output;
   for (const char* name : {"chinchilla", "kaplan", "loss_vs_flops"}) {
     EXPECT_TRUE(fs::exists(dir_ / "plots" / (std::string(name) + ".png"))) << name << "\n" << r.output;

@@ -71,6 +71,17 @@ TEST(ScalingData, BadFilterAndMissingColumnErrorsSayWhatToChange) {
   EXPECT_NE(msg.find("params_nonembedding"), std::string::npos) << msg;  // lists what there is
 }
 
+TEST(ScalingData, EmptyBudgetCellsMeanGroupByCompute) {
+  auto t = parse_csv_table("params_nonembedding,tokens,final_val_loss,flops_budget\n1,2,3,1e9\n2,2,3,\n", "s.csv");
+  auto d = scaling_data_from_table(*t, FitColumns{}, {});
+  ASSERT_TRUE(d.ok()) << d.status();
+  EXPECT_FALSE(d->has_budget);
+  EXPECT_EQ(d->points[0].budget, 1e9);
+  EXPECT_NE(d->notes.back().find("grouped by C instead"), std::string::npos);
+  auto full = parse_csv_table("params_nonembedding,tokens,final_val_loss,flops_budget\n1,2,3,1e9\n", "s.csv");
+  EXPECT_TRUE(scaling_data_from_table(*full, FitColumns{}, {})->has_budget);
+}
+
 TEST(ScalingData, NonPositiveValueNamesTheLine) {
   auto t = parse_csv_table("params_nonembedding,tokens,final_val_loss\n100,1000,3\n0,1000,3\n", "s.csv");
   auto d = scaling_data_from_table(*t, FitColumns{}, {});
