@@ -2,6 +2,7 @@
 #include <algorithm>
 
 #include "cli/commands.h"
+#include "core/cpu_tuning.h"
 #include "core/log.h"
 
 namespace sl::cli {
@@ -20,6 +21,7 @@ bool register_command(int order, void (*add)(CLI::App&)) {
 }  // namespace sl::cli
 
 int main(int argc, char** argv) {
+  sl::reexec_with_openblas_coretype(argv);  // before any BLAS call; see core/cpu_tuning.h
   CLI::App app{"scalelab: train GPT models over grids of sizes and fit scaling laws"};
   app.require_subcommand(1);
   bool verbose = false;

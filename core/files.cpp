@@ -92,3 +92,13 @@ absl::Status append_line(const std::string& path, const std::string& line) {
   return st;
 }
 }  // namespace sl
+
+namespace sl {
+absl::Status fsync_path(const std::string& path) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return errno_error("cannot open", path);
+  int rc = ::fsync(fd);
+  ::close(fd);
+  return rc == 0 ? absl::OkStatus() : errno_error("cannot fsync", path);
+}
+}  // namespace sl

@@ -14,3 +14,8 @@ bool path_exists(const std::string& path);
 // Appends one line (a '\n' is added) and flushes it to disk.
 absl::Status append_line(const std::string& path, const std::string& line);
 }  // namespace sl
+
+namespace sl {
+// fsync an existing file (e.g. metrics.jsonl before the checkpoint that covers its rows).
+absl::Status fsync_path(const std::string& path);
+}  // namespace sl

@@ -1,0 +1,66 @@
+// `scalelab train CONFIG [--run-dir DIR] [key=value ...]`: one run, resumable (logic in train/).
+#include <filesystem>
+#include <iostream>
+
+#include "cli/commands.h"
+#include "core/log.h"
+#include "train/interrupt.h"
+#include "train/trainer.h"
+
+namespace {
+struct TrainArgs {
+  std::string config;
+  std::string run_dir;
+  std::vector<std::string> overrides;
+  bool no_progress = false;
+  int64_t stop_after = -1;
+};
+
+void run_train(const TrainArgs& a) {
+  auto cfg = sl::load_train_config(a.config, a.overrides);
+  if (!cfg.ok()) {
+    std::cerr << "error: " << cfg.status().message() << "\n";
+    sl::cli::exit_code() = sl::kExitUsage;
+    return;
+  }
+  sl::TrainOptions opts;
+  opts.run_dir = a.run_dir.empty() ? (std::filesystem::path("out/runs") / sl::run_id(*cfg)).string() : a.run_dir;
+  opts.progress = !a.no_progress;
+  opts.stop_after_step = a.stop_after;
+  sl::log::info("run directory: " + opts.run_dir);
+  auto out = sl::train_run(*cfg, opts);
+  if (!out.ok()) {
+    std::cerr << "error: " << out.status().message() << "\n";
+    sl::cli::exit_code() = sl::kExitFailed;
+    return;
+  }
+  switch (out->status) {
+    case sl::RunStatus::kDone:
+      std::cout << "done: " << opts.run_dir << "  final val loss " << out->summary["final_val_loss"]
+                << " nats/token, " << out->summary["final_val_bpb"] << " bits/byte\n";
+      break;
+    case sl::RunStatus::kDiverged:
+      std::cout << "diverged: " << out->summary["reason"].get<std::string>() << "\n";
+      sl::cli::exit_code() = sl::kExitDiverged;
+      break;
+    case sl::RunStatus::kInterrupted:
+      sl::cli::exit_code() = sl::kExitInterrupted;
+      break;
+  }
+}
+
+void add_train_command(CLI::App& app) {
+  auto a = std::make_shared<TrainArgs>();
+  CLI::App* cmd = app.add_subcommand("train", "Train one model from a YAML config (resumes an interrupted run)");
+  cmd->add_option("config", a->config, "Train config YAML (e.g. configs/train/tiny_brown.yaml)")->required();
+  cmd->add_option("overrides", a->overrides, "Dotted overrides key=value, e.g. optim.lr=3e-4 train.tokens=1M");
+  cmd->add_option("--run-dir", a->run_dir, "Run directory (default out/runs/<name>-<config hash>)");
+  cmd->add_flag("--no-progress", a->no_progress, "No progress line");
+  cmd->add_option("--stop-after-steps", a->stop_after,
+                  "Checkpoint and stop (exit 75, like an interrupt) after this many steps");
+  cmd->footer("Exit codes: 0 done, 1 failed, 2 bad config, 3 diverged, 75 interrupted (run again to resume).");
+  cmd->callback([a] { run_train(*a); });
+}
+}  // namespace
+
+SL_REGISTER_COMMAND(30, add_train_command);

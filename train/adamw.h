@@ -1,0 +1,35 @@
+// AdamW over flat storage (Loshchilov & Hutter; the same update as torch.optim.AdamW):
+//   m = b1 m + (1-b1) g;  v = b2 v + (1-b2) g^2;  p -= lr wd p (decayed part only);
+//   p -= lr * (m / (1-b1^t)) / (sqrt(v / (1-b2^t)) + eps)
+// On CPU: a few vectorised ops over the whole buffer. On CUDA with LibTorch 2.x: the fused kernel.
+// Gradient clipping by global norm without a host sync.
+#pragma once
+#include <torch/torch.h>
+
+#include "train/flat_params.h"
+#include "train/train_config.h"
+
+namespace sl {
+class FlatAdamW {
+ public:
+  FlatAdamW(const FlatParams& flat, const OptimConfig& config);
+  void step(double lr);  // one update with the current gradients
+  int64_t steps_taken() const { return step_; }
+  // State for checkpoints: exp_avg, exp_avg_sq (same layout as the parameters) and the step count.
+  torch::Tensor exp_avg() const { return exp_avg_; }
+  torch::Tensor exp_avg_sq() const { return exp_avg_sq_; }
+  void load_state(const torch::Tensor& exp_avg, const torch::Tensor& exp_avg_sq, int64_t step);
+
+ private:
+  FlatParams flat_;
+  OptimConfig config_;
+  torch::Tensor exp_avg_, exp_avg_sq_, denom_;
+  torch::Tensor fused_steps_[2];  // per part (decayed, not decayed) step counters for the fused kernel
+  bool fused_ = false;
+  int64_t step_ = 0;
+};
+
+// Scales grads so their global L2 norm is at most max_norm; returns the norm before clipping as a
+// device scalar (read it only when logging). max_norm <= 0 only measures.
+torch::Tensor clip_grad_norm(const torch::Tensor& grads, double max_norm);
+}  // namespace sl

@@ -1,0 +1,71 @@
+// A training run's configuration: the YAML file a user writes (configs/train/*.yaml), every field
+// with its default, validated before anything runs. Its canonical YAML form (all defaults filled in)
+// is what a run directory stores and what the run id hashes.
+#pragma once
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "core/status.h"
+#include "model/accounting.h"
+#include "model/config.h"
+
+namespace sl {
+struct DataConfig {
+  std::string path = "out/data/brown";  // prepared dataset directory (scalelab prepare)
+  int64_t unique_tokens = 0;            // data-constrained runs: use only the first D_unique train tokens (0 = all)
+};
+
+struct OptimConfig {
+  double lr = 1e-3;              // peak learning rate
+  double min_lr_ratio = 0.1;     // the schedule decays to lr * min_lr_ratio
+  double weight_decay = 0.1;     // decoupled (AdamW), on matrices only
+  double beta1 = 0.9;
+  double beta2 = 0.95;
+  double eps = 1e-8;
+  double grad_clip = 1.0;        // max global grad norm; 0 disables clipping
+  std::string schedule = "cosine";  // cosine | wsd | constant
+  double warmup_fraction = 0.05; // share of the run's steps spent warming up linearly from 0
+  double decay_fraction = 0.2;   // wsd: share of the steps in the final linear decay (cooldown)
+};
+
+struct RunConfig {
+  int64_t tokens = 0;            // training token budget D (required); the schedule spans exactly it
+  int batch_size = 32;           // sequences per micro-batch
+  int grad_accum = 1;            // micro-batches per optimizer step
+  int64_t seed = 1;              // model init, data order and dropout
+  std::string device = "auto";   // cpu | cuda | auto (cuda when available)
+  int threads = 0;               // CPU threads for this run (0 = all cores)
+  bool bf16 = true;              // bf16 autocast on CUDA (ignored on CPU)
+  int log_every = 10;            // steps between metrics rows
+  int eval_every = 100;          // steps between validation evals (and at the end)
+  int64_t eval_tokens = 65536;   // size of the fixed held-out set (rounded to whole windows)
+  int checkpoint_every = 200;    // steps between checkpoints (and at the end); 0 = only at the end
+};
+
+struct TrainConfig {
+  std::string name = "run";  // readable prefix of the run id (default: the config file's stem)
+  GptConfig model;
+  DataConfig data;
+  OptimConfig optim;
+  RunConfig train;
+
+  int64_t tokens_per_step() const {
+    return static_cast<int64_t>(train.batch_size) * train.grad_accum * model.ctx;
+  }
+  int64_t total_steps() const { return train.tokens / tokens_per_step(); }
+  int64_t eval_windows() const { return std::max<int64_t>(1, train.eval_tokens / model.ctx); }
+};
+
+// Reads a config file, applies "a.b=value" overrides, validates. Errors carry file:line:col and key.
+absl::StatusOr<TrainConfig> load_train_config(const std::string& path,
+                                              const std::vector<std::string>& overrides = {});
+// The same from a parsed document; `file` names it in errors.
+absl::StatusOr<TrainConfig> train_config_from_yaml(const YAML::Node& doc, const std::string& file);
+// Cross-field checks (budget of at least one step, schedule names...).
+absl::Status validate_train_config(const TrainConfig& c, const std::string& file);
+// Canonical YAML: every field, fixed order. Equal configs give equal text.
+std::string train_config_to_yaml(const TrainConfig& c);
+// "<name>-<8 hex of the canonical YAML without the name>": the default run directory name.
+std::string run_id(const TrainConfig& c);
+}  // namespace sl

@@ -1,0 +1,309 @@
+#include "train/trainer.h"
+
+#include <chrono>
+#include <cmath>
+#include <filesystem>
+
+#include "absl/strings/str_format.h"
+#include "core/files.h"
+#include "core/log.h"
+#include "core/progress.h"
+#include "data/token_dataset.h"
+#include "data/window_sampler.h"
+#include "model/accounting.h"
+#include "model/gpt.h"
+#include "model/torch_compat.h"
+#include "train/adamw.h"
+#include "train/batches.h"
+#include "train/checkpoint.h"
+#include "train/device.h"
+#include "train/evaluate.h"
+#include "train/flat_params.h"
+#include "train/interrupt.h"
+#include "train/metrics_log.h"
+#include "train/schedule.h"
+
+namespace sl {
+namespace fs = std::filesystem;
+using json = nlohmann::json;
+
+const char* run_status_name(RunStatus s) {
+  switch (s) {
+    case RunStatus::kDone: return "done";
+    case RunStatus::kDiverged: return "diverged";
+    case RunStatus::kInterrupted: return "interrupted";
+  }
+  return "?";
+}
+
+absl::Status check_or_write_run_config(const TrainConfig& cfg, const std::string& run_dir) {
+  const std::string path = (fs::path(run_dir) / "config.yaml").string();
+  if (path_exists(path)) {
+    SL_ASSIGN_OR_RETURN(TrainConfig old, load_train_config(path));
+    if (run_id(old) != run_id(cfg)) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "run directory ", run_dir, " holds a run of a different config (", path, " has run id ",
+          run_id(old), ", this config is ", run_id(cfg), "); choose another --run-dir, or delete that "
+          "directory to discard the old run"));
+    }
+    return absl::OkStatus();
+  }
+  return write_file_atomic(path, train_config_to_yaml(cfg));
+}
+
+namespace {
+// Everything about the data that can be wrong, found before the first step.
+absl::StatusOr<TokenDataset> open_and_check_data(const TrainConfig& cfg) {
+  SL_ASSIGN_OR_RETURN(TokenDataset ds, open_token_dataset(cfg.data.path));
+  if (ds.max_token >= cfg.model.vocab || ds.meta.vocab_size > cfg.model.vocab) {
+    return absl::InvalidArgumentError(absl::StrFormat(
+        "model.vocab = %d is smaller than the data's vocabulary (%s: tokenizer %s, vocab_size %d, "
+        "largest token id %d); set model.vocab to at least %d",
+        cfg.model.vocab, ds.dir, ds.meta.tokenizer, ds.meta.vocab_size, ds.max_token,
+        std::max(ds.meta.vocab_size, ds.max_token + 1)));
+  }
+  SL_RETURN_IF_ERROR(check_window_fits(ds.train->path(), ds.train->size(), cfg.model.ctx + 1,
+                                       cfg.data.unique_tokens));
+  SL_RETURN_IF_ERROR(check_window_fits(ds.val->path(), ds.val->size(), cfg.model.ctx + 1));
+  return ds;
+}
+
+struct Flops {
+  double f6n, f6n_attention, chinchilla;
+};
+
+json summary_base(const TrainConfig& cfg) {
+  ParamCounts p = count_params(cfg.model);
+  const GptConfig& m = cfg.model;
+  return json{{"run_id", run_id(cfg)},     {"name", cfg.name},          {"shape", m.shape_name()},
+              {"n_layer", m.n_layer},      {"d_model", m.d_model},      {"n_head", m.n_head},
+              {"d_ff", m.ff()},            {"ctx", m.ctx},              {"vocab", m.vocab},
+              {"params_total", p.total},   {"params_nonembedding", p.nonembedding},
+              {"seed", cfg.train.seed},    {"lr", cfg.optim.lr},        {"batch_size", cfg.train.batch_size},
+              {"grad_accum", cfg.train.grad_accum}, {"schedule", cfg.optim.schedule},
+              {"unique_tokens", cfg.data.unique_tokens}};
+}
+
+// The mutable state of a run that a checkpoint carries besides the tensors.
+struct Progress {
+  int64_t step = 0;
+  double loss_sum = 0;     // train loss summed since the last metrics row
+  int64_t loss_steps = 0;
+  double best_val = INFINITY, last_val = NAN, last_bpb = NAN;
+  double wall_s = 0;       // training time over all sessions of this run
+};
+}  // namespace
+
+absl::StatusOr<RunOutcome> train_run(const TrainConfig& cfg, const TrainOptions& opts) {
+  const std::string dir = opts.run_dir;
+  SL_RETURN_IF_ERROR(ensure_writable_dir(dir));
+  const std::string summary_path = (fs::path(dir) / "summary.json").string();
+  const std::string metrics_path = (fs::path(dir) / "metrics.jsonl").string();
+  const std::string ckpt_path = (fs::path(dir) / "checkpoint.bin").string();
+  SL_RETURN_IF_ERROR(check_or_write_run_config(cfg, dir));
+  if (path_exists(summary_path)) {  // finished before: nothing to do
+    SL_ASSIGN_OR_RETURN(std::string text, read_file(summary_path));
+    RunOutcome out;
+    out.summary = json::parse(text);
+    out.status = out.summary.value("status", "done") == "done" ? RunStatus::kDone : RunStatus::kDiverged;
+    log::info(absl::StrCat("run ", dir, " is already finished (", out.summary.value("status", ""), ")"));
+    return out;
+  }
+  SL_ASSIGN_OR_RETURN(TokenDataset ds, open_and_check_data(cfg));
+  SL_ASSIGN_OR_RETURN(torch::Device device, resolve_device(cfg.train.device));
+  configure_threads(cfg.train.threads);
+
+  // Checkpoint first: a corrupted or foreign one must stop us before any work.
+  Progress st;
+  std::optional<Checkpoint> ckpt;
+  if (path_exists(ckpt_path)) {
+    SL_ASSIGN_OR_RETURN(Checkpoint c, load_checkpoint(ckpt_path));
+    if (c.run_id != run_id(cfg)) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "checkpoint ", ckpt_path, " belongs to run ", c.run_id, ", not to this config (run ",
+          run_id(cfg), "); use another --run-dir or delete the checkpoint to start over"));
+    }
+    ckpt = std::move(c);
+  }
+
+  torch::manual_seed(cfg.train.seed);
+  Gpt model(cfg.model);
+  model->to(device);
+  model->train();
+  FlatParams flat = flatten_parameters(*model);
+  FlatAdamW optimizer(flat, cfg.optim);
+  if (ckpt) {
+    torch::NoGradGuard no_grad;
+    if (ckpt->tensors["params"].numel() != flat.params.numel()) {
+      return absl::FailedPreconditionError(absl::StrCat("checkpoint ", ckpt_path, " has ",
+                                                        ckpt->tensors["params"].numel(), " parameters, the model ",
+                                                        flat.params.numel(), "; delete it to start over"));
+    }
+    flat.params.copy_(ckpt->tensors["params"]);
+    optimizer.load_state(ckpt->tensors["exp_avg"].to(device), ckpt->tensors["exp_avg_sq"].to(device), ckpt->step);
+    const json& s = ckpt->scalars;
+    st.step = ckpt->step;
+    st.loss_sum = s.value("loss_sum", 0.0);
+    st.loss_steps = s.value("loss_steps", int64_t{0});
+    st.best_val = s.value("best_val", double(INFINITY));
+    st.last_val = s.value("last_val", double(NAN));
+    st.last_bpb = s.value("last_bpb", double(NAN));
+    st.wall_s = s.value("wall_s", 0.0);
+    log::info(absl::StrCat("resuming ", dir, " from step ", st.step));
+  }
+  // Rows past the checkpoint were computed by a session that died; they will be recomputed.
+  SL_RETURN_IF_ERROR(metrics_truncate_after(metrics_path, st.step));
+
+  const int64_t total = cfg.total_steps();
+  const int B = cfg.train.batch_size, accum = cfg.train.grad_accum;
+  const int64_t tokens_per_step = cfg.tokens_per_step();
+  const FlopsPerToken fpt = flops_per_token(cfg.model);
+  const double limit = static_cast<double>(cfg.data.unique_tokens > 0
+                                               ? std::min<int64_t>(cfg.data.unique_tokens, ds.train->size())
+                                               : ds.train->size());
+  BatchSource batches(*ds.train, cfg.model.ctx, static_cast<uint64_t>(cfg.train.seed), cfg.data.unique_tokens, device);
+  torch::Tensor eval_set = eval_windows(*ds.val, cfg.model.ctx, cfg.eval_windows(), device);
+  const double bytes_per_token = ds.meta.bytes_per_token;
+  const bool bf16 = cfg.train.bf16;
+
+  auto flops_row = [&](int64_t step, json& row) {
+    const double tokens = static_cast<double>(step) * tokens_per_step;
+    row["tokens"] = step * tokens_per_step;
+    row["flops_6n"] = tokens * fpt.kaplan_6n;
+    row["flops_6n_attention"] = tokens * fpt.kaplan_6n_attention;
+    row["flops_chinchilla"] = tokens * fpt.chinchilla.train;
+    row["epochs"] = tokens / limit;
+  };
+  auto checkpoint = [&]() -> absl::Status {
+    if (path_exists(metrics_path)) SL_RETURN_IF_ERROR(fsync_path(metrics_path));
+    Checkpoint c;
+    c.run_id = run_id(cfg);
+    c.step = st.step;
+    c.scalars = json{{"loss_sum", st.loss_sum}, {"loss_steps", st.loss_steps}, {"best_val", st.best_val},
+                     {"last_val", st.last_val}, {"last_bpb", st.last_bpb}, {"wall_s", st.wall_s}};
+    c.tensors = {{"params", flat.params}, {"exp_avg", optimizer.exp_avg()}, {"exp_avg_sq", optimizer.exp_avg_sq()}};
+    return save_checkpoint(ckpt_path, c);
+  };
+
+  install_interrupt_handlers();
+  ProgressLine progress(cfg.name);
+  auto session_start = std::chrono::steady_clock::now();
+  auto last_log_time = session_start;
+  int64_t last_log_step = st.step;
+  const double wall_before = st.wall_s;
+  torch::Tensor loss_acc = torch::zeros({}, torch::TensorOptions().device(device));  // since the last row
+  torch::Tensor grad_norm;
+  RunOutcome out;
+  std::string diverged_reason;
+
+  while (st.step < total) {
+    const double lr = lr_at(cfg.optim, st.step, total);
+    if (cfg.model.dropout > 0) torch::manual_seed(cfg.train.seed * 1000003 + st.step);  // resumable dropout
+    for (int m = 0; m < accum; ++m) {
+      Batch b = batches.get((st.step * accum + m) * B, B);
+      torch::Tensor loss;
+      {
+        AutocastGuard autocast(device, bf16);
+        loss = model->loss(b.x, b.y);
+      }
+      (loss / accum).backward();
+      loss_acc += loss.detach() / accum;
+    }
+    grad_norm = clip_grad_norm(flat.grads, cfg.optim.grad_clip);
+    optimizer.step(lr);
+    flat.grads.zero_();
+    ++st.step;
+
+    const bool last = st.step == total;
+    const bool eval_now = st.step % cfg.train.eval_every == 0 || last;
+    if (st.step % cfg.train.log_every == 0 || eval_now) {
+      // The only host syncs: reading the loss and grad norm when a row is written.
+      const int64_t n = st.step - last_log_step;
+      st.loss_sum += loss_acc.item<double>();
+      st.loss_steps += n;
+      loss_acc.zero_();
+      const double train_loss = st.loss_sum / static_cast<double>(std::max<int64_t>(1, st.loss_steps));
+      auto now = std::chrono::steady_clock::now();
+      const double dt = std::chrono::duration<double>(now - last_log_time).count();
+      st.wall_s = wall_before + std::chrono::duration<double>(now - session_start).count();
+      json row{{"step", st.step}, {"lr", lr}, {"train_loss", train_loss},
+               {"grad_norm", grad_norm.item<double>()},
+               {"tokens_per_s", dt > 0 ? static_cast<double>(n * tokens_per_step) / dt : 0.0},
+               {"wall_s", st.wall_s}};
+      flops_row(st.step, row);
+      if (!std::isfinite(train_loss)) {
+        diverged_reason = absl::StrFormat("train loss became non-finite (%g) by step %d at lr %g", train_loss,
+                                          st.step, lr);
+      }
+      if (eval_now && diverged_reason.empty()) {
+        st.last_val = evaluate_loss(model, eval_set, B, device, bf16);
+        row["val_loss"] = st.last_val;
+        if (bytes_per_token > 0) {
+          st.last_bpb = st.last_val / std::log(2.0) / bytes_per_token;
+          row["val_bpb"] = st.last_bpb;
+        }
+        if (!std::isfinite(st.last_val)) {
+          diverged_reason = absl::StrFormat("val loss became non-finite by step %d at lr %g", st.step, lr);
+        }
+        st.best_val = std::min(st.best_val, st.last_val);
+      }
+      SL_RETURN_IF_ERROR(metrics_append(metrics_path, row));
+      st.loss_sum = 0;
+      st.loss_steps = 0;
+      last_log_step = st.step;
+      last_log_time = std::chrono::steady_clock::now();
+      if (opts.progress) {
+        progress.update(static_cast<double>(st.step), static_cast<double>(total),
+                        absl::StrFormat("loss %.4f%s | %s tok/s", train_loss,
+                                        std::isfinite(st.last_val) ? absl::StrFormat(" val %.4f", st.last_val) : "",
+                                        format_si(row["tokens_per_s"].get<double>())),
+                        last);
+      }
+      if (!diverged_reason.empty()) break;
+    }
+    const bool stop = interrupt_requested() || st.step == opts.stop_after_step;
+    if (!last && (stop || (cfg.train.checkpoint_every > 0 && st.step % cfg.train.checkpoint_every == 0))) {
+      // Carry the partial loss sum into the checkpoint so a resumed run writes identical rows.
+      st.loss_sum += loss_acc.item<double>();
+      st.loss_steps += st.step - last_log_step;
+      loss_acc.zero_();
+      last_log_step = st.step;
+      st.wall_s = wall_before + std::chrono::duration<double>(std::chrono::steady_clock::now() - session_start).count();
+      SL_RETURN_IF_ERROR(checkpoint());
+    }
+    if (!last && stop) {
+      progress.finish();
+      log::info(absl::StrCat("interrupted at step ", st.step, "; checkpoint saved, run the same command to resume"));
+      out.status = RunStatus::kInterrupted;
+      return out;
+    }
+  }
+  progress.finish();
+
+  json summary = summary_base(cfg);
+  if (!diverged_reason.empty()) {
+    out.status = RunStatus::kDiverged;
+    summary["status"] = "diverged";
+    summary["reason"] = diverged_reason;
+    log::warn(absl::StrCat(cfg.name, ": diverged: ", diverged_reason));
+  } else {
+    SL_RETURN_IF_ERROR(checkpoint());
+    summary["status"] = "done";
+    summary["reason"] = "";
+  }
+  json f;
+  flops_row(st.step, f);
+  summary.update(f);
+  summary["steps"] = st.step;
+  summary["final_val_loss"] = std::isfinite(st.last_val) ? json(st.last_val) : json(nullptr);
+  summary["best_val_loss"] = std::isfinite(st.best_val) ? json(st.best_val) : json(nullptr);
+  summary["final_val_bpb"] = std::isfinite(st.last_bpb) ? json(st.last_bpb) : json(nullptr);
+  summary["wall_s"] = st.wall_s;
+  summary["tokens_per_s"] = st.wall_s > 0 ? static_cast<double>(st.step * tokens_per_step) / st.wall_s : 0.0;
+  summary["device"] = device.str();
+  summary["torch_version"] = torch_version_string();
+  SL_RETURN_IF_ERROR(write_file_atomic(summary_path, summary.dump(2) + "\n"));
+  out.summary = summary;
+  return out;
+}
+}  // namespace sl
