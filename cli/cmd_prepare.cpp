@@ -3,6 +3,7 @@
 #include <iostream>
 #include <memory>
 
+#include "absl/strings/str_split.h"
 #include "cli/commands.h"
 #include "data/prepare.h"
 
@@ -26,16 +27,24 @@ void add_prepare_command(CLI::App& app) {
                   "Split unit: documents longer than this are cut into blocks of this many tokens")
       ->capture_default_str();
   cmd->add_option("--tokenizer", options->tokenizer, "Tokenizer (byte)")->capture_default_str();
+  auto mix_tasks = std::make_shared<std::string>();
+  cmd->add_option("--mix", *mix_tasks,
+                  "Mix generated probe-task text (train-split problems only) into the corpus: task "
+                  "names or families, comma-separated (arithmetic, icl, induction, all, add, add_pad, ...)");
+  cmd->add_option("--mix-fraction", options->mix.fraction, "Share of the mixed corpus's bytes that is task text")
+      ->capture_default_str();
+  cmd->add_option("--mix-seed", options->mix.seed, "Seed of the generated task text")->capture_default_str();
   cmd->add_option("--cache-dir", options->cache_dir, "Where downloads are cached")
       ->capture_default_str();
-  cmd->callback([options] {
+  cmd->callback([options, mix_tasks] {
+    options->mix.tasks = absl::StrSplit(*mix_tasks, ',', absl::SkipEmpty());
     auto meta = sl::prepare_dataset(*options);
     if (!meta.ok()) {
       std::cerr << "error: " << meta.status().message() << "\n";
       sl::cli::exit_code() = 1;
       return;
     }
-    const std::string out = options->out_dir.empty() ? sl::default_out_dir(options->source)
+    const std::string out = options->out_dir.empty() ? sl::default_out_dir(*options)
                                                      : options->out_dir;
     std::printf("%s: %lld train tokens, %lld val tokens, vocab %d (%s), %.3f bytes/token\n",
                 out.c_str(), static_cast<long long>(meta->train_tokens),

@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <vector>
 
+#include "absl/strings/str_join.h"
 #include "absl/strings/str_replace.h"
 #include "core/files.h"
 #include "core/hash.h"
@@ -50,6 +51,13 @@ std::string default_out_dir(const std::string& source) {
   return "out/data/" + name;
 }
 
+std::string default_out_dir(const PrepareOptions& o) {
+  std::string dir = default_out_dir(o.source);
+  if (!o.mix.tasks.empty())
+    dir += absl::StrCat("-mix-", absl::StrJoin(o.mix.tasks, "_"), "-", std::round(o.mix.fraction * 1000) / 10);
+  return dir;
+}
+
 double unigram_entropy_nats(const std::vector<uint16_t>& tokens) {
   std::vector<int64_t> counts(65536, 0);
   for (uint16_t t : tokens) ++counts[t];
@@ -61,11 +69,12 @@ double unigram_entropy_nats(const std::vector<uint16_t>& tokens) {
 }
 
 absl::StatusOr<DatasetMeta> prepare_dataset(const PrepareOptions& o) {
-  const std::string out_dir = o.out_dir.empty() ? default_out_dir(o.source) : o.out_dir;
+  const std::string out_dir = o.out_dir.empty() ? default_out_dir(o) : o.out_dir;
   SL_ASSIGN_OR_RETURN(std::unique_ptr<Tokenizer> tokenizer, make_tokenizer(o.tokenizer));
   // Check the output directory before any slow step (a download, a long sample).
   SL_RETURN_IF_ERROR(annotate(ensure_writable_dir(out_dir), "output directory"));
   SL_ASSIGN_OR_RETURN(Corpus corpus, load_corpus(o));
+  if (!o.mix.tasks.empty()) SL_RETURN_IF_ERROR(mix_probe_tasks(o.mix, &corpus));
 
   std::vector<std::vector<uint16_t>> documents;
   documents.reserve(corpus.documents.size());

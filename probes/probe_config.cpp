@@ -1,0 +1,84 @@
+// ProbeConfig: YAML form and expansion into cells.
+#include "probes/probe_config.h"
+
+#include <algorithm>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "data/probe_tasks.h"
+
+namespace sl {
+namespace {
+template <typename T>
+absl::Status read_list(YamlMap& m, const std::string& key, std::vector<T>* out) {
+  if (!m.has(key)) return absl::OkStatus();
+  YAML::Node n = m.raw(key);
+  out->clear();
+  if (n.IsScalar()) n = YAML::Load("[" + n.Scalar() + "]");  // "a, b" or a single value
+  if (!n.IsSequence()) return m.error(key, "must be a list, e.g. [1, 2]");
+  for (const auto& item : n) {
+    try {
+      out->push_back(item.as<T>());
+    } catch (const YAML::Exception&) {
+      return m.error(key, "has an element of the wrong type: " + YAML::Dump(item));
+    }
+  }
+  return absl::OkStatus();
+}
+}  // namespace
+
+absl::StatusOr<ProbeConfig> probe_config_from_yaml(YamlMap& m) {
+  ProbeConfig c;
+  SL_RETURN_IF_ERROR(read_list(m, "tasks", &c.tasks));
+  SL_RETURN_IF_ERROR(read_list(m, "difficulties", &c.difficulties));
+  SL_RETURN_IF_ERROR(read_list(m, "shots", &c.shots));
+  SL_RETURN_IF_ERROR(read_list(m, "templates", &c.templates));
+  SL_RETURN_IF_ERROR(m.get("instances", &c.instances));
+  SL_RETURN_IF_ERROR(m.get("seed", &c.seed));
+  if (c.enabled()) {
+    auto cells = expand_probe_cells(c);
+    if (!cells.ok()) return m.error("tasks", std::string(cells.status().message()));
+  }
+  SL_RETURN_IF_ERROR(m.finish());
+  return c;
+}
+
+void probe_config_to_yaml(const ProbeConfig& c, YAML::Emitter& out) {
+  out << YAML::BeginMap;
+  out << YAML::Key << "tasks" << YAML::Value << YAML::Flow << c.tasks;
+  out << YAML::Key << "difficulties" << YAML::Value << YAML::Flow << c.difficulties;
+  out << YAML::Key << "shots" << YAML::Value << YAML::Flow << c.shots;
+  out << YAML::Key << "templates" << YAML::Value << YAML::Flow << c.templates;
+  out << YAML::Key << "instances" << YAML::Value << c.instances;
+  out << YAML::Key << "seed" << YAML::Value << c.seed;
+  out << YAML::EndMap;
+}
+
+absl::StatusOr<std::vector<ProbeCell>> expand_probe_cells(const ProbeConfig& c) {
+  if (c.instances < 1) return absl::InvalidArgumentError("probes: instances must be >= 1");
+  for (int s : c.shots)
+    if (s < 0) return absl::InvalidArgumentError(absl::StrCat("probes: shots must be >= 0, got ", s));
+  SL_ASSIGN_OR_RETURN(std::vector<std::string> names, resolve_probe_tasks(c.tasks));
+  std::vector<ProbeCell> cells;
+  for (const auto& name : names) {
+    SL_ASSIGN_OR_RETURN(const ProbeTaskInfo* t, find_probe_task(name));
+    const size_t before = cells.size();
+    const std::vector<int>& shots = c.shots.empty() ? t->default_shots : c.shots;
+    for (int d : t->difficulties) {
+      if (!c.difficulties.empty() && std::find(c.difficulties.begin(), c.difficulties.end(), d) == c.difficulties.end())
+        continue;
+      for (int s : shots)
+        for (int k = 0; k < t->templates; ++k) {
+          if (!c.templates.empty() && std::find(c.templates.begin(), c.templates.end(), k) == c.templates.end())
+            continue;
+          cells.push_back({name, d, s, k});
+        }
+    }
+    if (cells.size() == before)
+      return absl::InvalidArgumentError(absl::StrCat(
+          "probes: task ", name, " has no cell left (its difficulties are ", absl::StrJoin(t->difficulties, ", "),
+          ", its templates 0..", t->templates - 1, "); widen difficulties/templates or drop the task"));
+  }
+  return cells;
+}
+}  // namespace sl
