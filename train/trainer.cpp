@@ -1,5 +1,6 @@
 #include "train/trainer.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <filesystem>
@@ -13,6 +14,7 @@
 #include "model/accounting.h"
 #include "model/gpt.h"
 #include "model/torch_compat.h"
+#include "probes/probe_eval.h"
 #include "train/adamw.h"
 #include "train/batches.h"
 #include "train/checkpoint.h"
@@ -49,6 +51,44 @@ absl::Status check_or_write_run_config(const TrainConfig& cfg, const std::string
     return absl::OkStatus();
   }
   return write_file_atomic(path, train_config_to_yaml(cfg));
+}
+
+std::string snapshot_path(const std::string& run_dir, int64_t step) {
+  return (fs::path(run_dir) / absl::StrCat("checkpoint-step", step, ".bin")).string();
+}
+
+absl::Status check_branch_source(const TrainConfig& cfg, const TrainConfig& source, int64_t step) {
+  TrainConfig a = cfg, b = source;
+  a.name = b.name = "";
+  a.train.tokens = b.train.tokens = 0;
+  a.train.threads = b.train.threads = 0;
+  a.train.device = b.train.device = "auto";
+  if (train_config_to_yaml(a) != train_config_to_yaml(b)) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "cannot branch run ", cfg.name, " from run ", source.name,
+        ": their configs differ in more than name and train.tokens"));
+  }
+  if (cfg.optim.schedule != "wsd" && cfg.optim.schedule != "constant") {
+    return absl::FailedPreconditionError(absl::StrCat("cannot branch run ", cfg.name, ": schedule '",
+                                                      cfg.optim.schedule, "' has no stable phase (use wsd)"));
+  }
+  const int64_t total = cfg.total_steps(), src_total = source.total_steps();
+  const int64_t w = warmup_steps(cfg.optim, total, cfg.tokens_per_step());
+  const int64_t w_src = warmup_steps(source.optim, src_total, source.tokens_per_step());
+  if (w != w_src) {
+    return absl::FailedPreconditionError(absl::StrFormat(
+        "cannot branch run %s from %s: warmups differ (%d vs %d steps); set optim.warmup_tokens", cfg.name,
+        source.name, w, w_src));
+  }
+  const int64_t limit = cfg.optim.schedule == "wsd" ? std::max(w, wsd_decay_start(cfg.optim, total)) : total;
+  const int64_t src_limit =
+      source.optim.schedule == "wsd" ? std::max(w_src, wsd_decay_start(source.optim, src_total)) : src_total;
+  if (step > limit || step > src_limit) {
+    return absl::FailedPreconditionError(absl::StrFormat(
+        "cannot branch run %s at step %d: past its stable phase (decay starts at step %d; the source's at %d)",
+        cfg.name, step, limit, src_limit));
+  }
+  return absl::OkStatus();
 }
 
 namespace {
@@ -124,6 +164,23 @@ absl::StatusOr<RunOutcome> train_run(const TrainConfig& cfg, const TrainOptions&
           run_id(cfg), "); use another --run-dir or delete the checkpoint to start over"));
     }
     ckpt = std::move(c);
+  } else if (!opts.branch_from.empty()) {
+    // A branch: start from another run's stable-phase checkpoint, with its metrics rows up to there.
+    const fs::path src_dir = fs::path(opts.branch_from).parent_path();
+    SL_ASSIGN_OR_RETURN(TrainConfig source, load_train_config((src_dir / "config.yaml").string()));
+    SL_ASSIGN_OR_RETURN(Checkpoint c, load_checkpoint(opts.branch_from));
+    if (c.run_id != run_id(source)) {
+      return absl::FailedPreconditionError(absl::StrCat("checkpoint ", opts.branch_from, " belongs to run ", c.run_id,
+                                                        ", not to the run in ", src_dir.string()));
+    }
+    SL_RETURN_IF_ERROR(check_branch_source(cfg, source, c.step));
+    const std::string src_metrics = (src_dir / "metrics.jsonl").string();
+    if (path_exists(src_metrics)) {
+      SL_ASSIGN_OR_RETURN(std::string text, read_file(src_metrics));
+      SL_RETURN_IF_ERROR(write_file_atomic(metrics_path, text));
+    }
+    log::info(absl::StrCat("branching ", dir, " from ", opts.branch_from, " at step ", c.step));
+    ckpt = std::move(c);
   }
 
   torch::manual_seed(cfg.train.seed);
@@ -142,17 +199,28 @@ absl::StatusOr<RunOutcome> train_run(const TrainConfig& cfg, const TrainOptions&
     flat.params.copy_(ckpt->tensors["params"]);
     optimizer.load_state(ckpt->tensors["exp_avg"].to(device), ckpt->tensors["exp_avg_sq"].to(device), ckpt->step);
     const json& s = ckpt->scalars;
+    // JSON has no NaN/inf: they were saved as null and come back as the defaults.
+    auto number = [&](const char* key, double fallback) {
+      return s.contains(key) && s[key].is_number() ? s[key].get<double>() : fallback;
+    };
     st.step = ckpt->step;
-    st.loss_sum = s.value("loss_sum", 0.0);
-    st.loss_steps = s.value("loss_steps", int64_t{0});
-    st.best_val = s.value("best_val", double(INFINITY));
-    st.last_val = s.value("last_val", double(NAN));
-    st.last_bpb = s.value("last_bpb", double(NAN));
-    st.wall_s = s.value("wall_s", 0.0);
+    st.loss_sum = number("loss_sum", 0.0);
+    st.loss_steps = static_cast<int64_t>(number("loss_steps", 0));
+    st.best_val = number("best_val", INFINITY);
+    st.last_val = number("last_val", NAN);
+    st.last_bpb = number("last_bpb", NAN);
+    st.wall_s = number("wall_s", 0.0);
     log::info(absl::StrCat("resuming ", dir, " from step ", st.step));
   }
   // Rows past the checkpoint were computed by a session that died; they will be recomputed.
   SL_RETURN_IF_ERROR(metrics_truncate_after(metrics_path, st.step));
+  const std::string probes_path = (fs::path(dir) / "probes.jsonl").string();
+  std::unique_ptr<Tokenizer> probe_tokenizer;
+  if (cfg.probes.enabled()) {
+    SL_RETURN_IF_ERROR(metrics_truncate_after(probes_path, st.step));
+    SL_ASSIGN_OR_RETURN(probe_tokenizer, make_tokenizer(ds.meta.tokenizer));
+    SL_RETURN_IF_ERROR(annotate(check_probes_fit(cfg.probes, *probe_tokenizer, cfg.model.ctx), "probes"));
+  }
 
   const int64_t total = cfg.total_steps();
   const int B = cfg.train.batch_size, accum = cfg.train.grad_accum;
@@ -174,7 +242,7 @@ absl::StatusOr<RunOutcome> train_run(const TrainConfig& cfg, const TrainOptions&
     row["flops_chinchilla"] = tokens * fpt.chinchilla.train;
     row["epochs"] = tokens / limit;
   };
-  auto checkpoint = [&]() -> absl::Status {
+  auto checkpoint_to = [&](const std::string& path, const Progress& st) -> absl::Status {
     if (path_exists(metrics_path)) SL_RETURN_IF_ERROR(fsync_path(metrics_path));
     Checkpoint c;
     c.run_id = run_id(cfg);
@@ -182,8 +250,9 @@ absl::StatusOr<RunOutcome> train_run(const TrainConfig& cfg, const TrainOptions&
     c.scalars = json{{"loss_sum", st.loss_sum}, {"loss_steps", st.loss_steps}, {"best_val", st.best_val},
                      {"last_val", st.last_val}, {"last_bpb", st.last_bpb}, {"wall_s", st.wall_s}};
     c.tensors = {{"params", flat.params}, {"exp_avg", optimizer.exp_avg()}, {"exp_avg_sq", optimizer.exp_avg_sq()}};
-    return save_checkpoint(ckpt_path, c);
+    return save_checkpoint(path, c);
   };
+  auto checkpoint = [&]() { return checkpoint_to(ckpt_path, st); };
 
   install_interrupt_handlers();
   ProgressLine progress(cfg.name);
@@ -191,13 +260,14 @@ absl::StatusOr<RunOutcome> train_run(const TrainConfig& cfg, const TrainOptions&
   auto last_log_time = session_start;
   int64_t last_log_step = st.step;
   const double wall_before = st.wall_s;
-  torch::Tensor loss_acc = torch::zeros({}, torch::TensorOptions().device(device));  // since the last row
+  // Train loss summed since the last row, in double so a resumed run's partial sums add up exactly.
+  torch::Tensor loss_acc = torch::zeros({}, torch::TensorOptions().dtype(torch::kDouble).device(device));
   torch::Tensor grad_norm;
   RunOutcome out;
   std::string diverged_reason;
 
   while (st.step < total) {
-    const double lr = lr_at(cfg.optim, st.step, total);
+    const double lr = lr_at(cfg, st.step);
     if (cfg.model.dropout > 0) torch::manual_seed(cfg.train.seed * 1000003 + st.step);  // resumable dropout
     for (int m = 0; m < accum; ++m) {
       Batch b = batches.get((st.step * accum + m) * B, B);
@@ -246,6 +316,13 @@ absl::StatusOr<RunOutcome> train_run(const TrainConfig& cfg, const TrainOptions&
           diverged_reason = absl::StrFormat("val loss became non-finite by step %d at lr %g", st.step, lr);
         }
         st.best_val = std::min(st.best_val, st.last_val);
+        if (cfg.probes.enabled() && diverged_reason.empty()) {  // capability probes: probes.jsonl
+          SL_ASSIGN_OR_RETURN(auto cells, evaluate_probes(model, *probe_tokenizer, cfg.probes, device));
+          json base{{"step", st.step}, {"params_total", count_params(cfg.model).total},
+                    {"params_nonembedding", count_params(cfg.model).nonembedding}, {"val_loss", st.last_val}};
+          flops_row(st.step, base);
+          for (const auto& cell : cells) SL_RETURN_IF_ERROR(metrics_append(probes_path, probe_row(base, cell)));
+        }
       }
       SL_RETURN_IF_ERROR(metrics_append(metrics_path, row));
       st.loss_sum = 0;
@@ -260,6 +337,15 @@ absl::StatusOr<RunOutcome> train_run(const TrainConfig& cfg, const TrainOptions&
                         last);
       }
       if (!diverged_reason.empty()) break;
+    }
+    if (!last && std::find(opts.snapshot_steps.begin(), opts.snapshot_steps.end(), st.step) !=
+                     opts.snapshot_steps.end()) {
+      // A copy for branches; the partial loss sum goes into the copy only, so this run's rows are unchanged.
+      Progress snap = st;
+      snap.loss_sum += loss_acc.item<double>();
+      snap.loss_steps += st.step - last_log_step;
+      snap.wall_s = wall_before + std::chrono::duration<double>(std::chrono::steady_clock::now() - session_start).count();
+      SL_RETURN_IF_ERROR(checkpoint_to(snapshot_path(dir, st.step), snap));
     }
     const bool stop = interrupt_requested() || st.step == opts.stop_after_step;
     if (!last && (stop || (cfg.train.checkpoint_every > 0 && st.step % cfg.train.checkpoint_every == 0))) {
@@ -300,6 +386,7 @@ absl::StatusOr<RunOutcome> train_run(const TrainConfig& cfg, const TrainOptions&
   summary["final_val_bpb"] = std::isfinite(st.last_bpb) ? json(st.last_bpb) : json(nullptr);
   summary["wall_s"] = st.wall_s;
   summary["tokens_per_s"] = st.wall_s > 0 ? static_cast<double>(st.step * tokens_per_step) / st.wall_s : 0.0;
+  if (!opts.branch_from.empty()) summary["branched_from"] = opts.branch_from;
   summary["device"] = device.str();
   summary["torch_version"] = torch_version_string();
   SL_RETURN_IF_ERROR(write_file_atomic(summary_path, summary.dump(2) + "\n"));

@@ -1,0 +1,130 @@
+// The trainer end to end, in process: loss falls toward the data's entropy rate, a resumed run
+// equals an uninterrupted one exactly (CPU), divergence is a status, bad input fails before step 1.
+#include "train/trainer.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+#include "core/files.h"
+#include "data/token_dataset.h"
+#include "train_test_util.h"
+
+namespace sl {
+namespace {
+using testing::metrics_without_timing;
+using testing::temp_dir;
+using testing::tiny_config;
+
+RunOutcome run(const TrainConfig& c, const std::string& dir, int64_t stop_after = -1) {
+  TrainOptions o;
+  o.run_dir = dir;
+  o.progress = false;
+  o.stop_after_step = stop_after;
+  auto out = train_run(c, o);
+  EXPECT_TRUE(out.ok()) << out.status().message();
+  return out.ok() ? *out : RunOutcome{};
+}
+
+TEST(Trainer, LossFallsWellBelowTheUnigramEntropy) {
+  TrainConfig c = tiny_config(80);
+  auto dir = temp_dir("falls");
+  RunOutcome out = run(c, dir.string());
+  ASSERT_EQ(out.status, RunStatus::kDone);
+  auto meta = read_dataset_meta(c.data.path + "/meta.json");
+  ASSERT_TRUE(meta.ok());
+  const double final_val = out.summary["final_val_loss"].get<double>();
+  // Untrained: ~ln(256) = 5.5. A bigram model reaches the entropy rate; unigram statistics alone
+  // would stop at the unigram entropy.
+  EXPECT_LT(final_val, meta->unigram_entropy_nats - 0.3);
+  EXPECT_GT(final_val, meta->entropy_rate_nats - 0.05);  // cannot beat the source's entropy rate
+  auto rows = metrics_without_timing(dir.string());
+  ASSERT_FALSE(rows.empty());
+  EXPECT_GT(rows.front()["train_loss"].get<double>(), rows.back()["train_loss"].get<double>() + 1.0);
+  // Every row carries tokens and FLOPs under the three conventions.
+  const auto& last = rows.back();
+  EXPECT_EQ(last["tokens"].get<int64_t>(), 80 * c.tokens_per_step());
+  EXPECT_GT(last["flops_chinchilla"].get<double>(), last["flops_6n"].get<double>());
+  EXPECT_TRUE(path_exists(dir.string() + "/summary.json"));
+}
+
+TEST(Trainer, ResumedRunEqualsUninterruptedRunExactly) {
+  TrainConfig c = tiny_config(14);
+  auto full = temp_dir("full"), resumed = temp_dir("resumed");
+  run(c, full.string());
+  EXPECT_EQ(run(c, resumed.string(), /*stop_after=*/5).status, RunStatus::kInterrupted);
+  EXPECT_FALSE(path_exists(resumed.string() + "/summary.json"));
+  EXPECT_EQ(run(c, resumed.string()).status, RunStatus::kDone);
+  EXPECT_EQ(metrics_without_timing(full.string()), metrics_without_timing(resumed.string()));
+}
+
+TEST(Trainer, TwoResumesStillMatch) {
+  TrainConfig c = tiny_config(14);
+  auto full = temp_dir("full2"), resumed = temp_dir("resumed2");
+  run(c, full.string());
+  run(c, resumed.string(), 3);
+  run(c, resumed.string(), 9);
+  EXPECT_EQ(run(c, resumed.string()).status, RunStatus::kDone);
+  EXPECT_EQ(metrics_without_timing(full.string()), metrics_without_timing(resumed.string()));
+}
+
+TEST(Trainer, RowsPastTheCheckpointAreDroppedOnResume) {
+  TrainConfig c = tiny_config(14);
+  auto full = temp_dir("full3"), crashed = temp_dir("crashed");
+  run(c, full.string());
+  run(c, crashed.string(), 6);  // checkpoint at step 6
+  // A session that died after writing rows it never checkpointed:
+  ASSERT_TRUE(append_line(crashed.string() + "/metrics.jsonl", R"({"step": 8, "train_loss": 99})").ok());
+  ASSERT_TRUE(append_line(crashed.string() + "/metrics.jsonl", R"({"step": 10, "trai)").ok());  // torn line
+  run(c, crashed.string());
+  EXPECT_EQ(metrics_without_timing(full.string()), metrics_without_timing(crashed.string()));
+}
+
+TEST(Trainer, DivergenceIsAStatusNotACrash) {
+  TrainConfig c = tiny_config(20);
+  c.optim.lr = 1e6;
+  c.optim.grad_clip = 0;
+  c.optim.warmup_fraction = 0;
+  auto dir = temp_dir("diverge");
+  RunOutcome out = run(c, dir.string());
+  EXPECT_EQ(out.status, RunStatus::kDiverged);
+  EXPECT_EQ(out.summary["status"], "diverged");
+  EXPECT_NE(out.summary["reason"].get<std::string>().find("non-finite"), std::string::npos);
+}
+
+TEST(Trainer, ModelVocabSmallerThanTheDataFailsBeforeTraining) {
+  TrainConfig c = tiny_config(4);
+  c.model.vocab = 8;  // the Markov source has 16 symbols
+  auto dir = temp_dir("vocab");
+  TrainOptions o;
+  o.run_dir = dir.string();
+  o.progress = false;
+  auto out = train_run(c, o);
+  ASSERT_FALSE(out.ok());
+  EXPECT_NE(out.status().message().find("model.vocab"), std::string::npos) << out.status().message();
+  EXPECT_FALSE(path_exists(dir.string() + "/metrics.jsonl"));
+}
+
+TEST(Trainer, ADifferentConfigInTheSameDirectoryIsRefused) {
+  TrainConfig c = tiny_config(4);
+  auto dir = temp_dir("differ");
+  run(c, dir.string(), 2);
+  TrainConfig other = c;
+  other.optim.lr = 5e-3;
+  TrainOptions o;
+  o.run_dir = dir.string();
+  o.progress = false;
+  auto out = train_run(other, o);
+  ASSERT_FALSE(out.ok());
+  EXPECT_NE(out.status().message().find("different config"), std::string::npos) << out.status().message();
+}
+
+TEST(Trainer, DataConstrainedRunReportsEpochs) {
+  TrainConfig c = tiny_config(20);
+  c.data.unique_tokens = 2048;  // 20 steps x 512 tokens = 10240 tokens = 5 epochs
+  auto dir = temp_dir("epochs");
+  RunOutcome out = run(c, dir.string());
+  EXPECT_NEAR(out.summary["epochs"].get<double>(), 5.0, 1e-9);
+}
+}  // namespace
+}  // namespace sl
