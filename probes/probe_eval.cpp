@@ -85,15 +85,11 @@ std::vector<std::vector<uint16_t>> greedy_batch(Gpt& model, const std::vector<co
   }
   return gen;
 }
-}  // namespace
 
-absl::StatusOr<std::vector<ProbeCellResult>> evaluate_probes(Gpt& model, const Tokenizer& tokenizer,
-                                                             const ProbeConfig& config, torch::Device device) {
-  SL_ASSIGN_OR_RETURN(std::vector<ProbeCell> cells, expand_probe_cells(config));
-  const int ctx = model->config.ctx;
-  const std::vector<uint16_t> newline = tokenizer.encode("\n");
-  if (newline.size() != 1) return absl::InvalidArgumentError("probes need a tokenizer that encodes \"\\n\" as one token");
-  // Generate and check everything first: a too-long cell must fail before minutes of evaluation.
+// Every instance of every cell, encoded and checked against the context length.
+absl::StatusOr<std::vector<std::vector<EncodedInstance>>> encode_cells(const std::vector<ProbeCell>& cells,
+                                                                      const ProbeConfig& config,
+                                                                      const Tokenizer& tokenizer, int ctx) {
   std::vector<std::vector<EncodedInstance>> all(cells.size());
   for (size_t c = 0; c < cells.size(); ++c) {
     const ProbeCell& cell = cells[c];
@@ -118,6 +114,23 @@ absl::StatusOr<std::vector<ProbeCellResult>> evaluate_probes(Gpt& model, const T
       all[c].push_back(std::move(x));
     }
   }
+  return all;
+}
+}  // namespace
+
+absl::Status check_probes_fit(const ProbeConfig& config, const Tokenizer& tokenizer, int ctx) {
+  SL_ASSIGN_OR_RETURN(std::vector<ProbeCell> cells, expand_probe_cells(config));
+  return encode_cells(cells, config, tokenizer, ctx).status();
+}
+
+absl::StatusOr<std::vector<ProbeCellResult>> evaluate_probes(Gpt& model, const Tokenizer& tokenizer,
+                                                             const ProbeConfig& config, torch::Device device) {
+  SL_ASSIGN_OR_RETURN(std::vector<ProbeCell> cells, expand_probe_cells(config));
+  const int ctx = model->config.ctx;
+  const std::vector<uint16_t> newline = tokenizer.encode("\n");
+  if (newline.size() != 1) return absl::InvalidArgumentError("probes need a tokenizer that encodes \"\\n\" as one token");
+  // Generate and check everything first: a too-long cell must fail before minutes of evaluation.
+  SL_ASSIGN_OR_RETURN(auto all, encode_cells(cells, config, tokenizer, ctx));
 
   torch::NoGradGuard no_grad;
   const bool was_training = model->is_training();

@@ -24,6 +24,10 @@ struct ProbeCellResult {
   Calibration calibration;
 };
 
+// Generates every instance of `config` and checks that each fits in `ctx` tokens; the same check
+// evaluate_probes makes first (a trainer calls it before its first step).
+absl::Status check_probes_fit(const ProbeConfig& config, const Tokenizer& tokenizer, int ctx);
+
 // Runs every cell of `config`. The model is put in eval mode and restored afterwards. Errors: bad
 // config, or an instance longer than the model's context (names the task, difficulty, shots and
 // template, and what to change).

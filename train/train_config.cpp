@@ -83,6 +83,8 @@ absl::StatusOr<TrainConfig> train_config_from_yaml(const YAML::Node& doc, const 
   SL_RETURN_IF_ERROR(root.require("train"));
   SL_ASSIGN_OR_RETURN(YamlMap run, root.child("train"));
   SL_RETURN_IF_ERROR(read_run(run, &c.train));
+  SL_ASSIGN_OR_RETURN(YamlMap probes, root.child("probes"));
+  SL_ASSIGN_OR_RETURN(c.probes, probe_config_from_yaml(probes));
   SL_RETURN_IF_ERROR(root.finish());
   SL_RETURN_IF_ERROR(validate_train_config(c, file));
   return c;
@@ -144,6 +146,11 @@ static std::string body_yaml(const TrainConfig& c, bool with_name) {
   out << YAML::Key << "eval_tokens" << YAML::Value << r.eval_tokens;
   out << YAML::Key << "checkpoint_every" << YAML::Value << r.checkpoint_every;
   out << YAML::EndMap;
+  // Written only when probes are on, so configs without them keep their run ids.
+  if (c.probes.enabled()) {
+    out << YAML::Key << "probes" << YAML::Value;
+    probe_config_to_yaml(c.probes, out);
+  }
   out << YAML::EndMap;
   return std::string(out.c_str()) + "\n";
 }

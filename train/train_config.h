@@ -9,6 +9,7 @@
 #include "core/status.h"
 #include "model/accounting.h"
 #include "model/config.h"
+#include "probes/probe_config.h"
 
 namespace sl {
 struct DataConfig {
@@ -49,6 +50,7 @@ struct TrainConfig {
   DataConfig data;
   OptimConfig optim;
   RunConfig train;
+  ProbeConfig probes;  // capability probes run at every eval point, rows in probes.jsonl (off when no tasks)
 
   int64_t tokens_per_step() const {
     return static_cast<int64_t>(train.batch_size) * train.grad_accum * model.ctx;

@@ -1,0 +1,68 @@
+// load_run_for_eval: config + checkpoint + tokenizer -> a model ready to evaluate.
+#include "train/run_loader.h"
+
+#include <algorithm>
+#include <filesystem>
+
+#include "core/files.h"
+#include "data/token_dataset.h"
+#include "train/checkpoint.h"
+#include "train/flat_params.h"
+
+namespace sl {
+namespace fs = std::filesystem;
+
+absl::StatusOr<LoadedRun> load_run_for_eval(const std::string& run_dir) {
+  const std::string config_path = (fs::path(run_dir) / "config.yaml").string();
+  const std::string ckpt_path = (fs::path(run_dir) / "checkpoint.bin").string();
+  if (!path_exists(config_path)) {
+    return absl::NotFoundError(absl::StrCat(run_dir, " is not a run directory (no config.yaml); pass the "
+                                            "directory `scalelab train` wrote, e.g. out/runs/<name>-<hash>"));
+  }
+  if (!path_exists(ckpt_path)) {
+    return absl::NotFoundError(absl::StrCat(run_dir, " has no checkpoint.bin yet; train it first (it is "
+                                            "written every train.checkpoint_every steps and at the end)"));
+  }
+  LoadedRun run;
+  run.dir = run_dir;
+  SL_ASSIGN_OR_RETURN(run.cfg, load_train_config(config_path));
+  SL_ASSIGN_OR_RETURN(Checkpoint ckpt, load_checkpoint(ckpt_path));
+  std::string tokenizer_name = "byte";
+  const std::string meta_path = (fs::path(run.cfg.data.path) / "meta.json").string();
+  if (path_exists(meta_path)) {
+    SL_ASSIGN_OR_RETURN(DatasetMeta meta, read_dataset_meta(meta_path));
+    tokenizer_name = meta.tokenizer;
+  }
+  SL_ASSIGN_OR_RETURN(run.tokenizer, make_tokenizer(tokenizer_name));
+  run.model = Gpt(run.cfg.model);
+  FlatParams flat = flatten_parameters(*run.model);
+  if (ckpt.tensors.count("params") == 0 || ckpt.tensors.at("params").numel() != flat.params.numel()) {
+    return absl::FailedPreconditionError(absl::StrCat("checkpoint ", ckpt_path, " does not hold this config's ",
+                                                      flat.params.numel(), " parameters"));
+  }
+  {
+    torch::NoGradGuard no_grad;
+    flat.params.copy_(ckpt.tensors.at("params"));
+  }
+  run.model->eval();
+  run.step = ckpt.step;
+  return run;
+}
+
+absl::StatusOr<std::vector<std::string>> run_dirs_of(const std::string& dir) {
+  if (path_exists((fs::path(dir) / "config.yaml").string())) return std::vector<std::string>{dir};
+  const fs::path runs = fs::path(dir) / "runs";
+  std::vector<std::string> out;
+  std::error_code ec;
+  if (fs::is_directory(runs, ec)) {
+    for (const auto& e : fs::directory_iterator(runs, ec))
+      if (e.is_directory() && path_exists((e.path() / "config.yaml").string())) out.push_back(e.path().string());
+  }
+  if (out.empty()) {
+    return absl::NotFoundError(absl::StrCat(dir, " is neither a run directory (no config.yaml) nor a sweep "
+                                            "directory with runs (no runs/*/config.yaml)"));
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+}  // namespace sl
