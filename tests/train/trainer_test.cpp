@@ -94,7 +94,7 @@ TEST(Trainer, DivergenceIsAStatusNotACrash) {
 
 TEST(Trainer, ModelVocabSmallerThanTheDataFailsBeforeTraining) {
   TrainConfig c = tiny_config(4);
-  c.model.vocab = 8;  // the Markov source has 16 symbols
+  c.model.vocab = 8;  // the Markov source writes byte ids above 8
   auto dir = temp_dir("vocab");
   TrainOptions o;
   o.run_dir = dir.string();
