@@ -15,6 +15,10 @@ DEBIAN_PACKAGES=(
   python3-numpy python3-pandas python3-matplotlib  # scripts/plot.py
 )
 
+# ccache across clones: paths below the checkout are hashed relative to it, and compiles that use the
+# precompiled torch header stay cacheable.
+export CCACHE_BASEDIR="$PWD" CCACHE_SLOPPINESS="pch_defines,time_macros,include_file_mtime,include_file_ctime"
+
 gpu_machine=0
 if [ -n "${SCALELAB_GPU:-}" ] || { ! command -v apt-get >/dev/null && python3 -c 'import torch' 2>/dev/null; }; then
   gpu_machine=1
