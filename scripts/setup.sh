@@ -20,7 +20,8 @@ DEBIAN_PACKAGES=(
 export CCACHE_BASEDIR="$PWD" CCACHE_SLOPPINESS="pch_defines,time_macros,include_file_mtime,include_file_ctime"
 
 gpu_machine=0
-if [ -n "${SCALELAB_GPU:-}" ] || { ! command -v apt-get >/dev/null && python3 -c 'import torch' 2>/dev/null; }; then
+# The GPU machine: an NVIDIA driver and PyTorch's LibTorch, no network for apt (docs/GPU.md).
+if [ -n "${SCALELAB_GPU:-}" ] || { command -v nvidia-smi >/dev/null && python3 -c 'import torch' 2>/dev/null; }; then
   gpu_machine=1
 fi
 
@@ -38,6 +39,7 @@ if [ "$gpu_machine" = 0 ]; then
   BUILD_DIR=${SCALELAB_BUILD_DIR:-build}
   cmake -S . -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
 else
+  [ -d .deps/root ] || { echo "setup: GPU build needs .deps/root: run ../shared/tools/device-prep.sh libnlopt-cxx-dev libnlopt-cxx0 libnlopt0 on a CPU machine and carry .deps" >&2; exit 1; }
   BUILD_DIR=${SCALELAB_BUILD_DIR:-build-gpu}
   export PATH=/usr/local/cuda/bin:$PATH
   export LD_LIBRARY_PATH=$PWD/.deps/root/usr/lib/x86_64-linux-gnu:${LD_LIBRARY_PATH:-}
