@@ -9,6 +9,12 @@ Writes, for each law fit.json holds, a PNG and an SVG:
     chinchilla      contours of the fitted L(N, D) over (C, N) with the compute-optimal line (approach 3)
     kaplan          L(N), L(D), L(C) on log-log axes, with and without the irreducible term
 Uses Debian's python3 packages (matplotlib, numpy, pandas); `scalelab fit --plot DIR` calls it.
+
+Probe plots (`scalelab emergence SWEEP_DIR --plot DIR` calls this):
+    /usr/bin/python3 scripts/plot.py --probes DIR/probes.csv --reliability DIR/reliability.csv --out DIR
+writes probes_<task>: every metric against compute, one panel per metric, one line per difficulty and
+shot count (each run at its last probed step, averaged over templates), and reliability_<task>: the
+reliability diagram of each run's answer tokens (accuracy against confidence, bins pooled over cells).
 """
 import argparse
 import json
@@ -171,12 +177,94 @@ def plot_kaplan(fit, out_dir):
     save(fig, out_dir, "kaplan")
 
 
+PROBE_METRICS = ["exact_match", "token_accuracy", "edit_distance", "loglik", "loglik_per_token", "brier", "ece"]
+
+
+def final_points(df):
+    """Each run's rows at its last probed step."""
+    last = df.groupby("run_id")["step"].transform("max")
+    return df[df["step"] == last]
+
+
+def plot_probe_metrics(probes_path, out_dir):
+    df = final_points(pd.read_csv(probes_path))
+    for task, tdf in df.groupby("task", sort=False):
+        metrics = [m for m in PROBE_METRICS if m in set(tdf["metric"])]
+        cols = 4
+        rows = (len(metrics) + cols - 1) // cols
+        fig, axes = plt.subplots(rows, cols, figsize=(4.2 * cols, 3.4 * rows), squeeze=False)
+        cells = sorted(set(zip(tdf["difficulty"], tdf["shots"])))
+        cmap = plt.get_cmap("viridis")
+        for i, metric in enumerate(metrics):
+            ax = axes[i // cols][i % cols]
+            mdf = tdf[tdf["metric"] == metric]
+            for j, (d, k) in enumerate(cells):
+                c = mdf[(mdf["difficulty"] == d) & (mdf["shots"] == k)]
+                mean = c.groupby("flops")["value"].mean().sort_index()
+                lo = c.groupby("flops")["value"].min().reindex(mean.index)
+                hi = c.groupby("flops")["value"].max().reindex(mean.index)
+                colour = cmap(j / max(1, len(cells) - 1))
+                label = f"d={d}" + (f", {k}-shot" if len(set(tdf["shots"])) > 1 else "")
+                ax.plot(mean.index, mean.values, "o-", color=colour, label=label, ms=4)
+                ax.fill_between(mean.index, lo.values, hi.values, color=colour, alpha=0.12, lw=0)
+            ax.set_xscale("log")
+            ax.set_title(metric)
+            ax.set_xlabel("training FLOPs (6N)")
+            ax.grid(True, which="both", alpha=0.3)
+        for i in range(len(metrics), rows * cols):
+            axes[i // cols][i % cols].axis("off")
+        handles, labels = axes[0][0].get_legend_handles_labels()
+        fig.legend(handles, labels, loc="lower right", fontsize=8, ncol=2 if len(cells) > 6 else 1)
+        fig.suptitle(f"{task}: probe metrics against compute (band: spread over templates)")
+        fig.tight_layout()
+        save(fig, out_dir, f"probes_{task}")
+
+
+def plot_reliability(reliability_path, out_dir):
+    df = pd.read_csv(reliability_path)
+    if df.empty:
+        return
+    df = final_points(df)
+    for task, tdf in df.groupby("task", sort=False):
+        fig, ax = plt.subplots(figsize=(5, 5))
+        runs = tdf.groupby("run_id")["flops"].first().sort_values()
+        norm, cmap = size_colours(list(runs.values))
+        for run_id, flops in runs.items():
+            r = tdf[tdf["run_id"] == run_id].copy()
+            r["hits"] = r["accuracy"] * r["count"]
+            r["conf"] = r["confidence"] * r["count"]
+            b = r.groupby("lo")[["count", "hits", "conf"]].sum()
+            b = b[b["count"] > 0]
+            ax.plot(b["conf"] / b["count"], b["hits"] / b["count"], "o-", color=cmap(norm(flops)), ms=3,
+                    label=f"{run_id} ({flops:.2g} FLOPs)")
+        ax.plot([0, 1], [0, 1], "k--", lw=1, label="perfect calibration")
+        ax.set_xlim(0, 1)
+        ax.set_ylim(0, 1)
+        ax.set_xlabel("confidence of the top-1 token")
+        ax.set_ylabel("accuracy")
+        ax.set_title(f"{task}: reliability of answer tokens")
+        ax.legend(fontsize=7)
+        ax.grid(True, alpha=0.3)
+        save(fig, out_dir, f"reliability_{task}")
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--fit", required=True, help="fit.json written by scalelab fit")
+    ap.add_argument("--fit", help="fit.json written by scalelab fit")
+    ap.add_argument("--probes", help="probes.csv (scalelab emergence --plot, scalelab export)")
+    ap.add_argument("--reliability", help="reliability.csv written by scalelab emergence --plot")
     ap.add_argument("--out", required=True, help="directory for the PNG and SVG files")
     ap.add_argument("--curves", help="curves.csv (default: the one fit.json names)")
     args = ap.parse_args()
+    if not args.fit and not args.probes:
+        ap.error("give --fit (scaling-law plots) or --probes (probe plots)")
+    os.makedirs(args.out, exist_ok=True)
+    if args.probes:
+        plot_probe_metrics(args.probes, args.out)
+        if args.reliability:
+            plot_reliability(args.reliability, args.out)
+        if not args.fit:
+            return 0
     with open(args.fit) as f:
         fit = json.load(f)
     os.makedirs(args.out, exist_ok=True)
