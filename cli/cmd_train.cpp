@@ -14,6 +14,8 @@ struct TrainArgs {
   std::vector<std::string> overrides;
   bool no_progress = false;
   int64_t stop_after = -1;
+  std::vector<int64_t> snapshot_steps;
+  std::string branch_from;
 };
 
 void run_train(const TrainArgs& a) {
@@ -27,6 +29,8 @@ void run_train(const TrainArgs& a) {
   opts.run_dir = a.run_dir.empty() ? (std::filesystem::path("out/runs") / sl::run_id(*cfg)).string() : a.run_dir;
   opts.progress = !a.no_progress;
   opts.stop_after_step = a.stop_after;
+  opts.snapshot_steps = a.snapshot_steps;
+  opts.branch_from = a.branch_from;
   sl::log::info("run directory: " + opts.run_dir);
   auto out = sl::train_run(*cfg, opts);
   if (!out.ok()) {
@@ -58,6 +62,11 @@ void add_train_command(CLI::App& app) {
   cmd->add_flag("--no-progress", a->no_progress, "No progress line");
   cmd->add_option("--stop-after-steps", a->stop_after,
                   "Checkpoint and stop (exit 75, like an interrupt) after this many steps");
+  cmd->add_option("--snapshot-steps", a->snapshot_steps,
+                  "Also keep checkpoint-step<N>.bin after these steps (comma-separated)")
+      ->delimiter(',');
+  cmd->add_option("--branch-from", a->branch_from,
+                  "Start from another run's stable-phase checkpoint (WSD branching; see docs/sweeps.md)");
   cmd->footer("Exit codes: 0 done, 1 failed, 2 bad config, 3 diverged, 75 interrupted (run again to resume).");
   cmd->callback([a] { run_train(*a); });
 }

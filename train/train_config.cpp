@@ -26,6 +26,7 @@ absl::Status read_optim(YamlMap m, OptimConfig* o) {
   SL_RETURN_IF_ERROR(m.get("schedule", &o->schedule));
   SL_RETURN_IF_ERROR(m.get("warmup_fraction", &o->warmup_fraction));
   SL_RETURN_IF_ERROR(m.get("decay_fraction", &o->decay_fraction));
+  SL_RETURN_IF_ERROR(m.get("warmup_tokens", &o->warmup_tokens));
   if (!(o->lr > 0)) return m.error("lr", "must be > 0");
   if (o->min_lr_ratio < 0 || o->min_lr_ratio > 1) return m.error("min_lr_ratio", "must be in [0, 1]");
   if (o->weight_decay < 0) return m.error("weight_decay", "must be >= 0");
@@ -38,6 +39,7 @@ absl::Status read_optim(YamlMap m, OptimConfig* o) {
   }
   if (o->warmup_fraction < 0 || o->warmup_fraction >= 1) return m.error("warmup_fraction", "must be in [0, 1)");
   if (o->decay_fraction <= 0 || o->decay_fraction > 1) return m.error("decay_fraction", "must be in (0, 1]");
+  if (o->warmup_tokens < 0) return m.error("warmup_tokens", "must be >= 0 (0 = use warmup_fraction)");
   return m.finish();
 }
 
@@ -131,6 +133,8 @@ static std::string body_yaml(const TrainConfig& c, bool with_name) {
   out << YAML::Key << "schedule" << YAML::Value << o.schedule;
   out << YAML::Key << "warmup_fraction" << YAML::Value << o.warmup_fraction;
   out << YAML::Key << "decay_fraction" << YAML::Value << o.decay_fraction;
+  // Written only when set, so configs from before the field keep their run ids.
+  if (o.warmup_tokens > 0) out << YAML::Key << "warmup_tokens" << YAML::Value << o.warmup_tokens;
   out << YAML::EndMap;
   const RunConfig& r = c.train;
   out << YAML::Key << "train" << YAML::Value << YAML::BeginMap;

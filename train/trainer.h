@@ -7,6 +7,7 @@
 // run's losses equal an uninterrupted run's exactly.
 #pragma once
 #include <string>
+#include <vector>
 
 #include "core/status.h"
 #include "nlohmann/json.hpp"
@@ -20,7 +21,23 @@ struct TrainOptions {
   std::string run_dir;
   bool progress = true;          // the updating progress line
   int64_t stop_after_step = -1;  // behave as if interrupted once this many steps are done (tests, branching)
+  // Also save a copy of the checkpoint as checkpoint-step<N>.bin after each of these steps (the sweep's
+  // shared WSD stable phase branches shorter runs from them).
+  std::vector<int64_t> snapshot_steps;
+  // Start a fresh run from another run's checkpoint (a checkpoint-step<N>.bin or checkpoint.bin, with
+  // that run's config.yaml next to it) instead of from step 0: a WSD cooldown branched off a longer
+  // run's stable phase. Allowed when the two configs differ only in name and train.tokens, their
+  // warmups have the same number of steps, and the checkpoint's step is at or before this run's decay
+  // start (see check_branch_source). Ignored once this run has its own checkpoint (resume).
+  std::string branch_from;
 };
+
+// checkpoint-step<N>.bin in run_dir.
+std::string snapshot_path(const std::string& run_dir, int64_t step);
+
+// OK if a run of `cfg` may start from a checkpoint taken at `step` by a run of `source`: the same
+// learning rates and data up to `step`. Errors say which condition fails.
+absl::Status check_branch_source(const TrainConfig& cfg, const TrainConfig& source, int64_t step);
 
 struct RunOutcome {
   RunStatus status = RunStatus::kDone;
