@@ -1,0 +1,159 @@
+// Sweep spec expansion: the grid, sizes -> shapes, budgets in the three modes, rules, axes, run ids that
+// survive re-expansion, shared stable phases; and bad specs rejected with file, key, line and column.
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+
+#include "gtest/gtest.h"
+#include "sweeps/spec.h"
+#include "train/schedule.h"
+
+namespace sl {
+namespace {
+const char* kBase = R"(name: t
+base:
+  model: {ctx: 16, vocab: 256}
+  data: {path: /nonexistent}
+  optim: {lr: 1e-3}
+  train: {batch_size: 4, device: cpu}
+)";
+
+absl::StatusOr<SweepPlan> expand(const std::string& body) {
+  return expand_sweep_spec_text(std::string(kBase) + body, "spec.yaml", /*check_data=*/false);
+}
+
+std::string error_of(const std::string& body) {
+  auto p = expand(body);
+  EXPECT_FALSE(p.ok()) << "expected an error for:\n" << body;
+  return p.ok() ? "" : std::string(p.status().message());
+}
+}  // namespace
+
+TEST(SweepSpec, GridOfSizesTokensSeedsAndAxes) {
+  auto p = expand("models: {sizes: [20k, 50k], head_dim: 16}\ndata: {tokens: [2k, 4k, 8k]}\nseeds: [1, 2]\n"
+                  "optim.lr: [1e-3, 3e-3]\ntrain.eval_every: 7\n");
+  ASSERT_TRUE(p.ok()) << p.status();
+  ASSERT_EQ(p->runs.size(), 2u * 3 * 2 * 2);
+  std::set<std::string> ids;
+  for (const auto& r : p->runs) {
+    ids.insert(r.id);
+    EXPECT_EQ(r.id, run_id(r.cfg));
+    EXPECT_EQ(r.cfg.train.eval_every, 7);
+    EXPECT_EQ(r.cfg.model.head_dim(), 16);
+    EXPECT_NE(r.cfg.name.find("t-L"), std::string::npos) << r.cfg.name;
+  }
+  EXPECT_EQ(ids.size(), p->runs.size());
+  // Sizes land within the default 10% of their targets.
+  EXPECT_NEAR(p->runs.front().params_nonembedding, 20e3, 2e3);
+  EXPECT_NEAR(p->runs.back().params_nonembedding, 50e3, 5e3);
+  // Re-expanding finds the same runs.
+  auto q = expand("models: {sizes: [20k, 50k], head_dim: 16}\ndata: {tokens: [2k, 4k, 8k]}\nseeds: [1, 2]\n"
+                  "optim.lr: [1e-3, 3e-3]\ntrain.eval_every: 7\n");
+  ASSERT_TRUE(q.ok());
+  for (size_t i = 0; i < p->runs.size(); ++i) EXPECT_EQ(p->runs[i].id, q->runs[i].id);
+}
+
+TEST(SweepSpec, TokensPerParamAndIsoflopBudgets) {
+  auto p = expand("models: {shapes: [{n_layer: 2, d_model: 32, n_head: 2}]}\ndata: {tokens_per_param: [10, 20]}\n");
+  ASSERT_TRUE(p.ok()) << p.status();
+  ASSERT_EQ(p->runs.size(), 2u);
+  EXPECT_EQ(p->runs[0].cfg.train.tokens, 10 * p->runs[0].params_nonembedding);
+  EXPECT_EQ(p->runs[1].cfg.train.tokens, 20 * p->runs[1].params_nonembedding);
+
+  auto q = expand("models: {sizes: [20k, 50k], head_dim: 16}\ndata: {flops: [1e11, 1e12], flops_convention: 6n}\n");
+  ASSERT_TRUE(q.ok()) << q.status();
+  EXPECT_TRUE(q->isoflop);
+  for (const auto& r : q->runs) {
+    ASSERT_GT(r.flops_budget, 0);
+    // D = C / 6N up to whole-step rounding.
+    EXPECT_NEAR(6.0 * r.params_nonembedding * r.cfg.train.tokens / r.flops_budget, 1.0, 1e-6);
+    EXPECT_NEAR(r.flops_6n / r.flops_budget, 1.0, 0.05);
+  }
+}
+
+TEST(SweepSpec, RulesByModelSizeAndTokens) {
+  auto p = expand(
+      "models: {sizes: [20k, 160k], head_dim: 16}\ndata: {tokens: [4k, 8k]}\n"
+      "rules:\n  optim.lr: {value: 1e-3, at: 20k, exponent: -0.5}\n"
+      "  optim.warmup_tokens: {coef: 0.25, exponent: 1, of: D}\n");
+  ASSERT_TRUE(p.ok()) << p.status();
+  for (const auto& r : p->runs) {
+    EXPECT_NEAR(r.cfg.optim.lr, 1e-3 * std::pow(r.params_nonembedding / 20e3, -0.5), 1e-12);
+    EXPECT_EQ(r.cfg.optim.warmup_tokens, r.cfg.train.tokens / 4);
+  }
+}
+
+TEST(SweepSpec, SharedStablePhaseBranchesShortRunsFromTheLongest) {
+  auto p = expand("models: {sizes: [20k], head_dim: 16}\ndata: {tokens: [2k, 4k, 8k]}\n"
+                  "schedule: wsd\nshare_stable_phase: true\n");
+  ASSERT_TRUE(p.ok()) << p.status();
+  ASSERT_EQ(p->runs.size(), 3u);
+  const PlannedRun& longest = p->runs[2];
+  EXPECT_TRUE(longest.branch_source.empty());
+  EXPECT_EQ(longest.snapshot_steps.size(), 2u);
+  for (int i = 0; i < 2; ++i) {
+    const PlannedRun& r = p->runs[i];
+    EXPECT_EQ(r.branch_source, longest.id);
+    EXPECT_EQ(r.branch_step, wsd_decay_start(r.cfg.optim, r.cfg.total_steps()));
+    EXPECT_GT(r.cfg.optim.warmup_tokens, 0);
+    EXPECT_EQ(r.cfg.optim.warmup_tokens, longest.cfg.optim.warmup_tokens);
+  }
+  EXPECT_GT(p->tokens_saved(), 0);
+  EXPECT_NE(error_of("models: {sizes: [20k], head_dim: 16}\ndata: {tokens: [2k]}\nshare_stable_phase: true\n")
+                .find("wsd"),
+            std::string::npos);
+}
+
+// Each bad spec names spec.yaml, the key, and its line:column.
+TEST(SweepSpec, UnknownKeyIsRejectedWithPosition) {
+  std::string e = error_of("models: {sizes: [25k]}\ndata: {tokens: [2k]}\nsedes: [1]\n");
+  EXPECT_NE(e.find("spec.yaml:9:1"), std::string::npos) << e;
+  EXPECT_NE(e.find("sedes"), std::string::npos) << e;
+  e = error_of("models: {sizes: [25k]}\ndata: {tokens: [2k]}\noptim.lrr: [1e-3]\n");
+  EXPECT_NE(e.find("spec.yaml:9:1"), std::string::npos) << e;
+  EXPECT_NE(e.find("optim.lrr"), std::string::npos) << e;
+  e = error_of("models: {sizes: [25k], head_size: 16}\ndata: {tokens: [2k]}\n");
+  EXPECT_NE(e.find("spec.yaml:7"), std::string::npos) << e;
+  EXPECT_NE(e.find("models.head_size"), std::string::npos) << e;
+}
+
+TEST(SweepSpec, EmptyAxisIsRejectedWithPosition) {
+  std::string e = error_of("models: {sizes: [25k]}\ndata:\n  tokens: []\n");
+  EXPECT_NE(e.find("spec.yaml:9:11"), std::string::npos) << e;
+  EXPECT_NE(e.find("data.tokens"), std::string::npos) << e;
+  EXPECT_NE(e.find("empty"), std::string::npos) << e;
+  e = error_of("models: {sizes: [25k]}\ndata: {tokens: [2k]}\noptim.lr: []\n");
+  EXPECT_NE(e.find("spec.yaml:9:11"), std::string::npos) << e;
+  EXPECT_NE(e.find("optim.lr"), std::string::npos) << e;
+}
+
+TEST(SweepSpec, SizeWithoutAValidShapeIsRejectedWithPosition) {
+  // 100 parameters: the smallest shape with head_dim 32 has ~12k.
+  std::string e = error_of("models:\n  sizes: [25k, 100]\ndata: {tokens: [2k]}\n");
+  EXPECT_NE(e.find("spec.yaml:8:16"), std::string::npos) << e;
+  EXPECT_NE(e.find("models.sizes[1]"), std::string::npos) << e;
+  EXPECT_NE(e.find("no valid shape"), std::string::npos) << e;
+  // An explicit shape whose heads do not divide d_model.
+  e = error_of("models:\n  shapes: [{n_layer: 2, d_model: 30, n_head: 4}]\ndata: {tokens: [2k]}\n");
+  EXPECT_NE(e.find("spec.yaml:8:12"), std::string::npos) << e;
+  EXPECT_NE(e.find("models.shapes[0]"), std::string::npos) << e;
+}
+
+TEST(SweepSpec, BudgetBelowOneOptimizerStepIsRejectedWithPosition) {
+  // One step is batch 4 x ctx 16 = 64 tokens.
+  std::string e = error_of("models: {sizes: [25k]}\ndata:\n  tokens: [2k, 50]\n");
+  EXPECT_NE(e.find("spec.yaml:9:16"), std::string::npos) << e;
+  EXPECT_NE(e.find("data.tokens[1]"), std::string::npos) << e;
+  EXPECT_NE(e.find("less than one optimizer step"), std::string::npos) << e;
+  // The same from an IsoFLOP budget.
+  e = error_of("models: {sizes: [25k]}\ndata:\n  flops: [1e3]\n");
+  EXPECT_NE(e.find("data.flops[0]"), std::string::npos) << e;
+  EXPECT_NE(e.find("less than one optimizer step"), std::string::npos) << e;
+}
+
+TEST(SweepSpec, MissingDataIsReportedBeforeAnyRun) {
+  auto p = expand_sweep_spec_text(std::string(kBase) + "models: {sizes: [25k]}\ndata: {tokens: [2k]}\n", "spec.yaml", true);
+  ASSERT_FALSE(p.ok());
+  EXPECT_NE(p.status().message().find("/nonexistent"), std::string::npos) << p.status();
+}
+}  // namespace sl

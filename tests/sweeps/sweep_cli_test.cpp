@@ -1,0 +1,316 @@
+// End-to-end tests of `scalelab sweep`, `status` and `export` through the binary, on a tiny synthetic
+// dataset: a grid trains, exports and resumes without retraining; one run's crash does not stop the
+// others and is retried only with --retry-failed; a driver killed with SIGKILL mid-sweep is relaunched
+// and every run finishes exactly once with the metrics of an uninterrupted sweep; two drivers on one
+// sweep never train the same run; bad specs exit 2 with file:line:col; the dry run and --slurm.
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <regex>
+#include <sstream>
+#include <thread>
+
+#include "gtest/gtest.h"
+#include "train/metrics_log.h"
+
+namespace sl {
+namespace fs = std::filesystem;
+namespace {
+std::string slurp(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+struct CliResult {
+  int code;
+  std::string out, err;
+};
+
+CliResult run_scalelab(const std::string& args, const fs::path& scratch) {
+  const fs::path out = scratch / "stdout.txt", err = scratch / "stderr.txt";
+  const std::string cmd = std::string("cd '") + SCALELAB_SOURCE_DIR + "' && '" + SCALELAB_BIN + "' " + args + " >'" +
+                          out.string() + "' 2>'" + err.string() + "'";
+  const int rc = std::system(cmd.c_str());
+  return {WIFEXITED(rc) ? WEXITSTATUS(rc) : -1, slurp(out), slurp(err)};
+}
+
+// Starts `scalelab ARGS...` in the background; returns its pid.
+pid_t spawn_scalelab(const std::vector<std::string>& args, const fs::path& log) {
+  pid_t pid = fork();
+  if (pid == 0) {
+    int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    dup2(fd, 1);
+    dup2(fd, 2);
+    if (chdir(SCALELAB_SOURCE_DIR) != 0) _exit(126);
+    std::vector<char*> argv{const_cast<char*>(SCALELAB_BIN)};
+    for (auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+    argv.push_back(nullptr);
+    execv(SCALELAB_BIN, argv.data());
+    _exit(127);
+  }
+  return pid;
+}
+
+int wait_exit(pid_t pid) {
+  int st = 0;
+  waitpid(pid, &st, 0);
+  return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+size_t count(const std::string& text, const std::string& what) {
+  size_t n = 0;
+  for (size_t p = text.find(what); p != std::string::npos; p = text.find(what, p + 1)) ++n;
+  return n;
+}
+
+std::vector<fs::path> run_dirs(const fs::path& sweep) {
+  std::vector<fs::path> out;
+  for (const auto& e : fs::directory_iterator(sweep / "runs")) out.push_back(e.path());
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+class SweepCli : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    if (!fs::exists(SCALELAB_BIN)) return;
+    root_ = fs::temp_directory_path() / "scalelab_sweep_cli";
+    fs::remove_all(root_);
+    fs::create_directories(root_);
+    auto r = run_scalelab("prepare --source 'synthetic:markov?tokens=200000' --out '" + (root_ / "data").string() + "'", root_);
+    ASSERT_EQ(r.code, 0) << r.err;
+  }
+  void SetUp() override {
+    if (!fs::exists(SCALELAB_BIN)) GTEST_SKIP() << SCALELAB_BIN << " is not built";
+    const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
+    dir_ = root_ / info->name();
+    fs::remove_all(dir_);
+    fs::create_directories(dir_);
+  }
+  // A spec of tiny models (ctx 16, batch 4); `body` adds models/data/etc.
+  fs::path spec(const std::string& body, const std::string& name = "s") {
+    const fs::path p = dir_ / (name + ".yaml");
+    std::ofstream(p) << "name: " << name << "\nbase:\n  model: {ctx: 16, vocab: 256}\n  data: {path: " << (root_ / "data").string()
+                     << "}\n  optim: {lr: 3e-3}\n  train: {batch_size: 4, device: cpu, log_every: 5, eval_every: 20, "
+                        "eval_tokens: 512, checkpoint_every: 20}\n"
+                     << body;
+    return p;
+  }
+  static fs::path root_;
+  fs::path dir_;
+};
+fs::path SweepCli::root_;
+
+const char* kGrid = "models: {sizes: [12k, 25k], head_dim: 16, aspect: 16}\ndata: {tokens: [6k, 12k]}\n";
+
+TEST_F(SweepCli, TrainsStatusExportAndResumeSkipsFinishedRuns) {
+  const fs::path sw = dir_ / "sw";
+  auto r = run_scalelab("sweep '" + spec(kGrid).string() + "' --dir '" + sw.string() + "' --workers 2", dir_);
+  ASSERT_EQ(r.code, 0) << r.out << r.err;
+  EXPECT_NE(r.out.find("4 done, 0 diverged, 0 failed"), std::string::npos) << r.out;
+  for (const auto& d : run_dirs(sw)) EXPECT_TRUE(fs::exists(d / "summary.json")) << d;
+  const std::string log_before = slurp(sw / "sweep.log");
+  EXPECT_EQ(count(log_before, "starting run "), 4u);
+  std::map<fs::path, fs::file_time_type> mtimes;
+  for (const auto& d : run_dirs(sw)) mtimes[d] = fs::last_write_time(d / "summary.json");
+
+  auto st = run_scalelab("status '" + sw.string() + "'", dir_);
+  ASSERT_EQ(st.code, 0) << st.err;
+  EXPECT_EQ(count(st.out, " done "), 4u) << st.out;
+  EXPECT_NE(st.out.find("4 runs: 4 done"), std::string::npos) << st.out;
+
+  auto ex = run_scalelab("export '" + sw.string() + "' --out '" + (dir_ / "export").string() + "'", dir_);
+  ASSERT_EQ(ex.code, 0) << ex.err;
+  const std::string summary = slurp(dir_ / "export" / "summary.csv");
+  const std::string header = summary.substr(0, summary.find('\n'));
+  for (const char* col : {"run_id", "shape", "params_total", "params_nonembedding", "tokens", "flops_6n",
+                          "flops_6n_attention", "flops_chinchilla", "flops_budget", "epochs", "final_val_loss",
+                          "best_val_loss", "status", "reason"})
+    EXPECT_NE(("," + header + ",").find(std::string(",") + col + ","), std::string::npos) << col << " in " << header;
+  EXPECT_EQ(count(summary, "\n"), 5u);
+  EXPECT_EQ(count(summary, ",done,"), 4u) << summary;
+  const std::string curves = slurp(dir_ / "export" / "curves.csv");
+  const std::string cheader = curves.substr(0, curves.find('\n'));
+  for (const char* col : {"run_id", "shape", "params_total", "params_nonembedding", "step", "tokens", "flops_6n",
+                          "flops_6n_attention", "flops_chinchilla", "lr", "train_loss", "val_loss", "val_bpb"})
+    EXPECT_NE(("," + cheader + ",").find(std::string(",") + col + ","), std::string::npos) << col << " in " << cheader;
+  if (std::system("python3 -c 'import pandas' >/dev/null 2>&1") == 0) {
+    const std::string py = "python3 -c \"import pandas as pd; s = pd.read_csv('" + (dir_ / "export" / "summary.csv").string() +
+                           "'); c = pd.read_csv('" + (dir_ / "export" / "curves.csv").string() +
+                           "'); assert len(s) == 4 and (s.status == 'done').all() and s.final_val_loss.gt(0).all(); "
+                           "assert c.val_loss.notna().sum() >= 8\"";
+    EXPECT_EQ(std::system(py.c_str()), 0);
+  }
+
+  // Relaunch: nothing to do, nothing retrained.
+  auto again = run_scalelab("sweep '" + spec(kGrid).string() + "' --dir '" + sw.string() + "' --workers 2", dir_);
+  ASSERT_EQ(again.code, 0) << again.err;
+  EXPECT_EQ(count(slurp(sw / "sweep.log"), "starting run "), 4u);
+  for (const auto& [d, t] : mtimes) EXPECT_EQ(fs::last_write_time(d / "summary.json"), t) << d;
+}
+
+TEST_F(SweepCli, OneRunsCrashDoesNotStopTheOthersAndIsRetriedOnlyWhenAsked) {
+  const fs::path sw = dir_ / "sw";
+  const fs::path s = spec(kGrid);
+  // --slurm --dry-run lays out the sweep directory without training; then break one run's checkpoint.
+  auto prep = run_scalelab("sweep '" + s.string() + "' --dir '" + sw.string() + "' --slurm --dry-run", dir_);
+  ASSERT_EQ(prep.code, 0) << prep.err;
+  const fs::path bad = run_dirs(sw)[1];
+  std::ofstream(bad / "checkpoint.bin") << "not a checkpoint";
+  auto r = run_scalelab("sweep '" + s.string() + "' --dir '" + sw.string() + "' --workers 2", dir_);
+  EXPECT_EQ(r.code, 1) << r.out << r.err;
+  EXPECT_NE(r.out.find("3 done, 0 diverged, 1 failed"), std::string::npos) << r.out;
+  ASSERT_TRUE(fs::exists(bad / "failed.json"));
+  EXPECT_NE(slurp(bad / "failed.json").find("checkpoint"), std::string::npos) << slurp(bad / "failed.json");
+  auto st = run_scalelab("status '" + sw.string() + "'", dir_);
+  EXPECT_NE(st.out.find("failed"), std::string::npos) << st.out;
+  auto ex = run_scalelab("export '" + sw.string() + "'", dir_);
+  ASSERT_EQ(ex.code, 0) << ex.err;
+  EXPECT_NE(slurp(sw / "export" / "summary.csv").find(",failed,\"exit code 1: checkpoint "), std::string::npos)
+      << slurp(sw / "export" / "summary.csv");
+
+  fs::remove(bad / "checkpoint.bin");
+  r = run_scalelab("sweep '" + s.string() + "' --dir '" + sw.string() + "'", dir_);
+  EXPECT_EQ(r.code, 1);  // still failed: not retried without --retry-failed
+  EXPECT_FALSE(fs::exists(bad / "summary.json"));
+  r = run_scalelab("sweep '" + s.string() + "' --dir '" + sw.string() + "' --retry-failed", dir_);
+  EXPECT_EQ(r.code, 0) << r.out << r.err;
+  EXPECT_TRUE(fs::exists(bad / "summary.json"));
+  EXPECT_FALSE(fs::exists(bad / "failed.json"));
+}
+
+// Rows without the timing fields, for comparing two sweeps.
+std::vector<nlohmann::json> metrics_of(const fs::path& run) {
+  auto rows = metrics_read((run / "metrics.jsonl").string());
+  EXPECT_TRUE(rows.ok()) << rows.status();
+  std::vector<nlohmann::json> out = rows.ok() ? *rows : std::vector<nlohmann::json>{};
+  for (auto& r : out) {
+    r.erase("wall_s");
+    r.erase("tokens_per_s");
+  }
+  return out;
+}
+
+TEST_F(SweepCli, DriverKilledMidSweepResumesEveryRunExactlyOnce) {
+  const std::string body = "models: {sizes: [12k, 25k, 40k], head_dim: 16, aspect: 16}\ndata: {tokens: [16k, 32k]}\n";
+  const fs::path s = spec(body);
+  const fs::path ref = dir_ / "ref", sw = dir_ / "sw";
+  auto r = run_scalelab("sweep '" + s.string() + "' --dir '" + ref.string() + "' --workers 2 --no-progress", dir_);
+  ASSERT_EQ(r.code, 0) << r.err;
+
+  pid_t pid = spawn_scalelab({"sweep", s.string(), "--dir", sw.string(), "--workers", "2", "--no-progress"}, dir_ / "first.log");
+  // Kill the driver once some run has finished and some has not.
+  std::map<fs::path, fs::file_time_type> finished_before;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (fs::exists(sw / "plan.json")) {
+      size_t done = 0, total = 0;
+      for (const auto& d : run_dirs(sw)) {
+        ++total;
+        done += fs::exists(d / "summary.json");
+      }
+      if (done >= 1 && done < total) break;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  kill(pid, SIGKILL);
+  wait_exit(pid);
+  size_t unfinished = 0;
+  for (const auto& d : run_dirs(sw)) {
+    if (fs::exists(d / "summary.json")) finished_before[d] = fs::last_write_time(d / "summary.json");
+    else ++unfinished;
+  }
+  ASSERT_GT(finished_before.size(), 0u);
+  ASSERT_GT(unfinished, 0u) << "the sweep finished before the kill: make it longer";
+
+  r = run_scalelab("sweep '" + s.string() + "' --dir '" + sw.string() + "' --workers 2 --no-progress", dir_);
+  ASSERT_EQ(r.code, 0) << r.out << r.err;
+  const auto ref_dirs = run_dirs(ref), dirs = run_dirs(sw);
+  ASSERT_EQ(ref_dirs.size(), dirs.size());
+  for (size_t i = 0; i < dirs.size(); ++i) {
+    ASSERT_EQ(ref_dirs[i].filename(), dirs[i].filename());  // the same run ids
+    ASSERT_TRUE(fs::exists(dirs[i] / "summary.json")) << dirs[i];
+    // Finished exactly once: one "done:" line from `scalelab train` in the run's log.
+    EXPECT_EQ(count(slurp(dirs[i] / "train.log"), "done: "), 1u) << slurp(dirs[i] / "train.log");
+    auto it = finished_before.find(dirs[i]);
+    if (it != finished_before.end()) EXPECT_EQ(fs::last_write_time(dirs[i] / "summary.json"), it->second) << "retrained " << dirs[i];
+    auto a = metrics_of(ref_dirs[i]), b = metrics_of(dirs[i]);
+    ASSERT_EQ(a.size(), b.size()) << dirs[i];
+    for (size_t k = 0; k < a.size(); ++k) {
+      EXPECT_EQ(a[k]["step"], b[k]["step"]);
+      EXPECT_EQ(a[k].value("val_loss", -1.0), b[k].value("val_loss", -1.0)) << dirs[i] << " step " << a[k]["step"];
+      const double x = a[k]["train_loss"], y = b[k]["train_loss"];
+      EXPECT_NEAR(x, y, 1e-12 * std::abs(x)) << dirs[i] << " step " << a[k]["step"];
+    }
+  }
+}
+
+TEST_F(SweepCli, TwoDriversNeverTrainTheSameRun) {
+  const fs::path s = spec(kGrid), sw = dir_ / "sw";
+  pid_t a = spawn_scalelab({"sweep", s.string(), "--dir", sw.string(), "--workers", "1", "--threads", "1", "--no-progress"}, dir_ / "a.log");
+  pid_t b = spawn_scalelab({"sweep", s.string(), "--dir", sw.string(), "--workers", "1", "--threads", "1", "--no-progress"}, dir_ / "b.log");
+  EXPECT_EQ(wait_exit(a), 0) << slurp(dir_ / "a.log");
+  EXPECT_EQ(wait_exit(b), 0) << slurp(dir_ / "b.log");
+  const std::string logs = slurp(dir_ / "a.log") + slurp(dir_ / "b.log");
+  EXPECT_EQ(count(logs, "starting run "), 4u) << logs;
+  for (const auto& d : run_dirs(sw)) {
+    EXPECT_TRUE(fs::exists(d / "summary.json"));
+    EXPECT_EQ(count(slurp(d / "train.log"), "done: "), 1u) << d;
+  }
+}
+
+TEST_F(SweepCli, SharedStablePhaseBranchesAndSavesTokens) {
+  const fs::path s = spec("models: {sizes: [12k], head_dim: 16, aspect: 16}\ndata: {tokens: [8k, 16k, 32k]}\n"
+                          "schedule: wsd\nshare_stable_phase: true\n");
+  auto dry = run_scalelab("sweep '" + s.string() + "' --dry-run --no-estimate", dir_);
+  ASSERT_EQ(dry.code, 0) << dry.err;
+  EXPECT_NE(dry.out.find("shared stable phases save"), std::string::npos) << dry.out;
+  EXPECT_EQ(count(dry.out, "branch at step"), 2u) << dry.out;
+  const fs::path sw = dir_ / "sw";
+  auto r = run_scalelab("sweep '" + s.string() + "' --dir '" + sw.string() + "' --workers 2", dir_);
+  ASSERT_EQ(r.code, 0) << r.out << r.err;
+  int branched = 0;
+  for (const auto& d : run_dirs(sw)) branched += slurp(d / "summary.json").find("branched_from") != std::string::npos;
+  EXPECT_EQ(branched, 2);
+}
+
+TEST_F(SweepCli, DryRunPrintsThePlanWithEstimates) {
+  auto r = run_scalelab("sweep '" + spec(kGrid).string() + "' --dry-run --workers 2", dir_);
+  ASSERT_EQ(r.code, 0) << r.err;
+  for (const char* col : {"shape", "N", "D", "C(6n)", "D/N", "epochs", "est_time"})
+    EXPECT_NE(r.out.find(col), std::string::npos) << col << "\n" << r.out;
+  EXPECT_NE(r.out.find("estimated time:"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("4 runs"), std::string::npos) << r.out;
+  EXPECT_FALSE(fs::exists(fs::path(SCALELAB_SOURCE_DIR) / "out" / "sweeps" / "s" / "runs"));
+}
+
+TEST_F(SweepCli, BadSpecExitsTwoWithPosition) {
+  auto r = run_scalelab("sweep '" + spec(std::string(kGrid) + "sedes: [1]\n").string() + "' --dry-run", dir_);
+  EXPECT_EQ(r.code, 2);
+  EXPECT_NE(r.err.find("s.yaml:9:1: key 'sedes'"), std::string::npos) << r.err;
+  r = run_scalelab("sweep '" + spec("models: {sizes: [12k]}\ndata: {tokens: [10]}\n").string() + "' --dry-run", dir_);
+  EXPECT_EQ(r.code, 2);
+  EXPECT_NE(r.err.find("s.yaml:8:17: key 'data.tokens[0]'"), std::string::npos) << r.err;
+}
+
+TEST_F(SweepCli, SlurmDryRunWritesTheArrayScript) {
+  const fs::path sw = dir_ / "sw";
+  auto r = run_scalelab("sweep '" + spec(kGrid).string() + "' --dir '" + sw.string() + "' --slurm --dry-run --slurm-tasks 3", dir_);
+  ASSERT_EQ(r.code, 0) << r.err;
+  const std::string script = slurp(sw / "slurm" / "sweep.sbatch");
+  EXPECT_NE(script.find("#SBATCH --array=0-2"), std::string::npos) << script;
+  EXPECT_NE(script.find(" sweep '" + fs::absolute(spec(kGrid)).string() + "' --dir '" + fs::absolute(sw).string() + "' --workers 1"),
+            std::string::npos)
+      << script;
+  EXPECT_TRUE(fs::exists(sw / "plan.json"));
+}
+}  // namespace
+}  // namespace sl
