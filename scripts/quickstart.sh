@@ -2,7 +2,8 @@
 # The README's first command: set-up, the Brown corpus, the quickstart sweep (5 sizes x 4 budgets,
 # about 10 minutes on 2 CPU cores), its export, and the fitted scaling laws with plots.
 # Rerunning it resumes: finished runs are skipped, an interrupted sweep continues from its checkpoints.
-# Environment: WORKERS (default: number of cores), SPEC (default configs/sweeps/quickstart.yaml).
+# Environment: WORKERS (default: number of cores), SPEC (default configs/sweeps/quickstart.yaml),
+# SCALELAB_SKIP_SETUP=1 to skip scripts/setup.sh (packages and build) when build/scalelab is built.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SPEC=${SPEC:-configs/sweeps/quickstart.yaml}
@@ -10,7 +11,7 @@ NAME=$(basename "$SPEC" .yaml)
 SWEEP=out/sweeps/$NAME
 WORKERS=${WORKERS:-$(nproc)}
 
-bash scripts/setup.sh
+if [ -z "${SCALELAB_SKIP_SETUP:-}" ]; then bash scripts/setup.sh; fi
 if [ ! -f out/data/brown/meta.json ]; then
   build/scalelab prepare --source brown
 fi

@@ -298,7 +298,7 @@ absl::StatusOr<SweepResult> run_sweep(const SweepPlan& plan, const SweepOptions&
       if (work_at_start < 0) work_at_start = work;
       const double denom = std::max(1e-9, total_work - work_at_start);
       progress.update(100.0 * (work - work_at_start) / denom, 100.0,
-                      absl::StrFormat("%% of the remaining compute | %d/%d runs done, %d running, %d failed", n_done,
+                      absl::StrFormat("(compute) | runs: %d/%d done, %d running, %d failed", n_done,
                                       plan.runs.size(), active.size(), n_failed),
                       finished);
     }
