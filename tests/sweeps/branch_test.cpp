@@ -1,6 +1,8 @@
 // Shared WSD stable phase: a run branched from a longer run's stable-phase checkpoint equals a direct
 // WSD run of its own length (CPU, one thread): lr, val loss and final parameters exactly; the train
 // loss rows to 1e-12 relative (the double sum over a logging window is split at the branch step).
+#include <unistd.h>
+
 #include <filesystem>
 
 #include "core/files.h"
@@ -15,7 +17,7 @@ namespace fs = std::filesystem;
 namespace {
 fs::path fresh_dir() {
   const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
-  auto dir = fs::temp_directory_path() / (std::string("scalelab_branch_") + info->name());
+  auto dir = fs::temp_directory_path() / (std::string("scalelab_branch_") + info->name() + "_" + std::to_string(::getpid()));
   fs::remove_all(dir);
   fs::create_directories(dir);
   return dir;

@@ -16,7 +16,8 @@ namespace fs = std::filesystem;
 namespace {
 fs::path fresh_dir() {
   const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
-  auto dir = fs::temp_directory_path() / (std::string("scalelab_sweeps_") + info->test_suite_name() + "_" + info->name());
+  auto dir = fs::temp_directory_path() / (std::string("scalelab_sweeps_") + info->test_suite_name() + "_" + info->name() + "_" +
+                                      std::to_string(::getpid()));
   fs::remove_all(dir);
   fs::create_directories(dir);
   return dir;

@@ -82,7 +82,8 @@ class SweepCli : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
     if (!fs::exists(SCALELAB_BIN)) return;
-    root_ = fs::temp_directory_path() / "scalelab_sweep_cli";
+    // Per process: ctest runs each test in its own process, two at a time.
+    root_ = fs::temp_directory_path() / ("scalelab_sweep_cli_" + std::to_string(::getpid()));
     fs::remove_all(root_);
     fs::create_directories(root_);
     auto r = run_scalelab("prepare --source 'synthetic:markov?tokens=200000' --out '" + (root_ / "data").string() + "'", root_);
