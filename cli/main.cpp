@@ -21,7 +21,7 @@ bool register_command(int order, void (*add)(CLI::App&)) {
 }  // namespace sl::cli
 
 int main(int argc, char** argv) {
-  sl::reexec_with_openblas_coretype(argv);  // before any BLAS call; see core/cpu_tuning.h
+  sl::reexec_with_cpu_tuning(argv);  // before any BLAS or OpenMP use; see core/cpu_tuning.h
   CLI::App app{"scalelab: train GPT models over grids of sizes and fit scaling laws"};
   app.require_subcommand(1);
   bool verbose = false;

@@ -21,11 +21,19 @@ const char* openblas_coretype_for_this_cpu() {
   return nullptr;
 }
 
-void reexec_with_openblas_coretype(char** argv) {
-  if (std::getenv("OPENBLAS_CORETYPE") != nullptr) return;
-  const char* core = openblas_coretype_for_this_cpu();
-  if (core == nullptr) return;
-  setenv("OPENBLAS_CORETYPE", core, 1);
-  execv("/proc/self/exe", argv);  // returns only on failure: then we run with the generic kernels
+void reexec_with_cpu_tuning(char** argv) {
+  bool changed = false;
+  if (std::getenv("OPENBLAS_CORETYPE") == nullptr) {
+    if (const char* core = openblas_coretype_for_this_cpu()) {
+      setenv("OPENBLAS_CORETYPE", core, 1);
+      changed = true;
+    }
+  }
+  if (std::getenv("OMP_WAIT_POLICY") == nullptr && std::getenv("GOMP_SPINCOUNT") == nullptr) {
+    setenv("OMP_WAIT_POLICY", "PASSIVE", 1);
+    changed = true;
+  }
+  if (!changed) return;
+  execv("/proc/self/exe", argv);  // returns only on failure: then we run with the library defaults
 }
 }  // namespace sl

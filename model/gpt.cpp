@@ -27,14 +27,8 @@ CausalSelfAttentionImpl::CausalSelfAttentionImpl(const GptConfig& c)
 }
 
 torch::Tensor CausalSelfAttentionImpl::forward(const torch::Tensor& x) {
-  const int64_t B = x.size(0), T = x.size(1), C = x.size(2), hs = C / n_head;
-  auto qkv = c_attn->forward(x).split(C, /*dim=*/2);             // 3 x (B, T, C)
-  auto q = qkv[0].view({B, T, n_head, hs}).transpose(1, 2);      // (B, nh, T, hs)
-  auto k = qkv[1].view({B, T, n_head, hs}).transpose(1, 2);
-  auto v = qkv[2].view({B, T, n_head, hs}).transpose(1, 2);
-  auto y = causal_attention(q, k, v, dropout, is_training());    // (B, nh, T, hs)
-  y = y.transpose(1, 2).contiguous().view({B, T, C});            // re-assemble heads side by side
-  y = c_proj->forward(y);
+  auto y = causal_self_attention(linear_forward(x, c_attn->weight, c_attn->bias), n_head, dropout, is_training());
+  y = linear_forward(y, c_proj->weight, c_proj->bias);  // (B, T, C)
   return dropout > 0 ? F::dropout(y, F::DropoutFuncOptions().p(dropout).training(is_training())) : y;
 }
 
@@ -44,7 +38,7 @@ MlpImpl::MlpImpl(const GptConfig& c) : dropout(c.dropout) {
 }
 
 torch::Tensor MlpImpl::forward(const torch::Tensor& x) {
-  auto y = c_proj->forward(torch::gelu(c_fc->forward(x)));
+  auto y = linear_forward(torch::gelu(linear_forward(x, c_fc->weight, c_fc->bias)), c_proj->weight, c_proj->bias);
   return dropout > 0 ? F::dropout(y, F::DropoutFuncOptions().p(dropout).training(is_training())) : y;
 }
 
@@ -97,7 +91,7 @@ torch::Tensor GptImpl::forward(const torch::Tensor& idx) {
   if (config.dropout > 0) x = F::dropout(x, F::DropoutFuncOptions().p(config.dropout).training(is_training()));
   for (const auto& block : *blocks) x = block->as<Block>()->forward(x);
   x = ln_f->forward(x);
-  return config.tied ? torch::matmul(x, wte->weight.t()) : lm_head->forward(x);  // (B, T, vocab)
+  return config.tied ? linear_forward(x, wte->weight) : linear_forward(x, lm_head->weight, lm_head->bias);  // (B, T, vocab)
 }
 
 torch::Tensor GptImpl::loss(const torch::Tensor& idx, const torch::Tensor& targets) {

@@ -27,10 +27,13 @@ BatchSource::BatchSource(const TokenFile& file, int ctx, uint64_t seed, int64_t 
 }
 
 void BatchSource::refill(int64_t first) {
-  auto host = torch::empty({kChunkWindows}, torch::kLong);
+  // On CUDA the chunk goes through pinned memory and uploads asynchronously: the copy is queued
+  // behind the running step instead of stalling the host (the caching host allocator keeps the
+  // buffer alive until the copy is done).
+  auto host = torch::empty({kChunkWindows}, torch::TensorOptions().dtype(torch::kLong).pinned_memory(device_.is_cuda()));
   auto* p = host.data_ptr<int64_t>();
   for (int64_t i = 0; i < kChunkWindows; ++i) p[i] = sampler_.start(first + i);
-  starts_ = host.to(device_);
+  starts_ = device_.is_cuda() ? host.to(device_, /*non_blocking=*/true) : host;
   chunk_first_ = first;
   chunk_size_ = kChunkWindows;
 }

@@ -24,6 +24,7 @@
 #include "train/interrupt.h"
 #include "train/metrics_log.h"
 #include "train/schedule.h"
+#include "train/train_step.h"
 
 namespace sl {
 namespace fs = std::filesystem;
@@ -262,6 +263,7 @@ absl::StatusOr<RunOutcome> train_run(const TrainConfig& cfg, const TrainOptions&
   const double wall_before = st.wall_s;
   // Train loss summed since the last row, in double so a resumed run's partial sums add up exactly.
   torch::Tensor loss_acc = torch::zeros({}, torch::TensorOptions().dtype(torch::kDouble).device(device));
+  const StepSetup step_setup{device, bf16, accum, cfg.optim.grad_clip};
   torch::Tensor grad_norm;
   RunOutcome out;
   std::string diverged_reason;
@@ -269,19 +271,8 @@ absl::StatusOr<RunOutcome> train_run(const TrainConfig& cfg, const TrainOptions&
   while (st.step < total) {
     const double lr = lr_at(cfg, st.step);
     if (cfg.model.dropout > 0) torch::manual_seed(cfg.train.seed * 1000003 + st.step);  // resumable dropout
-    for (int m = 0; m < accum; ++m) {
-      Batch b = batches.get((st.step * accum + m) * B, B);
-      torch::Tensor loss;
-      {
-        AutocastGuard autocast(device, bf16);
-        loss = model->loss(b.x, b.y);
-      }
-      (loss / accum).backward();
-      loss_acc += loss.detach() / accum;
-    }
-    grad_norm = clip_grad_norm(flat.grads, cfg.optim.grad_clip);
-    optimizer.step(lr);
-    flat.grads.zero_();
+    grad_norm = train_step(model, flat, optimizer, step_setup,
+                           [&](int m) { return batches.get((st.step * accum + m) * B, B); }, lr, loss_acc);
     ++st.step;
 
     const bool last = st.step == total;

@@ -1,0 +1,24 @@
+#include "train/train_step.h"
+
+#include "model/torch_compat.h"
+
+namespace sl {
+torch::Tensor train_step(Gpt& model, FlatParams& flat, FlatAdamW& optimizer, const StepSetup& setup,
+                         const std::function<Batch(int)>& next_batch, double lr, torch::Tensor& loss_acc) {
+  const int accum = setup.grad_accum;
+  for (int m = 0; m < accum; ++m) {
+    Batch b = next_batch(m);
+    torch::Tensor loss;
+    {
+      AutocastGuard autocast(setup.device, setup.bf16);
+      loss = model->loss(b.x, b.y);
+    }
+    (accum == 1 ? loss : loss / accum).backward();
+    loss_acc += loss.detach() / accum;
+  }
+  torch::Tensor grad_norm = clip_grad_norm(flat.grads, setup.grad_clip);
+  optimizer.step(lr);
+  flat.grads.zero_();
+  return grad_norm;
+}
+}  // namespace sl
