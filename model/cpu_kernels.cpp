@@ -149,16 +149,21 @@ void softmax_backward_block(const float* P, float* dS, int ld, int r0, int r1, f
   }
 }
 
+// y = x w^T for contiguous float32 x (..., K) and w (N, K) -> (..., N).
+torch::Tensor dnnl_matmul_wt(const torch::Tensor& x, const torch::Tensor& w) {
+  const int64_t K = w.size(1), N = w.size(0), M = x.numel() / K;
+  auto sizes = x.sizes().vec();
+  sizes.back() = N;
+  auto y = torch::empty(sizes, x.options());
+  check_dnnl(dnnl_sgemm()('N', 'T', M, N, K, 1.0f, x.data_ptr<float>(), K, w.data_ptr<float>(), K, 0.0f,
+                          y.data_ptr<float>(), N));
+  return y;
+}
+
 struct DnnlLinearFunction : torch::autograd::Function<DnnlLinearFunction> {
   static torch::Tensor forward(torch::autograd::AutogradContext* ctx, const torch::Tensor& x, const torch::Tensor& w) {
     ctx->save_for_backward({x, w});
-    const int64_t K = w.size(1), N = w.size(0), M = x.numel() / K;
-    auto sizes = x.sizes().vec();
-    sizes.back() = N;
-    auto y = torch::empty(sizes, x.options());
-    check_dnnl(dnnl_sgemm()('N', 'T', M, N, K, 1.0f, x.data_ptr<float>(), K, w.data_ptr<float>(), K, 0.0f,
-                            y.data_ptr<float>(), N));
-    return y;
+    return dnnl_matmul_wt(x, w);
   }
   static torch::autograd::variable_list backward(torch::autograd::AutogradContext* ctx,
                                                  torch::autograd::variable_list grads) {
@@ -303,12 +308,7 @@ torch::Tensor dnnl_linear(const torch::Tensor& x_in, const torch::Tensor& w_in, 
   if (torch::GradMode::is_enabled() && (x.requires_grad() || w.requires_grad())) {
     y = DnnlLinearFunction::apply(x, w);
   } else {
-    const int64_t K = w.size(1), N = w.size(0), M = x.numel() / K;
-    auto sizes = x.sizes().vec();
-    sizes.back() = N;
-    y = torch::empty(sizes, x.options());
-    check_dnnl(dnnl_sgemm()('N', 'T', M, N, K, 1.0f, x.data_ptr<float>(), K, w.data_ptr<float>(), K, 0.0f,
-                            y.data_ptr<float>(), N));
+    y = dnnl_matmul_wt(x, w);
   }
   return b.defined() ? y + b : y;
 }

@@ -50,6 +50,20 @@ torch::Tensor reference_loss(Gpt& m, const torch::Tensor& idx, const torch::Tens
   return torch::nn::functional::cross_entropy(logits.reshape({-1, logits.size(-1)}), targets.reshape({-1}));
 }
 
+// torch::optim::AdamW over per-parameter tensors in two groups: matrices decayed, vectors not.
+torch::optim::AdamW reference_adamw(Gpt& ref, const OptimConfig& o) {
+  std::vector<torch::Tensor> decay, no_decay;
+  for (auto& p : ref->parameters()) (p.dim() >= 2 ? decay : no_decay).push_back(p);
+  auto adamw = [&](double wd) {
+    return std::make_unique<torch::optim::AdamWOptions>(
+        torch::optim::AdamWOptions(o.lr).betas({o.beta1, o.beta2}).eps(o.eps).weight_decay(wd));
+  };
+  std::vector<torch::optim::OptimizerParamGroup> groups;
+  groups.emplace_back(decay, adamw(o.weight_decay));
+  groups.emplace_back(no_decay, adamw(0.0));
+  return torch::optim::AdamW(groups);
+}
+
 TEST(FusedCpuAttention, MatchesMaskedSoftmaxForwardAndBackward) {
   if (!fused_cpu_attention_available()) GTEST_SKIP() << "no BLAS sgemm_ in this process";
   torch::manual_seed(0);
@@ -116,16 +130,7 @@ TEST_P(TrainStepEquivalence, MatchesPlainReferenceStep) {
   Gpt ref(c);
   FlatParams flat = flatten_parameters(*ours);
   FlatAdamW opt(flat, o);
-  std::vector<torch::Tensor> decay, no_decay;
-  for (auto& p : ref->parameters()) (p.dim() >= 2 ? decay : no_decay).push_back(p);
-  std::vector<torch::optim::OptimizerParamGroup> groups;
-  auto adamw = [&](double wd) {
-    return std::make_unique<torch::optim::AdamWOptions>(
-        torch::optim::AdamWOptions(o.lr).betas({o.beta1, o.beta2}).eps(o.eps).weight_decay(wd));
-  };
-  groups.emplace_back(decay, adamw(o.weight_decay));
-  groups.emplace_back(no_decay, adamw(0.0));
-  torch::optim::AdamW ref_opt(groups);
+  torch::optim::AdamW ref_opt = reference_adamw(ref, o);
 
   const StepSetup setup{torch::kCPU, /*bf16=*/true, sc.grad_accum, o.grad_clip};
   auto loss_acc = torch::zeros({}, torch::kDouble);
@@ -182,16 +187,7 @@ TEST(TrainStepCuda, Bf16StepMatchesFloat32Reference) {
   ours->to(cuda);
   FlatParams flat = flatten_parameters(*ours);
   FlatAdamW opt(flat, o);
-  std::vector<torch::Tensor> decay, no_decay;
-  for (auto& p : ref->parameters()) (p.dim() >= 2 ? decay : no_decay).push_back(p);
-  std::vector<torch::optim::OptimizerParamGroup> groups;
-  auto adamw = [&](double wd) {
-    return std::make_unique<torch::optim::AdamWOptions>(
-        torch::optim::AdamWOptions(o.lr).betas({o.beta1, o.beta2}).eps(o.eps).weight_decay(wd));
-  };
-  groups.emplace_back(decay, adamw(o.weight_decay));
-  groups.emplace_back(no_decay, adamw(0.0));
-  torch::optim::AdamW ref_opt(groups);
+  torch::optim::AdamW ref_opt = reference_adamw(ref, o);
   std::map<std::string, torch::Tensor> init;
   for (const auto& item : ref->named_parameters()) init[item.key()] = item.value().detach().clone();
 
