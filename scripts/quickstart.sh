@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# The README's first command: set-up, the Brown corpus, the quickstart sweep (5 sizes x 4 budgets,
-# about 10 minutes on 2 CPU cores), its export, and the fitted scaling laws with plots.
+# The README's first command: set-up, the Brown corpus, the quickstart sweep (4 sizes x 4 budgets,
+# about 5 minutes of training on 2 CPU cores), its export, and the fitted scaling laws with plots.
 # Rerunning it resumes: finished runs are skipped, an interrupted sweep continues from its checkpoints.
 # Environment: WORKERS (default: number of cores), SPEC (default configs/sweeps/quickstart.yaml),
 # SCALELAB_SKIP_SETUP=1 to skip scripts/setup.sh (packages and build) when build/scalelab is built.
