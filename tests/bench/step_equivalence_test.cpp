@@ -114,6 +114,8 @@ struct StepCase {
   int grad_accum;
   double grad_clip;
 };
+// Readable ctest names (otherwise gtest prints the struct's bytes).
+void PrintTo(const StepCase& c, std::ostream* os) { *os << "accum " << c.grad_accum << ", clip " << c.grad_clip; }
 
 class TrainStepEquivalence : public ::testing::TestWithParam<StepCase> {};
 
