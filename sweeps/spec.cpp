@@ -23,6 +23,20 @@ namespace sl {
 namespace fs = std::filesystem;
 using json = nlohmann::json;
 
+namespace {
+// Parameter counts and whole-run FLOPs: derived from the config, so the plan file does not store them.
+void fill_sizes(PlannedRun& r) {
+  const ParamCounts pc = count_params(r.cfg.model);
+  r.params_total = pc.total;
+  r.params_nonembedding = pc.nonembedding;
+  const FlopsPerToken f = flops_per_token(r.cfg.model);
+  const double d = static_cast<double>(r.cfg.total_steps() * r.cfg.tokens_per_step());
+  r.flops_6n = d * f.kaplan_6n;
+  r.flops_6n_attention = d * f.kaplan_6n_attention;
+  r.flops_chinchilla = d * f.chinchilla.train;
+}
+}  // namespace
+
 const PlannedRun* SweepPlan::find(const std::string& id) const {
   for (const auto& r : runs)
     if (r.id == id) return &r;
@@ -513,14 +527,7 @@ absl::StatusOr<SweepPlan> expand_sweep_spec_text(const std::string& text, const 
       return root.error("models", absl::StrCat("two runs expand to the same config (", r.id,
                                                "): two sizes give the same shape, or an axis repeats a value"));
     }
-    const ParamCounts pc = count_params(r.cfg.model);
-    r.params_total = pc.total;
-    r.params_nonembedding = pc.nonembedding;
-    const FlopsPerToken f = flops_per_token(r.cfg.model);
-    const double d = static_cast<double>(r.cfg.total_steps() * r.cfg.tokens_per_step());
-    r.flops_6n = d * f.kaplan_6n;
-    r.flops_6n_attention = d * f.kaplan_6n_attention;
-    r.flops_chinchilla = d * f.chinchilla.train;
+    fill_sizes(r);
     if (check_data) {
       auto it = datasets.find(r.cfg.data.path);
       if (it == datasets.end()) {
@@ -538,7 +545,7 @@ absl::StatusOr<SweepPlan> expand_sweep_spec_text(const std::string& text, const 
       if (!fits.ok()) return annotate(fits, root.where("base"));
       const int64_t usable = r.cfg.data.unique_tokens > 0 ? std::min(r.cfg.data.unique_tokens, ds.train->size())
                                                           : ds.train->size();
-      r.epochs = d / static_cast<double>(usable);
+      r.epochs = static_cast<double>(r.cfg.total_steps() * r.cfg.tokens_per_step()) / static_cast<double>(usable);
     }
   }
   return plan;
@@ -596,14 +603,7 @@ absl::StatusOr<SweepPlan> read_plan(const std::string& sweep_dir) {
     pr.branch_source = r.value("branch_source", "");
     pr.branch_step = r.value("branch_step", int64_t{0});
     pr.snapshot_steps = r.value("snapshot_steps", std::vector<int64_t>{});
-    const ParamCounts pc = count_params(pr.cfg.model);
-    pr.params_total = pc.total;
-    pr.params_nonembedding = pc.nonembedding;
-    const FlopsPerToken f = flops_per_token(pr.cfg.model);
-    const double d = static_cast<double>(pr.cfg.total_steps() * pr.cfg.tokens_per_step());
-    pr.flops_6n = d * f.kaplan_6n;
-    pr.flops_6n_attention = d * f.kaplan_6n_attention;
-    pr.flops_chinchilla = d * f.chinchilla.train;
+    fill_sizes(pr);
     plan.runs.push_back(std::move(pr));
   }
   return plan;

@@ -171,12 +171,10 @@ absl::StatusOr<BenchResult> run_bench(const TrainConfig& cfg_in, const BenchOpti
     }
   }
 
-  torch::manual_seed(cfg.train.seed);
-  Gpt model(cfg.model);
-  model->to(device);
-  model->train();
-  FlatParams flat = flatten_parameters(*model);
-  FlatAdamW optimizer(flat, cfg.optim);
+  Trainable trainable = init_trainable(cfg, device);
+  Gpt& model = trainable.model;
+  FlatParams& flat = trainable.flat;
+  FlatAdamW& optimizer = trainable.optimizer;
   const int B = cfg.train.batch_size, T = cfg.model.ctx, accum = cfg.train.grad_accum;
   // Synthetic tokens: a few steps' worth of random batches on the device, cycled.
   const int pool = 4 * accum;

@@ -3,6 +3,16 @@
 #include "model/torch_compat.h"
 
 namespace sl {
+Trainable init_trainable(const TrainConfig& cfg, torch::Device device) {
+  torch::manual_seed(cfg.train.seed);
+  Gpt model(cfg.model);
+  model->to(device);
+  model->train();
+  FlatParams flat = flatten_parameters(*model);
+  FlatAdamW optimizer(flat, cfg.optim);
+  return Trainable{model, flat, optimizer};
+}
+
 torch::Tensor train_step(Gpt& model, FlatParams& flat, FlatAdamW& optimizer, const StepSetup& setup,
                          const std::function<Batch(int)>& next_batch, double lr, torch::Tensor& loss_acc) {
   const int accum = setup.grad_accum;

@@ -11,6 +11,7 @@
 #include "train/adamw.h"
 #include "train/batches.h"
 #include "train/flat_params.h"
+#include "train/train_config.h"
 
 namespace sl {
 struct StepSetup {
@@ -19,6 +20,15 @@ struct StepSetup {
   int grad_accum = 1;      // micro-batches per step
   double grad_clip = 1.0;  // max global gradient norm; <= 0 only measures it
 };
+
+// A freshly initialised model (seeded with train.seed) on `device` in training mode, its parameters
+// moved into flat storage, and the flat AdamW over them: what the trainer and the bench both start from.
+struct Trainable {
+  Gpt model;
+  FlatParams flat;
+  FlatAdamW optimizer;
+};
+Trainable init_trainable(const TrainConfig& cfg, torch::Device device);
 
 // Takes one step at learning rate `lr`. next_batch(m) gives micro-batch m (0 <= m < grad_accum) of
 // this step. Adds the step's mean loss (sum over micro-batches of loss / grad_accum) to loss_acc, a

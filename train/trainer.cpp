@@ -184,12 +184,10 @@ absl::StatusOr<RunOutcome> train_run(const TrainConfig& cfg, const TrainOptions&
     ckpt = std::move(c);
   }
 
-  torch::manual_seed(cfg.train.seed);
-  Gpt model(cfg.model);
-  model->to(device);
-  model->train();
-  FlatParams flat = flatten_parameters(*model);
-  FlatAdamW optimizer(flat, cfg.optim);
+  Trainable trainable = init_trainable(cfg, device);
+  Gpt& model = trainable.model;
+  FlatParams& flat = trainable.flat;
+  FlatAdamW& optimizer = trainable.optimizer;
   if (ckpt) {
     torch::NoGradGuard no_grad;
     if (ckpt->tensors["params"].numel() != flat.params.numel()) {

@@ -56,6 +56,15 @@ inline std::filesystem::path e2e_dir(const std::string& name) {
   return dir;
 }
 
+// `scalelab prepare` of a byte-level Markov source into a fresh temp directory; returns its path.
+inline std::filesystem::path prepare_markov(const std::string& name, int tokens, int seed) {
+  std::filesystem::path d = e2e_dir(name) / "markov";
+  CliResult r = run_cli("prepare --source 'synthetic:markov?symbols=16&tokens=" + std::to_string(tokens) +
+                        "&seed=" + std::to_string(seed) + "' --out " + d.string());
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  return d;
+}
+
 inline void write_file(const std::filesystem::path& p, const std::string& text) {
   std::filesystem::create_directories(p.parent_path());
   std::ofstream(p, std::ios::binary) << text;

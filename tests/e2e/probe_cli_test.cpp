@@ -13,12 +13,7 @@ namespace fs = std::filesystem;
 
 // Byte-level Markov data: the probe tasks' text (digits, letters, '+', '=') is byte tokens too.
 const fs::path& data_dir() {
-  static fs::path dir = [] {
-    fs::path d = e2e_dir("probe_data") / "markov";
-    CliResult r = run_cli("prepare --source 'synthetic:markov?symbols=16&tokens=150000&seed=3' --out " + d.string());
-    EXPECT_EQ(r.exit_code, 0) << r.output;
-    return d;
-  }();
+  static const fs::path dir = prepare_markov("probe_data", 150000, 3);
   return dir;
 }
 

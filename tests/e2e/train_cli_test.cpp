@@ -17,12 +17,7 @@ using json = nlohmann::json;
 
 // One small Markov dataset for the whole binary.
 const fs::path& data_dir() {
-  static fs::path dir = [] {
-    fs::path d = e2e_dir("data") / "markov";
-    CliResult r = run_cli("prepare --source 'synthetic:markov?symbols=16&tokens=150000&seed=2' --out " + d.string());
-    EXPECT_EQ(r.exit_code, 0) << r.output;
-    return d;
-  }();
+  static const fs::path dir = prepare_markov("data", 150000, 2);
   return dir;
 }
 
