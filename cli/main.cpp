@@ -4,6 +4,7 @@
 #include "cli/commands.h"
 #include "core/cpu_tuning.h"
 #include "core/log.h"
+#include "train/interrupt.h"
 
 namespace sl::cli {
 int& exit_code() {
@@ -30,6 +31,13 @@ int main(int argc, char** argv) {
   std::sort(registry.begin(), registry.end(), [](auto& a, auto& b) { return a.order < b.order; });
   for (const auto& r : registry) r.add(app);
   app.parse_complete_callback([&] { sl::log::set_verbose(verbose); });
-  CLI11_PARSE(app, argc, argv);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    // CLI11 prints help (exit 0) or the error; every command-line error is exit code 2, as documented
+    // for each subcommand (CLI11's own codes are 100 and up).
+    const int code = app.exit(e);
+    return code == 0 ? 0 : sl::kExitUsage;
+  }
   return sl::cli::exit_code();
 }

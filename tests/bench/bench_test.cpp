@@ -106,6 +106,9 @@ TEST(BenchCommand, RejectsBadArguments) {
   EXPECT_EQ(run_cli("bench --preset nope").first, 2);
   EXPECT_EQ(run_cli("bench --preset tiny /nonexistent.yaml").first, 2);
   EXPECT_EQ(run_cli("bench /nonexistent.yaml").first, 2);
+  EXPECT_EQ(run_cli("bench --preset tiny --steps -3").first, 2);
+  EXPECT_EQ(run_cli("bench --preset tiny --device gpu").first, 2);
+  EXPECT_EQ(run_cli("bench --preset tiny --threads -1").first, 2);
 }
 }  // namespace
 }  // namespace sl
