@@ -90,10 +90,20 @@ void add_probe_command(CLI::App& app) {
     if (auto cells = sl::expand_probe_cells(*config); !cells.ok()) return fail(cells.status());
     auto runs = sl::run_dirs_of(*dir);
     if (!runs.ok()) return fail(runs.status());
+    // A sweep's runs are probed one by one: a run that cannot be probed (not trained yet, no
+    // checkpoint) is reported and skipped, and the others still get their rows; exit 1 if any failed.
+    int failed = 0;
     for (const auto& run : *runs) {
       auto r = sl::probe_run_dir(run, *config);
-      if (!r.ok()) return fail(r.status());
+      if (!r.ok()) {
+        fail(r.status());
+        ++failed;
+        continue;
+      }
       print_summary(*r);
+    }
+    if (failed > 0 && runs->size() > 1) {
+      std::cerr << "error: " << failed << " of " << runs->size() << " runs were not probed (above)\n";
     }
   });
 }

@@ -97,5 +97,18 @@ TEST(ProbeCli, RunWithoutCheckpointSaysToTrainItFirst) {
   CliResult not_a_run = run_cli("probe " + (dir / "nowhere").string());
   EXPECT_NE(not_a_run.exit_code, 0);
 }
+
+TEST(ProbeCli, SweepWithAnUnfinishedRunProbesTheOthers) {
+  fs::path sweep = e2e_dir("probe_sweep");
+  fs::create_directories(sweep / "runs" / "a_unfinished");
+  fs::copy_file(trained_run() / "config.yaml", sweep / "runs" / "a_unfinished" / "config.yaml");
+  fs::copy(trained_run(), sweep / "runs" / "b_done", fs::copy_options::recursive);
+  fs::remove(sweep / "runs" / "b_done" / "probes.jsonl");
+  CliResult r = run_cli("probe " + sweep.string() + " --tasks add --difficulties 1 --instances 4");
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.output.find("a_unfinished has no checkpoint.bin yet"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("1 of 2 runs were not probed"), std::string::npos) << r.output;
+  EXPECT_EQ(count_lines(sweep / "runs" / "b_done" / "probes.jsonl"), 3);  // add, difficulty 1, 3 templates
+}
 }  // namespace
 }  // namespace sl::testing
