@@ -5,7 +5,7 @@
 
 #include "cli/commands.h"
 #include "train/bench.h"
-#include "train/interrupt.h"
+#include "core/exit_codes.h"
 
 namespace {
 struct BenchArgs {
@@ -32,7 +32,10 @@ void run_bench_command(const BenchArgs& a) {
   auto r = sl::run_bench(*cfg, a.opts);
   if (!r.ok()) {
     std::cerr << "error: " << r.status().message() << "\n";
-    sl::cli::exit_code() = r.status().code() == absl::StatusCode::kInvalidArgument ? sl::kExitUsage : sl::kExitFailed;
+    const auto code = r.status().code();
+    sl::cli::exit_code() = code == absl::StatusCode::kInvalidArgument ? sl::kExitUsage
+                           : code == absl::StatusCode::kUnavailable   ? sl::kExitNoDevice
+                                                                      : sl::kExitFailed;
     return;
   }
   if (a.json) {
@@ -61,7 +64,7 @@ void add_bench_command(CLI::App& app) {
       ->check(CLI::Range(0, 1024));
   cmd->add_flag("--cuda-graph", a->opts.cuda_graph, "CUDA: capture the step in a CUDA graph and replay it");
   cmd->add_flag("--json", a->json, "One JSON object (tokens_per_s, ms_per_step, mfu, peak_memory_bytes, ...)");
-  cmd->footer("Exit codes: 0 measured, 1 failed, 2 bad arguments or config.");
+  cmd->footer("Exit codes: 0 measured, 1 failed, 2 bad arguments or config, 69 the device asked for is not usable here.");
   cmd->callback([a] { run_bench_command(*a); });
 }
 }  // namespace

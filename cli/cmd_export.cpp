@@ -3,7 +3,7 @@
 
 #include "cli/commands.h"
 #include "sweeps/export.h"
-#include "train/interrupt.h"
+#include "core/exit_codes.h"
 
 namespace {
 void add_export_command(CLI::App& app) {

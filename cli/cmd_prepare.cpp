@@ -13,11 +13,12 @@ void add_prepare_command(CLI::App& app) {
   CLI::App* cmd = app.add_subcommand(
       "prepare", "Turn a corpus into token files: DIR/train.bin, DIR/val.bin, DIR/meta.json");
   cmd->add_option("--source", options->source,
-                  "A text file, a directory of text files, `brown` (fetched with npm), or "
+                  "A text file, a directory of text files, `austen` (Jane Austen's six novels, from "
+                  "Debian's r-cran-janeaustenr: the default), `brown` (fetched with npm), or "
                   "`synthetic:markov[?symbols=16&order=1&alpha=0.2&tokens=2000000&seed=1]`")
-      ->required();
+      ->capture_default_str();
   cmd->add_option("--out", options->out_dir,
-                  "Output directory (default: out/data/<name>, e.g. out/data/brown)");
+                  "Output directory (default: out/data/<name>, e.g. out/data/austen)");
   cmd->add_option("--val-fraction", options->split.val_fraction,
                   "Fraction of tokens held out in val.bin")
       ->capture_default_str();

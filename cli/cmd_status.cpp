@@ -3,7 +3,7 @@
 
 #include "cli/commands.h"
 #include "sweeps/report.h"
-#include "train/interrupt.h"
+#include "core/exit_codes.h"
 
 namespace {
 void add_status_command(CLI::App& app) {

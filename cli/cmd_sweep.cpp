@@ -14,7 +14,7 @@
 #include "sweeps/estimate.h"
 #include "sweeps/report.h"
 #include "sweeps/slurm.h"
-#include "train/interrupt.h"
+#include "core/exit_codes.h"
 
 namespace {
 namespace fs = std::filesystem;

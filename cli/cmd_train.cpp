@@ -4,7 +4,8 @@
 
 #include "cli/commands.h"
 #include "core/log.h"
-#include "train/interrupt.h"
+#include "core/exit_codes.h"
+#include "train/device.h"
 #include "train/trainer.h"
 
 namespace {
@@ -23,6 +24,12 @@ void run_train(const TrainArgs& a) {
   if (!cfg.ok()) {
     std::cerr << "error: " << cfg.status().message() << "\n";
     sl::cli::exit_code() = sl::kExitUsage;
+    return;
+  }
+  // The device before anything is written: a CUDA run on a machine without a GPU stops here (exit 69).
+  if (auto device = sl::resolve_device(cfg->train.device); !device.ok()) {
+    std::cerr << "error: " << device.status().message() << "\n";
+    sl::cli::exit_code() = sl::kExitNoDevice;
     return;
   }
   sl::TrainOptions opts;
@@ -56,7 +63,7 @@ void run_train(const TrainArgs& a) {
 void add_train_command(CLI::App& app) {
   auto a = std::make_shared<TrainArgs>();
   CLI::App* cmd = app.add_subcommand("train", "Train one model from a YAML config (resumes an interrupted run)");
-  cmd->add_option("config", a->config, "Train config YAML (e.g. configs/train/tiny_brown.yaml)")->required();
+  cmd->add_option("config", a->config, "Train config YAML (e.g. configs/train/tiny_austen.yaml)")->required();
   cmd->add_option("overrides", a->overrides, "Dotted overrides key=value, e.g. optim.lr=3e-4 train.tokens=1M");
   cmd->add_option("--run-dir", a->run_dir, "Run directory (default out/runs/<name>-<config hash>)");
   cmd->add_flag("--no-progress", a->no_progress, "No progress line");
@@ -67,7 +74,7 @@ void add_train_command(CLI::App& app) {
       ->delimiter(',');
   cmd->add_option("--branch-from", a->branch_from,
                   "Start from another run's stable-phase checkpoint (WSD branching; see docs/sweeps.md)");
-  cmd->footer("Exit codes: 0 done, 1 failed, 2 bad config, 3 diverged, 75 interrupted (run again to resume).");
+  cmd->footer("Exit codes: 0 done, 1 failed, 2 bad config, 3 diverged, 69 device not usable here (cuda without a GPU), 75 interrupted (run again to resume).");
   cmd->callback([a] { run_train(*a); });
 }
 }  // namespace

@@ -4,7 +4,7 @@
 #include "cli/commands.h"
 #include "core/cpu_tuning.h"
 #include "core/log.h"
-#include "train/interrupt.h"
+#include "core/exit_codes.h"
 
 namespace sl::cli {
 int& exit_code() {

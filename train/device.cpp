@@ -5,19 +5,19 @@
 
 #include <thread>
 
-#include "model/torch_compat.h"
+#include "model/cuda_util.h"
 
 namespace sl {
 absl::StatusOr<torch::Device> resolve_device(const std::string& name) {
-  const bool cuda = torch::cuda::is_available();
   torch::Device device(torch::kCPU);
-  if (name == "cpu") {
-    return device;
-  } else if (name == "cuda") {
+  if (name == "cpu") return device;
+  // Only now ask the CUDA runtime: a CPU run never touches it.
+  const bool cuda = (name == "cuda" || name == "auto") && torch::cuda::is_available();
+  if (name == "cuda") {
     if (!cuda) {
-      return absl::FailedPreconditionError(
-          "train.device is cuda but no CUDA device is usable (this LibTorch build or machine has none); "
-          "set train.device: cpu (or auto)");
+      return absl::UnavailableError(absl::StrCat("device cuda asked for, but ", cuda_unavailable_reason(),
+                                                 "; run on a machine with an NVIDIA GPU and driver, or use the "
+                                                 "CPU (train.device: cpu, or --device cpu)"));
     }
     device = torch::Device(torch::kCUDA);
   } else if (name == "auto") {

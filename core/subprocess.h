@@ -1,0 +1,15 @@
+// Running other programs: argv words, never shell text, so a path with spaces, quotes or `$(...)`
+// reaches the program as it is. Output goes to a log file the caller can quote in an error.
+#pragma once
+#include <string>
+#include <vector>
+
+namespace sl {
+// Runs argv[0] (looked up on PATH) with the given arguments, stdout and stderr into log_path, and waits.
+// Returns its exit status, 127 when it could not be started, 128 + N when killed by signal N.
+int run_program(const std::vector<std::string>& argv, const std::string& log_path);
+// True when `name` is an executable on PATH.
+bool program_on_path(const std::string& name);
+// The last max_bytes of a log file ("" if unreadable), for error messages.
+std::string log_tail(const std::string& log_path, size_t max_bytes = 600);
+}  // namespace sl
