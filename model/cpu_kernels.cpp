@@ -1,7 +1,7 @@
 #include "model/cpu_kernels.h"
 
 #include <ATen/Parallel.h>
-#include <dlfcn.h>
+#include <dnnl.h>
 
 #include <algorithm>
 #include <cmath>
@@ -11,38 +11,15 @@
 
 namespace sl {
 namespace {
-// The GEMMs come from libraries LibTorch already loaded, found at run time, so there is no link
-// dependency and a LibTorch without them simply keeps the generic path: oneDNN's row-major sgemm
-// (Debian's LibTorch 1.13 links oneDNN; it threads with LibTorch's OpenMP pool and runs single-threaded
-// inside a parallel region), else the Fortran BLAS sgemm_ (OpenBLAS).
-using DnnlSgemmFn = int (*)(char, char, int64_t, int64_t, int64_t, float, const float*, int64_t, const float*, int64_t,
-                            float, float*, int64_t);
-using SgemmFn = void (*)(const char*, const char*, const int*, const int*, const int*, const float*,
-                         const float*, const int*, const float*, const int*, const float*, float*, const int*);
-
-DnnlSgemmFn dnnl_sgemm() {
-  static const DnnlSgemmFn fn = reinterpret_cast<DnnlSgemmFn>(dlsym(RTLD_DEFAULT, "dnnl_sgemm"));
-  return fn;
-}
-SgemmFn blas_sgemm() {
-  static const SgemmFn fn = reinterpret_cast<SgemmFn>(dlsym(RTLD_DEFAULT, "sgemm_"));
-  return fn;
-}
-
-void check_dnnl(int status) { TORCH_CHECK(status == 0, "dnnl_sgemm failed with status ", status); }
+void check_dnnl(dnnl_status_t status) { TORCH_CHECK(status == dnnl_success, "dnnl_sgemm failed with status ", status); }
 
 // Row-major C (M x N) = alpha op(A) op(B) + beta C, with op(A) M x K and op(B) K x N. ta: A is stored
-// K x M (so op(A) is its transpose); tb likewise. oneDNN 6% faster than OpenBLAS on the attention's
-// small blocks (measured alternately in one process, tiny and baby shapes).
+// K x M (so op(A) is its transpose); tb likewise. oneDNN (Debian's libdnnl) rather than the MKL inside
+// PyPI's LibTorch: MKL runs its generic kernels on AMD CPUs, 64-100 GFLOP/s a core on this machine's
+// shapes against oneDNN's 206-238 (docs/bench.md). Inside at::parallel_for it runs on the calling thread.
 void gemm(bool ta, bool tb, int M, int N, int K, float alpha, const float* A, int lda, const float* B, int ldb,
           float beta, float* C, int ldc) {
-  if (auto dnnl = dnnl_sgemm()) {
-    check_dnnl(dnnl(ta ? 'T' : 'N', tb ? 'T' : 'N', M, N, K, alpha, A, lda, B, ldb, beta, C, ldc));
-    return;
-  }
-  // Column-major BLAS sees a row-major matrix as its transpose: compute C^T = op(B)^T op(A)^T.
-  const char opa = ta ? 'T' : 'N', opb = tb ? 'T' : 'N';
-  blas_sgemm()(&opb, &opa, &N, &M, &K, &alpha, B, &ldb, A, &lda, &beta, C, &ldc);
+  check_dnnl(dnnl_sgemm(ta ? 'T' : 'N', tb ? 'T' : 'N', M, N, K, alpha, A, lda, B, ldb, beta, C, ldc));
 }
 
 // Rows per block: a block of query rows only needs the keys up to its last row, so the upper
@@ -155,7 +132,7 @@ torch::Tensor dnnl_matmul_wt(const torch::Tensor& x, const torch::Tensor& w) {
   auto sizes = x.sizes().vec();
   sizes.back() = N;
   auto y = torch::empty(sizes, x.options());
-  check_dnnl(dnnl_sgemm()('N', 'T', M, N, K, 1.0f, x.data_ptr<float>(), K, w.data_ptr<float>(), K, 0.0f,
+  check_dnnl(dnnl_sgemm('N', 'T', M, N, K, 1.0f, x.data_ptr<float>(), K, w.data_ptr<float>(), K, 0.0f,
                           y.data_ptr<float>(), N));
   return y;
 }
@@ -175,12 +152,12 @@ struct DnnlLinearFunction : torch::autograd::Function<DnnlLinearFunction> {
     torch::Tensor dx, dw;
     if (ctx->needs_input_grad(0)) {
       dx = torch::empty_like(x);
-      check_dnnl(dnnl_sgemm()('N', 'N', M, K, N, 1.0f, dy.data_ptr<float>(), N, w.data_ptr<float>(), K, 0.0f,
+      check_dnnl(dnnl_sgemm('N', 'N', M, K, N, 1.0f, dy.data_ptr<float>(), N, w.data_ptr<float>(), K, 0.0f,
                               dx.data_ptr<float>(), K));
     }
     if (ctx->needs_input_grad(1)) {
       dw = torch::empty_like(w);
-      check_dnnl(dnnl_sgemm()('T', 'N', N, K, M, 1.0f, dy.data_ptr<float>(), N, x.data_ptr<float>(), K, 0.0f,
+      check_dnnl(dnnl_sgemm('T', 'N', N, K, M, 1.0f, dy.data_ptr<float>(), N, x.data_ptr<float>(), K, 0.0f,
                               dw.data_ptr<float>(), K));
     }
     return {dx, dw};
@@ -295,14 +272,9 @@ struct FusedAttentionFunction : torch::autograd::Function<FusedAttentionFunction
 };
 }  // namespace
 
-bool fused_cpu_attention_available() { return dnnl_sgemm() != nullptr || blas_sgemm() != nullptr; }
-
-bool dnnl_linear_available() { return dnnl_sgemm() != nullptr; }
-
 torch::Tensor dnnl_linear(const torch::Tensor& x_in, const torch::Tensor& w_in, const torch::Tensor& b) {
   TORCH_CHECK(x_in.device().is_cpu() && x_in.scalar_type() == torch::kFloat && w_in.scalar_type() == torch::kFloat,
               "dnnl_linear: float32 CPU tensors only");
-  TORCH_CHECK(dnnl_linear_available(), "dnnl_linear: no dnnl_sgemm in this process");
   auto x = x_in.contiguous(), w = w_in.contiguous();
   torch::Tensor y;
   if (torch::GradMode::is_enabled() && (x.requires_grad() || w.requires_grad())) {
@@ -316,7 +288,6 @@ torch::Tensor dnnl_linear(const torch::Tensor& x_in, const torch::Tensor& w_in, 
 torch::Tensor fused_causal_attention_cpu(const torch::Tensor& qkv_in, int64_t n_head) {
   TORCH_CHECK(qkv_in.device().is_cpu() && qkv_in.scalar_type() == torch::kFloat,
               "fused attention: float32 CPU tensors only");
-  TORCH_CHECK(fused_cpu_attention_available(), "fused attention: no dnnl_sgemm or BLAS sgemm_ in this process");
   auto qkv = qkv_in.contiguous();
   if (torch::GradMode::is_enabled() && qkv.requires_grad()) return FusedAttentionFunction::apply(qkv, n_head);
   return attention_forward(qkv, n_head, /*keep=*/false).first;

@@ -6,10 +6,5 @@ cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 BUILD_DIR=${SCALELAB_BUILD_DIR:-build}
 # Two tests at a time on two cores; each test process uses one thread (no oversubscription).
-export OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1
-# Test binaries link LibTorch directly; give them the OpenBLAS kernels the CLI picks (core/cpu_tuning.h).
-if [ -z "${OPENBLAS_CORETYPE:-}" ]; then
-  if grep -qw avx512f /proc/cpuinfo; then export OPENBLAS_CORETYPE=SkylakeX
-  elif grep -qw avx2 /proc/cpuinfo; then export OPENBLAS_CORETYPE=Haswell; fi
-fi
+export OMP_NUM_THREADS=1
 ctest --test-dir "$BUILD_DIR" --output-on-failure -j "$(nproc)" "$@"

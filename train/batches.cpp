@@ -7,7 +7,7 @@ namespace {
 constexpr int64_t kChunkWindows = 1 << 16;  // starts uploaded per refill: one host copy per ~2k steps
 
 torch::Tensor token_tensor(const TokenFile& file, torch::Device device) {
-  // uint16 has no torch dtype in 1.13: view the bits as int16 and mask back to 0..65535 after gather.
+  // uint16 tensors support few operators (no index): view the bits as int16 and mask back to 0..65535 after gather.
   auto cpu = torch::from_blob(const_cast<uint16_t*>(file.data()), {file.size()}, torch::kShort);
   return device.is_cpu() ? cpu : cpu.to(device);
 }

@@ -9,6 +9,7 @@
 #include "absl/strings/str_format.h"
 #include "model/accounting.h"
 #include "model/gpt.h"
+#include "model/cuda_util.h"
 #include "model/torch_compat.h"
 #include "train/adamw.h"
 #include "train/device.h"
@@ -102,8 +103,8 @@ absl::StatusOr<TrainConfig> bench_preset(const std::string& name) {
 }
 
 double measure_cpu_matmul_peak(int n) {
-  // Through linear_forward, the path the model's matmuls take (oneDNN's sgemm on the OpenMP pool on
-  // 1.13), so the peak has the step's GEMM library and threads.
+  // Through linear_forward, the path the model's matmuls take, so the peak has the step's GEMM
+  // library (MKL in PyPI's LibTorch) and threads.
   torch::NoGradGuard no_grad;
   auto a = torch::randn({n, n}), b = torch::randn({n, n});
   auto c = linear_forward(a, b);  // first call: library buffers, thread start-up

@@ -4,6 +4,7 @@
 #include <array>
 #include <cstdio>
 
+#include "model/cuda_util.h"
 #include "model/torch_compat.h"
 #include "train/bench.h"
 

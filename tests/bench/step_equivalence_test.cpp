@@ -1,7 +1,7 @@
 // The optimised training step against a plain one. The reference re-implements the GPT forward with
 // unfused operators (masked-softmax attention over split heads, torch::gelu, linear layers as
 // matmuls), steps with torch::optim::AdamW over per-parameter tensors in two groups and clips with
-// clip_grad_norm_; the optimised side is the trainer's own train_step (fused CPU attention on 1.13,
+// clip_grad_norm_; the optimised side is the trainer's own train_step (fused CPU attention and oneDNN linear layers,
 // flat parameter storage, one vectorised AdamW, clipping without a host sync). Both start from the
 // same weights; losses and parameters must agree to float tolerance after several steps.
 #include <gtest/gtest.h>
@@ -10,6 +10,7 @@
 
 #include "model/cpu_kernels.h"
 #include "model/gpt.h"
+#include "model/cuda_util.h"
 #include "model/torch_compat.h"
 #include "train/adamw.h"
 #include "train/flat_params.h"
@@ -65,7 +66,6 @@ torch::optim::AdamW reference_adamw(Gpt& ref, const OptimConfig& o) {
 }
 
 TEST(FusedCpuAttention, MatchesMaskedSoftmaxForwardAndBackward) {
-  if (!fused_cpu_attention_available()) GTEST_SKIP() << "no BLAS sgemm_ in this process";
   torch::manual_seed(0);
   struct Shape { int64_t B, T, C, nh; };
   // T around the 32-row block size and the 16-float vector width, heads of 4 to 64 floats.
@@ -124,7 +124,10 @@ TEST_P(TrainStepEquivalence, MatchesPlainReferenceStep) {
   GptConfig c;
   c.n_layer = 2; c.d_model = 64; c.n_head = 4; c.ctx = 48; c.vocab = 50;
   OptimConfig o;
-  o.lr = 2e-3; o.weight_decay = 0.1; o.beta1 = 0.9; o.beta2 = 0.95; o.eps = 1e-8; o.grad_clip = sc.grad_clip;
+  // eps 1e-6, not the default 1e-8: with 1e-8 a coordinate whose gradient is ~1e-8 turns float
+  // rounding (MKL's or oneDNN's summation order against the reference's) into a visible fraction of a
+  // step; one of 12,288 c_attn weights moved 6% of lr so while the mean moved 1e-4 of lr.
+  o.lr = 2e-3; o.weight_decay = 0.1; o.beta1 = 0.9; o.beta2 = 0.95; o.eps = 1e-6; o.grad_clip = sc.grad_clip;
 
   torch::manual_seed(7);
   Gpt ours(c);
