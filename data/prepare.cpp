@@ -11,6 +11,7 @@
 #include "core/hash.h"
 #include "core/log.h"
 #include "core/progress.h"
+#include "data/austen_source.h"
 #include "data/brown_source.h"
 #include "data/markov_source.h"
 #include "data/text_source.h"
@@ -21,6 +22,7 @@ namespace fs = std::filesystem;
 namespace sl {
 namespace {
 absl::StatusOr<Corpus> load_corpus(const PrepareOptions& o) {
+  if (o.source == "austen") return austen_corpus(o.cache_dir);
   if (o.source == "brown") return brown_corpus(o.cache_dir);
   if (is_markov_source(o.source)) {
     SL_ASSIGN_OR_RETURN(MarkovSpec spec, parse_markov_spec(o.source));
@@ -35,8 +37,8 @@ absl::StatusOr<Corpus> load_corpus(const PrepareOptions& o) {
 
 std::string default_out_dir(const std::string& source) {
   std::string name;
-  if (source == "brown") {
-    name = "brown";
+  if (source == "austen" || source == "brown") {
+    name = source;
   } else if (is_markov_source(source)) {
     name = "markov";
     const size_t q = source.find('?');

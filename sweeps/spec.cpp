@@ -217,7 +217,7 @@ absl::StatusOr<SweepPlan> expand_sweep_spec_text(const std::string& text, const 
   } else if (base_node.IsMap()) {
     base = YAML::Clone(base_node);
   } else {
-    return root.error("base", "must be a train config: a path (e.g. ../train/tiny_brown.yaml) or a mapping");
+    return root.error("base", "must be a train config: a path (e.g. ../train/tiny_austen.yaml) or a mapping");
   }
   if (!base["train"] || !base["train"]["tokens"]) {
     // The sweep supplies train.tokens; a base without it is fine.

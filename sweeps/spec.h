@@ -1,6 +1,6 @@
 // A sweep spec (YAML) and its expansion into runs. The format is in docs/sweeps.md; in short:
 //   name: quickstart                    # default: the file's stem
-//   base: ../train/tiny_brown.yaml      # a train config every run starts from (path or inline mapping)
+//   base: ../train/tiny_austen.yaml     # a train config every run starts from (path or inline mapping)
 //   models: {sizes: [50k, 100k], aspect: 32, head_dim: 32}   # or shapes: [{n_layer: 2, d_model: 64}, ...]
 //   data: {tokens: [1M, 2M]}            # or tokens_per_param: [5, 20], or flops: [1e13] + flops_convention
 //   seeds: [1, 2]
