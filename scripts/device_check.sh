@@ -1,83 +1,220 @@
 #!/usr/bin/env bash
-# The GPU check, in one device call (docs/bench.md). Run here first: ../shared/tools/device-prep.sh
-# (unpacks the Debian libraries into .deps). Then, with the device tool, carrying .deps:
-#     bash scripts/device_check.sh            (writes $OUT/device_check.log and $OUT/bench.jsonl)
-# It builds scalelab and the numerics tests with CUDA (scripts/setup.sh's GPU branch), runs the bf16
-# step-equivalence and CUDA-graph tests, benches every preset eagerly and from a CUDA graph, and runs
-# several tiny benches at once on the one GPU (the sweep's per-GPU workers) to sum their throughput.
-# Budget: about 3-4 minutes of build and 4 of measurement; pass a lower STEPS_SCALE to shorten.
+# The whole GPU check in one device call of at most 8 minutes (docs/bench.md, docs/build.md):
+#   1. build scalelab and the numerics tests against the GPU machine's own PyTorch (setup.sh's GPU branch)
+#   2. the CUDA tests: the bf16 step against the float32 reference, CUDA-graph replay equal to eager steps
+#   3. `scalelab bench` of every preset, eagerly and replayed from a CUDA graph
+#   4. several tiny benches at once on the one GPU (a sweep's packed workers): aggregate tokens/s
+#   5. a short IsoFLOP sweep on synthetic Markov data (the GPU machine has no R for the Austen corpus),
+#      exported and fitted
+# and writes everything into one JSON, $OUT/device_check.json ("ok": false and "failed": [...] name any
+# step that failed; the exit code is 1 then). Usage:
+#   bash scripts/device_check.sh [--dry-run] [--out DIR] [--bin SCALELAB]
+# On the GPU machine: run ../shared/tools/device-prep.sh libnlopt-cxx-dev libnlopt-cxx0 libnlopt0 libdnnl-dev
+# libdnnl2 ocl-icd-libopencl1 here first, then one device call carrying .deps:
+#   bash scripts/device_check.sh            ($OUT is the device tool's output folder)
+# --dry-run: the same logic on a CPU machine with an existing build/ (no build, device cpu, a few steps,
+# no CUDA graphs): the test suite runs it (tests/e2e/device_check_test.cpp).
 set -uo pipefail
 cd "$(dirname "$0")/.."
-OUT=${OUT:-out/device_check}
-mkdir -p "$OUT"
-LOG="$OUT/device_check.log"
-JSONL="$OUT/bench.jsonl"
-: >"$LOG"
-: >"$JSONL"
-say() { echo "== $*" | tee -a "$LOG"; }
-BIN=build-gpu/scalelab
 
-say "machine: $(nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader 2>&1 | head -1); $(nproc) cores"
-say "build ($(date +%T))"
-start=$(date +%s)
-if ! SCALELAB_GPU=1 SCALELAB_BUILD_TARGET="scalelab bench_tests model_tests" bash scripts/setup.sh >>"$LOG" 2>&1; then
-  say "BUILD FAILED (see the log above)"
-  tail -60 "$LOG"
-  exit 1
-fi
-export LD_LIBRARY_PATH=$PWD/.deps/root/usr/lib/x86_64-linux-gnu:${LD_LIBRARY_PATH:-}
-say "built in $(( $(date +%s) - start )) s"
-
-say "numerics: model tests and bench tests (bf16 step against the float32 reference, CUDA graph replay)"
-build-gpu/tests/model/model_tests --gtest_brief=1 >>"$LOG" 2>&1 && say "model_tests passed" || say "model_tests FAILED"
-build-gpu/tests/bench/bench_tests --gtest_brief=1 >>"$LOG" 2>&1 && say "bench_tests passed" || say "bench_tests FAILED"
-
-bench() {  # bench LABEL ARGS...: one JSON line tagged with LABEL into $JSONL, a short line into the log
-  local label=$1; shift
-  local line
-  line=$(timeout 240 "$BIN" bench "$@" --json 2>>"$LOG" | tail -1)
-  if [ -z "$line" ]; then say "$label: FAILED"; return; fi
-  echo "{\"label\":\"$label\",\"result\":$line}" >>"$JSONL"
-  python3 - "$label" "$line" <<'EOF' | tee -a "$LOG"
-import json, sys
-r = json.loads(sys.argv[2])
-print(f"{sys.argv[1]:28s} {r['tokens_per_s']:>12,.0f} tok/s {r['ms_per_step']:8.3f} ms/step  MFU {100*r['mfu']:5.1f}%  "
-      f"peak {r['peak_memory_bytes']/2**30:6.2f} GiB  loss {r['mean_loss']:.3f}")
-EOF
-}
-
-say "bench, one process ($(date +%T))"
-for p in tiny baby gpt2-small; do
-  bench "$p" --preset "$p" --device cuda
-  bench "$p graph" --preset "$p" --device cuda --cuda-graph
+usage() { sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'; }
+DRY=0
+OUT_DIR=${OUT:-out/device_check}
+BIN=""
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --dry-run) DRY=1 ;;
+    --out) [ $# -ge 2 ] || { echo "device_check: --out needs a directory" >&2; exit 2; }; OUT_DIR=$2; shift ;;
+    --bin) [ $# -ge 2 ] || { echo "device_check: --bin needs a path" >&2; exit 2; }; BIN=$2; shift ;;
+    -h|--help) usage; exit 0 ;;
+    *) echo "device_check: unknown argument '$1' (see --help)" >&2; exit 2 ;;
+  esac
+  shift
 done
 
-# Several small runs on the one GPU, as separate processes started together; each times its own
-# steps, so the sum of their tokens/s is the aggregate while all of them run.
-for mode in eager graph; do
-  for n in 4 8; do
-    say "shared GPU: $n tiny processes at once, $mode ($(date +%T))"
-    extra=""; [ "$mode" = graph ] && extra="--cuda-graph"
-    pids=()
-    for i in $(seq "$n"); do
-      timeout 240 "$BIN" bench --preset tiny --device cuda --steps 3000 $extra --json >"$OUT/share_$i.json" 2>>"$LOG" &
-      pids+=($!)
-    done
-    wait "${pids[@]}"
-    python3 - "$n" "$mode" "$OUT" <<'EOF' | tee -a "$LOG" >>"$JSONL"
-import json, sys, glob
-n, mode, out = int(sys.argv[1]), sys.argv[2], sys.argv[3]
-rs = []
-for i in range(1, n + 1):
-    try:
-        rs.append(json.loads(open(f"{out}/share_{i}.json").read().strip().splitlines()[-1]))
-    except Exception as e:
-        print(json.dumps({"label": f"shared {n} {mode}", "error": str(e)})); sys.exit()
-print(json.dumps({"label": f"shared {n} tiny {mode}", "processes": n,
+mkdir -p "$OUT_DIR" || { echo "device_check: cannot create $OUT_DIR" >&2; exit 2; }
+OUT_DIR=$(cd "$OUT_DIR" && pwd)
+LOG="$OUT_DIR/device_check.log"
+STEPS="$OUT_DIR/steps.jsonl"    # one line per step: name, rc, seconds, skipped reason
+RESULTS="$OUT_DIR/results.jsonl"  # one line per measurement: bench, shared, sweep
+: >"$LOG"; : >"$STEPS"; : >"$RESULTS"
+say() { echo "== $*" | tee -a "$LOG"; }
+PY=$(command -v python3 || echo /usr/bin/python3)
+
+if [ "$DRY" = 1 ]; then
+  BUILD_DIR=build; DEVICE=cpu; PRESETS=(tiny); SHARED=(2); MODES=(eager)
+  BENCH_ARGS=(--warmup 1 --threads 1); BENCH_STEPS=(--steps 2); SHARED_STEPS=2
+  SWEEP_SIZES="[12.4k, 98.3k, 332k]"; SWEEP_FLOPS="[6e9, 2e10]"; SWEEP_WORKERS=2; MARKOV_TOKENS=300000
+else
+  BUILD_DIR=build-gpu; DEVICE=cuda; PRESETS=(tiny baby gpt2-small); SHARED=(4 8); MODES=(eager graph)
+  BENCH_ARGS=(); BENCH_STEPS=(); SHARED_STEPS=3000
+  SWEEP_SIZES="[98.3k, 332k, 786k]"; SWEEP_FLOPS="[3e12, 1e13]"; SWEEP_WORKERS=4; MARKOV_TOKENS=4000000
+fi
+BIN=${BIN:-$BUILD_DIR/scalelab}
+TESTS_DIR=$BUILD_DIR/tests
+
+# record_step NAME RC T0: one line of $STEPS for a finished step.
+record_step() {
+  "$PY" - "$1" "$2" "$3" "$(date +%s.%N)" >>"$STEPS" <<'EOF'
+import json, sys
+name, rc, t0, t1 = sys.argv[1], int(sys.argv[2]), float(sys.argv[3]), float(sys.argv[4])
+print(json.dumps({"name": name, "rc": rc, "ok": rc == 0, "seconds": round(t1 - t0, 2)}))
+EOF
+  [ "$2" = 0 ] || say "$1 FAILED (exit $2$([ "$2" = 124 ] && echo ': timed out'))"
+}
+# step NAME TIMEOUT CMD...: runs CMD with its output in the log, records its exit code and time.
+step() {
+  local name=$1 limit=$2; shift 2
+  local t0 rc
+  t0=$(date +%s.%N)
+  say "$name ($(date +%T))"
+  timeout "$limit" "$@" >>"$LOG" 2>&1
+  rc=$?
+  record_step "$name" "$rc" "$t0"
+  return "$rc"
+}
+skip() {  # skip NAME WHY
+  say "$1 skipped: $2"
+  "$PY" -c 'import json,sys; print(json.dumps({"name": sys.argv[1], "ok": True, "skipped": sys.argv[2]}))' "$1" "$2" >>"$STEPS"
+}
+record() { echo "$1" >>"$RESULTS"; }  # record JSON: one measurement
+
+say "machine: $(nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader 2>/dev/null | head -1 || echo 'no GPU'); $(nproc) cores; $([ "$DRY" = 1 ] && echo 'dry run')"
+
+# 1. Build
+if [ "$DRY" = 1 ]; then
+  skip build "dry run: uses the existing $BUILD_DIR"
+else
+  step build 300 env SCALELAB_GPU=1 SCALELAB_BUILD_TARGET="scalelab model_tests bench_tests" bash scripts/setup.sh
+  export LD_LIBRARY_PATH=$PWD/.deps/root/usr/lib/x86_64-linux-gnu:${LD_LIBRARY_PATH:-}
+fi
+
+# 2. Numerics: the CUDA tests (they skip, saying so, without a GPU).
+step "test model_tests" 120 "$TESTS_DIR/model/model_tests" --gtest_brief=1 --gtest_output="json:$OUT_DIR/gtest_model_tests.json"
+step "test bench_tests" 120 "$TESTS_DIR/bench/bench_tests" --gtest_brief=1 --gtest_filter='*Cuda*' \
+  --gtest_output="json:$OUT_DIR/gtest_bench_tests.json"
+
+# 3. Bench every preset, eagerly and from a CUDA graph.
+bench() {  # bench LABEL ARGS...: one measurement
+  local label=$1; shift
+  local json_file="$OUT_DIR/bench_$(echo "$label" | tr ' ' '_').json"
+  if step "bench $label" 240 sh -c '"$@" >"$0"' "$json_file" "$BIN" bench "$@" --json; then
+    record "{\"kind\":\"bench\",\"label\":\"$label\",\"result\":$(tail -1 "$json_file")}"
+  fi
+  rm -f "$json_file"
+}
+for p in "${PRESETS[@]}"; do
+  bench "$p" --preset "$p" --device "$DEVICE" "${BENCH_ARGS[@]}" "${BENCH_STEPS[@]}"
+  if [ "$DRY" = 1 ]; then skip "bench $p graph" "dry run: CUDA graphs need a GPU"
+  else bench "$p graph" --preset "$p" --device "$DEVICE" --cuda-graph "${BENCH_ARGS[@]}" "${BENCH_STEPS[@]}"; fi
+done
+
+# 4. Several tiny runs sharing the device, started together; each times its own steps, so the sum of
+#    their tokens/s is the aggregate while all of them run.
+shared() {  # shared N MODE
+  local n=$1 mode=$2 extra=()
+  [ "$mode" = graph ] && extra=(--cuda-graph)
+  local files=() pids=() i
+  for i in $(seq "$n"); do
+    files+=("$OUT_DIR/share_$i.json")
+    timeout 240 "$BIN" bench --preset tiny --device "$DEVICE" --steps "$SHARED_STEPS" "${BENCH_ARGS[@]}" \
+      "${extra[@]}" --json >"$OUT_DIR/share_$i.json" 2>>"$LOG" &
+    pids+=($!)
+  done
+  wait "${pids[@]}"
+  "$PY" - "$n" "$mode" "${files[@]}" <<'EOF'
+import json, sys
+n, mode, files = int(sys.argv[1]), sys.argv[2], sys.argv[3:]
+rs = [json.loads(open(f).read().strip().splitlines()[-1]) for f in files]
+print(json.dumps({"kind": "shared", "label": f"shared {n} tiny {mode}", "processes": n,
                   "aggregate_tokens_per_s": sum(r["tokens_per_s"] for r in rs),
                   "per_process_tokens_per_s": [r["tokens_per_s"] for r in rs]}))
 EOF
-    rm -f "$OUT"/share_*.json
+}
+for mode in "${MODES[@]}"; do
+  for n in "${SHARED[@]}"; do
+    say "shared $n $mode ($(date +%T))"
+    t0=$(date +%s.%N)
+    shared "$n" "$mode" >"$OUT_DIR/shared.json" 2>>"$LOG"
+    rc=$?
+    record_step "shared $n $mode" "$rc" "$t0"
+    [ "$rc" = 0 ] && record "$(cat "$OUT_DIR/shared.json")"
+    rm -f "$OUT_DIR"/share_*.json "$OUT_DIR/shared.json"
   done
 done
-say "done ($(date +%T)); results in $JSONL"
+
+# 5. A short IsoFLOP sweep, exported and fitted (approach 2).
+SWEEP_DIR="$OUT_DIR/sweep"
+rm -rf "$SWEEP_DIR" "$OUT_DIR/markov"
+cat >"$OUT_DIR/isoflop_check.yaml" <<EOF
+# Written by scripts/device_check.sh: a short IsoFLOP sweep on synthetic Markov data.
+name: isoflop_check
+base: $PWD/configs/train/tiny_austen.yaml
+models:
+  sizes: $SWEEP_SIZES
+  head_dim: 32
+  aspect: 32
+data:
+  flops: $SWEEP_FLOPS
+  flops_convention: 6n
+seeds: [1]
+data.path: $OUT_DIR/markov
+model.ctx: 64
+train.batch_size: 16
+train.eval_every: 50
+train.eval_tokens: 8k
+train.device: $DEVICE
+EOF
+if step "sweep: prepare data" 120 "$BIN" prepare --source "synthetic:markov?symbols=16&tokens=$MARKOV_TOKENS" --out "$OUT_DIR/markov" &&
+   step "sweep: train" 300 "$BIN" sweep "$OUT_DIR/isoflop_check.yaml" --dir "$SWEEP_DIR" --workers "$SWEEP_WORKERS" &&
+   step "sweep: export" 60 "$BIN" export "$SWEEP_DIR"; then
+  # The fit is a result, not a check: a grid this short may give no U-shaped profile, and says so.
+  timeout 120 "$BIN" fit "$SWEEP_DIR/export" --law isoflop >"$OUT_DIR/fit.txt" 2>&1
+  fit_rc=$?
+  say "sweep: fit exit $fit_rc: $(tail -c 300 "$OUT_DIR/fit.txt")"
+  "$PY" - "$SWEEP_DIR/export/summary.csv" "$fit_rc" "$OUT_DIR/fit.txt" >>"$RESULTS" <<'EOF'
+import csv, json, sys
+rows = list(csv.DictReader(open(sys.argv[1])))
+print(json.dumps({"kind": "sweep", "label": "isoflop_check", "runs": len(rows),
+                  "done": sum(r.get("status") == "done" for r in rows),
+                  "fit_exit_code": int(sys.argv[2]), "fit_output": open(sys.argv[3]).read()[-2000:],
+                  "runs_detail": [{k: r.get(k) for k in ("run_id", "params_nonembedding", "tokens", "flops_budget",
+                                                          "final_val_loss", "status")} for r in rows]}))
+EOF
+  rm -f "$OUT_DIR/fit.txt"
+fi
+
+# One JSON with everything; exit 1 when any step failed.
+"$PY" - "$STEPS" "$RESULTS" "$OUT_DIR" "$DRY" "$LOG" >"$OUT_DIR/device_check.json" <<'EOF'
+import glob, json, os, sys
+steps_path, results_path, out_dir, dry, log_path = sys.argv[1:6]
+steps = [json.loads(l) for l in open(steps_path) if l.strip()]
+results = [json.loads(l) for l in open(results_path) if l.strip()]
+tests = {}
+for f in sorted(glob.glob(os.path.join(out_dir, "gtest_*.json"))):
+    try:
+        g = json.load(open(f))
+    except ValueError:
+        continue
+    cases = [t for s in g.get("testsuites", []) for t in s.get("testsuite", [])]
+    tests[os.path.basename(f)[6:-5]] = {
+        "passed": sum(1 for t in cases if t.get("result") == "COMPLETED" and not t.get("failures")),
+        "failed": sum(1 for t in cases if t.get("failures")),
+        "skipped": sum(1 for t in cases if t.get("result") == "SKIPPED"),
+    }
+failed = [s["name"] for s in steps if not s.get("ok")]
+log_tail = open(log_path, errors="replace").read()[-4000:] if failed else ""
+print(json.dumps({"mode": "dry-run" if dry == "1" else "gpu", "ok": not failed, "failed": failed,
+                  "steps": steps, "tests": tests,
+                  "bench": [r for r in results if r.get("kind") == "bench"],
+                  "shared": [r for r in results if r.get("kind") == "shared"],
+                  "sweep": next((r for r in results if r.get("kind") == "sweep"), None),
+                  "log_tail": log_tail}, indent=1))
+EOF
+rm -f "$STEPS" "$RESULTS"
+if "$PY" -c 'import json,sys; sys.exit(0 if json.load(open(sys.argv[1]))["ok"] else 1)' "$OUT_DIR/device_check.json"; then
+  say "all steps passed; results in $OUT_DIR/device_check.json"
+else
+  say "FAILED: $("$PY" -c 'import json,sys; print(", ".join(json.load(open(sys.argv[1]))["failed"]))' "$OUT_DIR/device_check.json"); see $OUT_DIR/device_check.json and $LOG"
+  exit 1
+fi

@@ -222,3 +222,19 @@ TEST_F(BadInput, UnwritableRunDirectory) {
 }
 }  // namespace
 }  // namespace sl::testing
+
+namespace sl::testing {
+// The CUDA build on a machine without a GPU: asking for cuda is a clear refusal with exit 69, before
+// anything is written; the CPU path of the same binary trains (the rest of this file).
+TEST_F(BadInput, CudaWithoutAGpuExits69BeforeWritingAnything) {
+  if (fs::exists("/dev/nvidia0")) GTEST_SKIP() << "this machine has an NVIDIA GPU: nothing to refuse";
+  CliResult r = train(config_text(data_dir().string(), 10240), "train.device=cuda");
+  EXPECT_EQ(r.exit_code, 69) << r.output;
+  EXPECT_NE(r.output.find("device cuda asked for, but "), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("train.device: cpu"), std::string::npos) << r.output;
+  EXPECT_FALSE(fs::exists(dir / "run")) << "nothing may be written";
+  CliResult b = run_cli("bench --preset tiny --device cuda --steps 1");
+  EXPECT_EQ(b.exit_code, 69) << b.output;
+  EXPECT_NE(b.output.find("device cuda asked for, but "), std::string::npos) << b.output;
+}
+}  // namespace sl::testing
