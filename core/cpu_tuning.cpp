@@ -7,7 +7,7 @@
 namespace sl {
 void reexec_with_cpu_tuning(char** argv) {
   if (std::getenv("OMP_WAIT_POLICY") != nullptr || std::getenv("GOMP_SPINCOUNT") != nullptr) return;
-  setenv("OMP_WAIT_POLICY", "PASSIVE", 1);
+  setenv("GOMP_SPINCOUNT", kSpinCount, 1);
   execv("/proc/self/exe", argv);  // returns only on failure: then we run with the library defaults
 }
 }  // namespace sl

@@ -11,11 +11,10 @@ namespace sl {
 // outside autocast may use TF32.
 absl::StatusOr<torch::Device> resolve_device(const std::string& name);
 // One threading layer per process (docs/bench.md): LibTorch's OpenMP pool gets `threads` (0 = all
-// cores) and runs everything, the matmuls included (MKL in PyPI's LibTorch threads with that pool);
-// an OpenBLAS loaded beside it is held at 1 thread so the two never oversubscribe the cores; the
-// inter-op pool is 1. Idle OpenMP workers sleep instead of spinning when the process was
-// started through the CLI (OMP_WAIT_POLICY=PASSIVE, core/cpu_tuning.h): spinning workers cost 3x on
-// a machine whose other cores are busy. Also keeps freed memory in the process (glibc malloc without
+// cores) and runs everything, the matmuls included (oneDNN's sgemm threads with that pool); an
+// OpenBLAS loaded beside it is held at 1 thread so the two never oversubscribe the cores; the
+// inter-op pool is 1. Idle OpenMP workers spin only briefly before they sleep when the process was
+// started through the CLI (GOMP_SPINCOUNT, core/cpu_tuning.h). Also keeps freed memory in the process (glibc malloc without
 // mmap for large blocks), so a step's big activations do not page-fault fresh pages every step.
 void configure_threads(int threads);
 int hardware_threads();
