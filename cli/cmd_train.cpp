@@ -5,6 +5,7 @@
 #include "cli/commands.h"
 #include "core/log.h"
 #include "core/exit_codes.h"
+#include "train/interrupt.h"
 #include "train/device.h"
 #include "train/trainer.h"
 
@@ -20,6 +21,9 @@ struct TrainArgs {
 };
 
 void run_train(const TrainArgs& a) {
+  // First of all: a SIGTERM during start-up (loading, data checks) then stops at the first step
+  // boundary with a checkpoint and exit 75, instead of killing the process.
+  sl::install_interrupt_handlers();
   auto cfg = sl::load_train_config(a.config, a.overrides);
   if (!cfg.ok()) {
     std::cerr << "error: " << cfg.status().message() << "\n";

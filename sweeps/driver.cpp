@@ -208,6 +208,12 @@ absl::StatusOr<SweepResult> run_sweep(const SweepPlan& plan, const SweepOptions&
     } else if (code == kExitInterrupted) {
       log::info(absl::StrCat("run ", r.id, " stopped at a checkpoint (resumes on the next launch)"));
       skip.insert(c.run);
+    } else if (WIFSIGNALED(wstatus) && (WTERMSIG(wstatus) == SIGTERM || WTERMSIG(wstatus) == SIGINT)) {
+      // A stop signal that arrived before the trainer installed its handler (its first second or so):
+      // the user's or our own stop, never a failure. It resumes from its last checkpoint, if any.
+      log::info(absl::StrCat("run ", r.id, " stopped by signal ", WTERMSIG(wstatus),
+                             " before its first checkpoint boundary (resumes on the next launch)"));
+      skip.insert(c.run);
     } else {
       std::string how = WIFSIGNALED(wstatus) ? absl::StrCat("killed by signal ", WTERMSIG(wstatus), " (", strsignal(WTERMSIG(wstatus)), ")")
                                              : absl::StrCat("exit code ", code);
@@ -312,7 +318,10 @@ absl::StatusOr<SweepResult> run_sweep(const SweepPlan& plan, const SweepOptions&
     switch (info.state) {
       case RunState::kDone: ++result.done; break;
       case RunState::kDiverged: ++result.diverged; break;
-      case RunState::kFailed: ++result.failed; break;
+      case RunState::kFailed:
+        ++result.failed;
+        log::warn(absl::StrCat("run ", r.id, " failed: ", info.reason));
+        break;
       default: ++result.pending; break;
     }
   }

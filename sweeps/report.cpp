@@ -83,6 +83,7 @@ absl::StatusOr<std::string> status_table(const std::string& sweep_dir) {
   std::vector<std::vector<std::string>> rows{
       {"run", "state", "shape", "D", "progress", "train_loss", "val_loss", "tok/s", "eta", "note"}};
   std::map<std::string, int> counts;
+  std::string failures;  // the full reasons, which the table's note column cuts at 80 characters
   double eta_total = 0;
   for (const auto& r : plan.runs) {
     RunInfo info = inspect_run(sweep_dir, r, true);
@@ -95,6 +96,7 @@ absl::StatusOr<std::string> status_table(const std::string& sweep_dir) {
       eta_total += secs;
     }
     std::string note = info.state == RunState::kRunning ? info.lock_owner : info.reason;
+    if (info.state == RunState::kFailed) failures += absl::StrCat("failed ", r.id, ": ", info.reason, "\n");
     if (note.size() > 80) note = note.substr(0, 77) + "...";
     rows.push_back({r.id, run_state_name(info.state), r.cfg.model.shape_name(),
                     format_si(static_cast<double>(r.cfg.train.tokens)),
@@ -104,7 +106,7 @@ absl::StatusOr<std::string> status_table(const std::string& sweep_dir) {
   std::string out = render(rows);
   std::string line = absl::StrFormat("%s: %d runs:", plan.name, plan.runs.size());
   for (const auto& [k, v] : counts) line += absl::StrFormat(" %d %s", v, k);
-  out += line + "\n";
+  out += line + "\n" + failures;
   return out;
 }
 }  // namespace sl

@@ -166,12 +166,17 @@ RunInfo inspect_run(const std::string& sweep_dir, const PlannedRun& run, bool re
     }
   }
   if (fs::exists(dir / "summary.json")) {
-    auto text = read_file((dir / "summary.json").string());
-    if (text.ok()) {
-      try {
-        info.summary = json::parse(*text);
-      } catch (...) {
-      }
+    const std::string path = (dir / "summary.json").string();
+    auto text = read_file(path);
+    if (text.ok()) info.summary = json::parse(*text, nullptr, /*allow_exceptions=*/false);
+    if (!text.ok() || !info.summary.is_object()) {
+      // Reported as failed with the file and the fix; the rest of the sweep goes on.
+      info.summary = json();
+      info.state = RunState::kFailed;
+      info.reason = absl::StrCat(path, " is unreadable (", text.ok() ? "not a JSON object" : text.status().message(),
+                                 "); delete it and launch the sweep again: the run rewrites it from its final "
+                                 "checkpoint, or retrains if there is none");
+      return info;
     }
     const std::string st = info.summary.value("status", "done");
     info.state = st == "diverged" ? RunState::kDiverged : RunState::kDone;

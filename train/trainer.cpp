@@ -145,7 +145,11 @@ absl::StatusOr<RunOutcome> train_run(const TrainConfig& cfg, const TrainOptions&
   if (path_exists(summary_path)) {  // finished before: nothing to do
     SL_ASSIGN_OR_RETURN(std::string text, read_file(summary_path));
     RunOutcome out;
-    out.summary = json::parse(text);
+    out.summary = json::parse(text, nullptr, /*allow_exceptions=*/false);
+    if (!out.summary.is_object()) {
+      return absl::DataLossError(absl::StrCat(summary_path, " is unreadable (not a JSON object); delete it and run "
+                                              "the same command again to rewrite it from the final checkpoint"));
+    }
     out.status = out.summary.value("status", "done") == "done" ? RunStatus::kDone : RunStatus::kDiverged;
     log::info(absl::StrCat("run ", dir, " is already finished (", out.summary.value("status", ""), ")"));
     return out;

@@ -188,6 +188,68 @@ TEST_F(SweepCli, OneRunsCrashDoesNotStopTheOthersAndIsRetriedOnlyWhenAsked) {
   EXPECT_FALSE(fs::exists(bad / "failed.json"));
 }
 
+// One unreadable summary.json is reported with the file and the fix by status, export, sweep and
+// train, while the rest of the sweep goes on; deleting it rewrites it from the final checkpoint.
+TEST_F(SweepCli, UnreadableSummaryIsReportedAndTheRestGoesOn) {
+  const fs::path sw = dir_ / "sw";
+  const fs::path s = spec(kGrid);
+  auto r = run_scalelab("sweep '" + s.string() + "' --dir '" + sw.string() + "' --workers 2", dir_);
+  ASSERT_EQ(r.code, 0) << r.out << r.err;
+  const fs::path bad = run_dirs(sw)[2];
+  const std::string good_summary = slurp(bad / "summary.json");
+  std::ofstream(bad / "summary.json") << "not json{";
+  const std::string expected = (bad / "summary.json").string() + " is unreadable";
+
+  auto st = run_scalelab("status '" + sw.string() + "'", dir_);
+  EXPECT_LT(st.code, 100) << st.err;  // no abort (134)
+  EXPECT_NE((st.out + st.err).find(expected), std::string::npos) << st.out << st.err;
+  EXPECT_NE(st.out.find("4 runs: 3 done 1 failed"), std::string::npos) << st.out;
+  auto ex = run_scalelab("export '" + sw.string() + "' --out '" + (dir_ / "export").string() + "'", dir_);
+  EXPECT_EQ(ex.code, 0) << ex.err;
+  const std::string summary = slurp(dir_ / "export" / "summary.csv");
+  EXPECT_EQ(count(summary, ",done,"), 3u) << summary;
+  EXPECT_NE(summary.find(expected), std::string::npos) << summary;
+  auto again = run_scalelab("sweep '" + s.string() + "' --dir '" + sw.string() + "'", dir_);
+  EXPECT_EQ(again.code, 1) << again.out << again.err;  // one run is not done
+  EXPECT_NE((again.out + again.err).find(expected), std::string::npos) << again.out << again.err;
+  auto train = run_scalelab("train '" + (bad / "config.yaml").string() + "' --run-dir '" + bad.string() + "'", dir_);
+  EXPECT_EQ(train.code, 1) << train.err;
+  EXPECT_NE(train.err.find("delete it and run the same command again"), std::string::npos) << train.err;
+
+  fs::remove(bad / "summary.json");
+  train = run_scalelab("train '" + (bad / "config.yaml").string() + "' --run-dir '" + bad.string() + "'", dir_);
+  ASSERT_EQ(train.code, 0) << train.err;
+  auto rewritten = nlohmann::json::parse(slurp(bad / "summary.json"));
+  auto original = nlohmann::json::parse(good_summary);
+  EXPECT_EQ(rewritten["final_val_loss"], original["final_val_loss"]);
+  EXPECT_EQ(rewritten["steps"], original["steps"]);
+}
+
+// A run whose trainer dies of SIGTERM before it could install its handler was stopped, not failed.
+TEST_F(SweepCli, RunKilledBySigtermIsInterruptedNotFailed) {
+  const fs::path sw = dir_ / "sw";
+  const fs::path s = spec(kGrid);
+  const pid_t driver = spawn_scalelab({"sweep", s.string(), "--dir", sw.string(), "--workers", "2"}, dir_ / "d.log");
+  // Kill the first trainer child the moment it exists (well inside its start-up).
+  pid_t child = 0;
+  for (int i = 0; i < 400 && child == 0; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    const std::string cmd = "pgrep -P " + std::to_string(driver) + " -x scalelab | head -1 > '" + (dir_ / "child").string() + "'";
+    if (std::system(cmd.c_str()) == 0) {
+      const std::string t = slurp(dir_ / "child");
+      if (!t.empty()) child = static_cast<pid_t>(std::stol(t));
+    }
+  }
+  ASSERT_GT(child, 0) << "no trainer child appeared";
+  ::kill(child, SIGTERM);
+  const int code = wait_exit(driver);
+  EXPECT_TRUE(code == 0 || code == 75) << code << slurp(dir_ / "d.log");
+  for (const auto& d : run_dirs(sw)) EXPECT_FALSE(fs::exists(d / "failed.json")) << d << slurp(dir_ / "d.log");
+  auto r = run_scalelab("sweep '" + s.string() + "' --dir '" + sw.string() + "' --workers 2", dir_);
+  EXPECT_EQ(r.code, 0) << r.out << r.err;
+  EXPECT_NE(r.out.find("4 done, 0 diverged, 0 failed"), std::string::npos) << r.out;
+}
+
 // Rows without the timing fields, for comparing two sweeps.
 std::vector<nlohmann::json> metrics_of(const fs::path& run) {
   auto rows = metrics_read((run / "metrics.jsonl").string());
