@@ -18,9 +18,9 @@ struct CliResult {
   std::string output;  // stdout and stderr together
 };
 
-// Runs `scalelab ARGS` through the shell; ARGS is shell syntax.
-inline CliResult run_cli(const std::string& args) {
-  std::string cmd = std::string(SCALELAB_BIN) + " " + args + " 2>&1";
+// Runs a shell command line, stdout and stderr together.
+inline CliResult run_shell(const std::string& command) {
+  const std::string cmd = command + " 2>&1";
   CliResult r;
   FILE* pipe = popen(cmd.c_str(), "r");
   if (!pipe) return r;
@@ -31,6 +31,9 @@ inline CliResult run_cli(const std::string& args) {
   r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
   return r;
 }
+
+// Runs `scalelab ARGS` through the shell; ARGS is shell syntax.
+inline CliResult run_cli(const std::string& args) { return run_shell(std::string(SCALELAB_BIN) + " " + args); }
 
 // Starts `scalelab ARGS` (shell syntax) in the background with output to `log`; returns its pid.
 inline pid_t spawn_cli(const std::string& args, const std::string& log) {

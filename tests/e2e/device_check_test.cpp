@@ -13,16 +13,7 @@ namespace fs = std::filesystem;
 using json = nlohmann::json;
 
 CliResult run_check(const std::string& args) {
-  std::string cmd = std::string("cd '") + SCALELAB_SOURCE_DIR + "' && bash scripts/device_check.sh " + args + " 2>&1";
-  CliResult r;
-  FILE* pipe = popen(cmd.c_str(), "r");
-  if (!pipe) return r;
-  std::array<char, 4096> buf;
-  size_t n;
-  while ((n = fread(buf.data(), 1, buf.size(), pipe)) > 0) r.output.append(buf.data(), n);
-  const int status = pclose(pipe);
-  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-  return r;
+  return run_shell(std::string("cd '") + SCALELAB_SOURCE_DIR + "' && bash scripts/device_check.sh " + args);
 }
 
 json read_json(const fs::path& p) {

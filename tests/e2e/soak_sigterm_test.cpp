@@ -3,25 +3,19 @@
 // any number of rounds by hand (200 for docs/reliability.md).
 #include <gtest/gtest.h>
 
-#include <array>
-#include <cstdio>
 #include <filesystem>
 #include <string>
-#include <sys/wait.h>
+
+#include "cli_util.h"
 
 namespace {
 TEST(SoakSigterm, TwelveRandomStopsNeverCrash) {
   if (!std::filesystem::exists(SCALELAB_BIN)) GTEST_SKIP() << SCALELAB_BIN << " is not built";
   const std::string cmd = std::string("cd '") + SCALELAB_SOURCE_DIR + "' && bash scripts/soak_sigterm.sh 12 --bin '" +
-                          SCALELAB_BIN + "' --min-s 0.2 --max-s 3 2>&1";
-  std::string out;
-  FILE* pipe = popen(cmd.c_str(), "r");
-  ASSERT_NE(pipe, nullptr);
-  std::array<char, 4096> buf;
-  size_t n;
-  while ((n = fread(buf.data(), 1, buf.size(), pipe)) > 0) out.append(buf.data(), n);
-  const int status = pclose(pipe);
-  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << out;
+                          SCALELAB_BIN + "' --min-s 0.2 --max-s 3";
+  const sl::testing::CliResult r = sl::testing::run_shell(cmd);
+  const std::string& out = r.output;
+  EXPECT_EQ(r.exit_code, 0) << out;
   EXPECT_NE(out.find("soak_sigterm: 12 SIGTERMs:"), std::string::npos) << out;
   EXPECT_NE(out.find("; 0 crashed"), std::string::npos) << out;
   EXPECT_NE(out.find("x exit 75"), std::string::npos) << out;  // the stops really were graceful stops
