@@ -53,13 +53,16 @@ install_torch() {
   echo "setup: installing PyTorch $TORCH_VERSION (LibTorch with CUDA) into $VENV"
   # System site packages: Debian's numpy, pandas and matplotlib stay visible to the same interpreter.
   [ -x "$VENV/bin/python" ] || /usr/bin/python3 -m venv --system-site-packages "$VENV"
+  local start=$SECONDS
   if system_cuda_libs; then
     "$VENV/bin/pip" install -q --disable-pip-version-check --no-deps "torch==$TORCH_VERSION" "${TORCH_EXTRA_WHEELS[@]}"
-    "$VENV/bin/pip" install -q --disable-pip-version-check "${TORCH_PYTHON_DEPS[@]}"
+    # --no-warn-conflicts: pip would list the nvidia-* wheels left out on purpose as "broken".
+    "$VENV/bin/pip" install -q --disable-pip-version-check --no-warn-conflicts "${TORCH_PYTHON_DEPS[@]}"
   else
     echo "setup: no system CUDA 13 libraries; pip brings them (about 3 GB more)"
     "$VENV/bin/pip" install -q --disable-pip-version-check "torch==$TORCH_VERSION"
   fi
+  echo "setup: PyTorch $TORCH_VERSION installed in $((SECONDS - start)) s ($(du -sh "$VENV" | cut -f1) in $VENV)"
 }
 
 if [ "$gpu_machine" = 0 ]; then
