@@ -1,9 +1,13 @@
 // Checkpoints: everything a run needs to continue exactly where it stopped. One file, written
-// atomically (temp, fsync, rename), with a checksum over its payload, so a torn or corrupted file is
-// detected and reported, never silently used.
+// atomically (temp, fsync, rename), with a checksum over all of it (header included: an edited step
+// or tensor table is as corrupt as a flipped weight), so a torn or corrupted file is detected and
+// reported, never silently used.
 //
-// Layout: "SLCKPT01" | u64 header length | header JSON | payload (raw float32 tensors, in header order)
+// Layout: "SLCKPT02" | u64 header length | header JSON | payload (raw float32 tensors, in header order)
+//         | u64 hash of every byte before it
 // The header holds the run id it belongs to, the step, scalars and each tensor's name and length.
+// Files of the older layout "SLCKPT01" (no trailer; the hash in the header covers the payload only)
+// still load, so runs checkpointed by an earlier build resume.
 #pragma once
 #include <torch/torch.h>
 
@@ -25,4 +29,7 @@ absl::Status save_checkpoint(const std::string& path, const Checkpoint& ckpt);
 // Errors: missing file, bad magic, truncated, checksum mismatch (names the file and says to delete it
 // to restart the run from scratch, or to restore a backup).
 absl::StatusOr<Checkpoint> load_checkpoint(const std::string& path);
+
+// The checksum the file carries (exposed for tests that build files of the older layout).
+uint64_t checkpoint_hash(const char* data, size_t n);
 }  // namespace sl

@@ -6,6 +6,7 @@
 #include <fstream>
 
 #include "core/files.h"
+#include "core/hash.h"
 #include "train_test_util.h"
 
 namespace sl {
@@ -56,6 +57,71 @@ TEST(Checkpoint, TruncatedFileIsDetected) {
   auto c = load_checkpoint(path);
   ASSERT_FALSE(c.ok());
   EXPECT_NE(c.status().message().find("truncated"), std::string::npos) << c.status().message();
+}
+// Replaces `from` with `to` (same length) in the file's header and rewrites it.
+void edit_header(const std::string& path, const std::string& from, const std::string& to) {
+  std::string bytes = *read_file(path);
+  const size_t at = bytes.find(from);
+  ASSERT_NE(at, std::string::npos) << from;
+  ASSERT_EQ(from.size(), to.size());
+  bytes.replace(at, from.size(), to);
+  ASSERT_TRUE(write_file_atomic(path, bytes).ok());
+}
+
+TEST(Checkpoint, EditedStepInTheHeaderIsAChecksumError) {
+  auto dir = testing::temp_dir("ckpt_edit_step");
+  std::string path = (dir / "c.bin").string();
+  ASSERT_TRUE(save_checkpoint(path, sample_checkpoint()).ok());
+  edit_header(path, "\"step\":42", "\"step\":99");
+  auto c = load_checkpoint(path);
+  ASSERT_FALSE(c.ok());
+  EXPECT_EQ(c.status().code(), absl::StatusCode::kDataLoss);
+  EXPECT_NE(c.status().message().find("checksum mismatch"), std::string::npos) << c.status().message();
+}
+
+TEST(Checkpoint, EditedTensorTableIsAnErrorNotACrash) {
+  auto dir = testing::temp_dir("ckpt_edit_table");
+  std::string path = (dir / "c.bin").string();
+  for (auto [from, to] : {std::pair<std::string, std::string>{"\"numel\":1000", "\"numel\":9999"},
+                          {"\"name\":\"params\"", "\"name\":\"parXms\""}}) {
+    ASSERT_TRUE(save_checkpoint(path, sample_checkpoint()).ok());
+    edit_header(path, from, to);
+    auto c = load_checkpoint(path);
+    ASSERT_FALSE(c.ok()) << to;
+    EXPECT_EQ(c.status().code(), absl::StatusCode::kDataLoss) << to;
+  }
+}
+
+// A file written before the checksum covered the header: "SLCKPT01", payload hash in the header.
+std::string older_layout_file(const Checkpoint& c) {
+  std::string payload;
+  nlohmann::json tensors = nlohmann::json::array();
+  for (const auto& [name, t] : c.tensors) {
+    tensors.push_back({{"name", name}, {"numel", t.numel()}});
+    payload.append(static_cast<const char*>(t.data_ptr()), t.numel() * sizeof(float));
+  }
+  const std::string hex = hex64(checkpoint_hash(payload.data(), payload.size()));
+  nlohmann::json header{{"run_id", c.run_id}, {"step", c.step},         {"scalars", c.scalars},
+                        {"tensors", tensors}, {"payload_bytes", payload.size()}, {"payload_hash", hex}};
+  const std::string h = header.dump();
+  const uint64_t len = h.size();
+  std::string bytes = "SLCKPT01";
+  bytes.append(reinterpret_cast<const char*>(&len), 8);
+  return bytes + h + payload;
+}
+
+TEST(Checkpoint, OlderLayoutStillLoadsAndItsPayloadIsChecked) {
+  auto dir = testing::temp_dir("ckpt_v1");
+  std::string path = (dir / "c.bin").string();
+  std::string bytes = older_layout_file(sample_checkpoint());
+  ASSERT_TRUE(write_file_atomic(path, bytes).ok());
+  auto c = load_checkpoint(path);
+  ASSERT_TRUE(c.ok()) << c.status().message();
+  EXPECT_EQ(c->step, 42);
+  EXPECT_TRUE(torch::equal(c->tensors["params"], torch::arange(1000, torch::kFloat) / 7));
+  bytes[bytes.size() - 10] ^= 0x04;
+  ASSERT_TRUE(write_file_atomic(path, bytes).ok());
+  EXPECT_EQ(load_checkpoint(path).status().code(), absl::StatusCode::kDataLoss);
 }
 }  // namespace
 }  // namespace sl
