@@ -8,6 +8,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_split.h"
 #include "cli/commands.h"
+#include "core/run_paths.h"
 #include "core/status.h"
 #include "train/run_loader.h"
 #include "train/run_probes.h"

@@ -54,6 +54,16 @@ absl::Status write_file_atomic(const std::string& path, const std::string& bytes
   return absl::OkStatus();
 }
 
+std::string atomic_write_target(const std::string& filename) {
+  const std::string prefix = ".tmp.";
+  const size_t dot = filename.rfind('.');
+  if (filename.compare(0, prefix.size(), prefix) != 0 || dot == std::string::npos || dot < prefix.size() + 1 ||
+      dot + 1 == filename.size() || filename.find_first_not_of("0123456789", dot + 1) != std::string::npos) {
+    return "";
+  }
+  return filename.substr(prefix.size(), dot - prefix.size());
+}
+
 absl::StatusOr<std::string> read_file(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) return absl::NotFoundError(absl::StrCat("cannot open ", path, ": ", std::strerror(errno)));

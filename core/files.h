@@ -7,6 +7,9 @@
 
 namespace sl {
 absl::Status write_file_atomic(const std::string& path, const std::string& bytes);
+// The file that a temporary file of write_file_atomic (".tmp.<name>.<pid>") was to become, "" if
+// `filename` is not one: a killed write leaves it behind.
+std::string atomic_write_target(const std::string& filename);
 absl::StatusOr<std::string> read_file(const std::string& path);
 // Creates the directory and its parents; checks that we can write into it.
 absl::Status ensure_writable_dir(const std::string& dir);

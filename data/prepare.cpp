@@ -119,6 +119,8 @@ absl::StatusOr<DatasetMeta> prepare_dataset(const PrepareOptions& o) {
   SL_RETURN_IF_ERROR(write_file_atomic((dir / "train.bin").string(), train_bytes));
   SL_RETURN_IF_ERROR(write_file_atomic((dir / "val.bin").string(), val_bytes));
   SL_RETURN_IF_ERROR(write_file_atomic((dir / "meta.json").string(), dataset_meta_to_json(meta)));
+  // Read back what was written against its checksums: a bad disk or a full one shows here, not later.
+  SL_RETURN_IF_ERROR(open_token_dataset(out_dir, /*verify_checksums=*/true).status());
   log::info(absl::StrCat("prepared ", out_dir, ": ", meta.train_tokens, " train + ", meta.val_tokens,
                          " val tokens (", split.val_units, " of ", split.units, " units in val)"));
   return meta;

@@ -8,6 +8,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "core/files.h"
+#include "core/run_paths.h"
 #include "nlohmann/json.hpp"
 #include "probes/metrics.h"
 
@@ -17,7 +18,7 @@ using json = nlohmann::json;
 
 namespace {
 absl::Status read_run_rows(const fs::path& run_dir, std::vector<ProbeRow>* out) {
-  const fs::path path = run_dir / "probes.jsonl";
+  const fs::path path = RunPaths(run_dir.string()).probes();
   std::ifstream in(path);
   std::string line;
   int lineno = 0;
@@ -55,19 +56,15 @@ absl::Status read_run_rows(const fs::path& run_dir, std::vector<ProbeRow>* out) 
 
 absl::StatusOr<std::vector<ProbeRow>> read_probe_rows(const std::string& dir) {
   std::vector<fs::path> runs;
-  std::error_code ec;
-  if (fs::exists(fs::path(dir) / "probes.jsonl")) {
-    runs.push_back(fs::path(dir));
-  } else if (fs::is_directory(fs::path(dir) / "runs", ec)) {
-    for (const auto& e : fs::directory_iterator(fs::path(dir) / "runs", ec))
-      if (fs::exists(e.path() / "probes.jsonl")) runs.push_back(e.path());
+  if (auto dirs = run_dirs_of(dir); dirs.ok()) {
+    for (const auto& d : *dirs)
+      if (path_exists(RunPaths(d).probes())) runs.emplace_back(d);
   }
   if (runs.empty()) {
     return absl::NotFoundError(absl::StrCat(
         dir, " has no probe results (no probes.jsonl in it or in runs/*/); run `scalelab probe ", dir,
         "`, or add a probes: section (tasks: [...]) to the train config so runs probe at eval points"));
   }
-  std::sort(runs.begin(), runs.end());
   std::vector<ProbeRow> rows;
   for (const auto& r : runs) SL_RETURN_IF_ERROR(read_run_rows(r, &rows));
   return rows;

@@ -42,7 +42,7 @@ absl::Status prepare_sweep_dir(const SweepPlan& plan, const std::string& dir) {
   SL_RETURN_IF_ERROR(ensure_writable_dir(dir));
   SL_RETURN_IF_ERROR(write_file_atomic((fs::path(dir) / "sweep.yaml").string(), plan.spec_text));
   for (const auto& r : plan.runs) {
-    const std::string rd = run_dir_of(dir, r.id);
+    const std::string rd = sweep_run(dir, r.id).dir;
     SL_RETURN_IF_ERROR(ensure_writable_dir(rd));
     SL_RETURN_IF_ERROR(check_or_write_run_config(r.cfg, rd));
   }
@@ -102,7 +102,7 @@ absl::StatusOr<SweepResult> run_sweep(const SweepPlan& plan, const SweepOptions&
   if (cuda && gpus.empty()) return absl::FailedPreconditionError("--device cuda, but no GPU is visible");
   const int workers = opts.workers > 0 ? opts.workers : cuda ? static_cast<int>(gpus.size()) : static_cast<int>(ncpu);
   const int threads = opts.threads_per_run > 0 ? opts.threads_per_run
-                                                : std::max(1, static_cast<int>(ncpu) / std::max(1, cuda ? workers : workers));
+                                                : std::max(1, static_cast<int>(ncpu) / std::max(1, workers));
 
   // Largest first (by compute): the long runs start early, the small ones fill in at the end.
   std::vector<size_t> order(plan.runs.size());
@@ -113,13 +113,13 @@ absl::StatusOr<SweepResult> run_sweep(const SweepPlan& plan, const SweepOptions&
   std::map<std::string, size_t> index;
   for (size_t i = 0; i < plan.runs.size(); ++i) index[plan.runs[i].id] = i;
 
-  auto run_dir = [&](size_t i) { return run_dir_of(dir, plan.runs[i].id); };
-  auto has = [&](size_t i, const char* f) { return path_exists((fs::path(run_dir(i)) / f).string()); };
+  auto paths = [&](size_t i) { return sweep_run(dir, plan.runs[i].id); };
+  auto has = [&](size_t i, std::string (RunPaths::*file)() const) { return path_exists((paths(i).*file)()); };
   if (opts.retry_failed) {
     for (size_t i = 0; i < plan.runs.size(); ++i) {
-      if (has(i, "failed.json")) {
+      if (has(i, &RunPaths::failed)) {
         log::info(absl::StrCat("retrying failed run ", plan.runs[i].id));
-        std::filesystem::remove(fs::path(run_dir(i)) / "failed.json");
+        fs::remove(paths(i).failed());
       }
     }
   }
@@ -148,16 +148,17 @@ absl::StatusOr<SweepResult> run_sweep(const SweepPlan& plan, const SweepOptions&
 
   auto launch = [&](size_t i, const std::string& lock, const std::string& branch_from) -> absl::Status {
     const PlannedRun& r = plan.runs[i];
-    const std::string rd = run_dir(i);
+    const RunPaths rp = paths(i);
+    const std::string& rd = rp.dir;
     int slot = 0;
     while (slot < workers && slot_busy[slot]) ++slot;
-    std::vector<std::string> args{binary, "train", (fs::path(rd) / "config.yaml").string(), "--run-dir", rd,
+    std::vector<std::string> args{binary, "train", rp.config(), "--run-dir", rd,
                                   "--no-progress", absl::StrCat("train.threads=", threads)};
     if (!opts.device.empty()) args.push_back("train.device=" + opts.device);
     else if (cuda) args.push_back("train.device=cuda");
     if (!r.snapshot_steps.empty()) args.push_back("--snapshot-steps=" + absl::StrJoin(r.snapshot_steps, ","));
     if (!branch_from.empty()) args.push_back("--branch-from=" + branch_from);
-    const std::string log_path = (fs::path(rd) / "train.log").string();
+    const std::string log_path = rp.train_log();
     const std::string gpu = cuda ? std::to_string(gpus[slot % gpus.size()]) : "";
     const std::string nthreads = std::to_string(threads);
     pid_t pid = fork();
@@ -198,7 +199,7 @@ absl::StatusOr<SweepResult> run_sweep(const SweepPlan& plan, const SweepOptions&
     active.erase(pid);
     slot_busy[c.slot] = false;
     const PlannedRun& r = plan.runs[c.run];
-    const std::string rd = run_dir(c.run);
+    const RunPaths rp = paths(c.run);
     const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - c.started).count();
     const int code = WIFEXITED(wstatus) ? WEXITSTATUS(wstatus) : -1;
     if (code == kExitOk || code == kExitDiverged) {
@@ -217,11 +218,11 @@ absl::StatusOr<SweepResult> run_sweep(const SweepPlan& plan, const SweepOptions&
     } else {
       std::string how = WIFSIGNALED(wstatus) ? absl::StrCat("killed by signal ", WTERMSIG(wstatus), " (", strsignal(WTERMSIG(wstatus)), ")")
                                              : absl::StrCat("exit code ", code);
-      std::string reason = absl::StrCat(how, ": ", tail_of_log((fs::path(rd) / "train.log").string()));
+      std::string reason = absl::StrCat(how, ": ", tail_of_log(rp.train_log()));
       json f{{"status", "failed"}, {"exit_code", code}, {"reason", reason}, {"seconds", secs}};
       if (WIFSIGNALED(wstatus)) f["signal"] = WTERMSIG(wstatus);
-      (void)write_file_atomic((fs::path(rd) / "failed.json").string(), f.dump(2) + "\n");
-      log::warn(absl::StrCat("run ", r.id, " failed: ", reason, " (see ", rd, "/train.log; --retry-failed retries it)"));
+      (void)write_file_atomic(rp.failed(), f.dump(2) + "\n");
+      log::warn(absl::StrCat("run ", r.id, " failed: ", reason, " (see ", rp.train_log(), "; --retry-failed retries it)"));
       skip.insert(c.run);
     }
     release_lock(c.lock);
@@ -244,40 +245,40 @@ absl::StatusOr<SweepResult> run_sweep(const SweepPlan& plan, const SweepOptions&
     bool waiting = false;  // something is left that another process (or a source run) will unblock
     for (size_t i : order) {
       if (stopping || static_cast<int>(active.size()) >= workers) break;
-      if (skip.count(i) || has(i, "summary.json") || has(i, "failed.json")) continue;
+      if (skip.count(i) || has(i, &RunPaths::summary) || has(i, &RunPaths::failed)) continue;
       bool mine = false;
       for (auto& [p, c] : active) mine = mine || c.run == i;
       if (mine) continue;
       const PlannedRun& r = plan.runs[i];
       std::string branch_from;
-      if (!r.branch_source.empty() && !has(i, "checkpoint.bin")) {
+      if (!r.branch_source.empty() && !has(i, &RunPaths::checkpoint)) {
         auto it = index.find(r.branch_source);
         if (it != index.end()) {
-          const std::string snap = snapshot_path(run_dir(it->second), r.branch_step);
+          const std::string snap = paths(it->second).snapshot(r.branch_step);
           if (path_exists(snap)) {
             branch_from = snap;
-          } else if (!has(it->second, "summary.json") && !has(it->second, "failed.json") && !skip.count(it->second)) {
+          } else if (!has(it->second, &RunPaths::summary) && !has(it->second, &RunPaths::failed) && !skip.count(it->second)) {
             waiting = true;  // the source has not reached the branch point yet
             continue;
           }  // else: the source ended without the snapshot: train this run from scratch
         }
       }
-      const std::string lock = (fs::path(run_dir(i)) / "lock").string();
+      const std::string lock = paths(i).sweep_lock();
       SL_ASSIGN_OR_RETURN(bool got, acquire_lock(lock, me));
       if (!got) {
         waiting = true;
         continue;
       }
       // Re-check under the lock: another driver may have finished it meanwhile.
-      if (has(i, "summary.json") || has(i, "failed.json")) {
+      if (has(i, &RunPaths::summary) || has(i, &RunPaths::failed)) {
         release_lock(lock);
         continue;
       }
       SL_RETURN_IF_ERROR(launch(i, lock, branch_from));
     }
     for (size_t i : order) {
-      if (!skip.count(i) && !has(i, "summary.json") && !has(i, "failed.json") &&
-          lock_held_live((fs::path(run_dir(i)) / "lock").string())) {
+      if (!skip.count(i) && !has(i, &RunPaths::summary) && !has(i, &RunPaths::failed) &&
+          lock_held_live(paths(i).sweep_lock())) {
         waiting = true;
       }
     }

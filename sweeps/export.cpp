@@ -5,6 +5,7 @@
 
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_replace.h"
+#include "core/run_paths.h"
 #include "core/files.h"
 #include "nlohmann/json.hpp"
 #include "sweeps/export_probes.h"
@@ -119,7 +120,7 @@ absl::Status write_curves(const SweepPlan& plan, const std::string& sweep_dir, c
                         "lr", "train_loss", "val_loss", "val_bpb", "grad_norm", "wall_s"})
     w.header.push_back(c);
   for (const auto& r : plan.runs) {
-    const std::string metrics = (fs::path(run_dir_of(sweep_dir, r.id)) / "metrics.jsonl").string();
+    const std::string metrics = sweep_run(sweep_dir, r.id).metrics();
     if (!path_exists(metrics)) continue;
     SL_ASSIGN_OR_RETURN(std::vector<json> rows, metrics_read(metrics));
     const auto base = run_cells(r);

@@ -13,15 +13,12 @@
 #include <sstream>
 
 #include "core/files.h"
+#include "core/run_paths.h"
 #include "train/metrics_log.h"
 
 namespace sl {
 namespace fs = std::filesystem;
 using json = nlohmann::json;
-
-std::string run_dir_of(const std::string& sweep_dir, const std::string& run_id) {
-  return (fs::path(sweep_dir) / "runs" / run_id).string();
-}
 
 const char* run_state_name(RunState s) {
   switch (s) {
@@ -152,10 +149,10 @@ void touch_lock(const std::string& path) { ::utimensat(AT_FDCWD, path.c_str(), n
 
 RunInfo inspect_run(const std::string& sweep_dir, const PlannedRun& run, bool read_metrics) {
   RunInfo info;
-  const fs::path dir = run_dir_of(sweep_dir, run.id);
+  const RunPaths paths = sweep_run(sweep_dir, run.id);
   info.total_steps = run.cfg.total_steps();
-  if (read_metrics && fs::exists(dir / "metrics.jsonl")) {
-    auto rows = metrics_read((dir / "metrics.jsonl").string());
+  if (read_metrics && path_exists(paths.metrics())) {
+    auto rows = metrics_read(paths.metrics());
     if (rows.ok()) {
       for (const auto& r : *rows) {
         info.step = r.value("step", int64_t{0});
@@ -165,8 +162,8 @@ RunInfo inspect_run(const std::string& sweep_dir, const PlannedRun& run, bool re
       }
     }
   }
-  if (fs::exists(dir / "summary.json")) {
-    const std::string path = (dir / "summary.json").string();
+  if (path_exists(paths.summary())) {
+    const std::string path = paths.summary();
     auto text = read_file(path);
     if (text.ok()) info.summary = json::parse(*text, nullptr, /*allow_exceptions=*/false);
     if (!text.ok() || !info.summary.is_object()) {
@@ -184,12 +181,12 @@ RunInfo inspect_run(const std::string& sweep_dir, const PlannedRun& run, bool re
     info.step = info.summary.value("steps", info.step);
     return info;
   }
-  if (lock_held_live((dir / "lock").string(), &info.lock_owner)) {
+  if (lock_held_live(paths.sweep_lock(), &info.lock_owner)) {
     info.state = RunState::kRunning;
     return info;
   }
-  if (fs::exists(dir / "failed.json")) {
-    auto text = read_file((dir / "failed.json").string());
+  if (path_exists(paths.failed())) {
+    auto text = read_file(paths.failed());
     info.state = RunState::kFailed;
     if (text.ok()) {
       try {
@@ -199,7 +196,7 @@ RunInfo inspect_run(const std::string& sweep_dir, const PlannedRun& run, bool re
     }
     return info;
   }
-  if (fs::exists(dir / "checkpoint.bin") || info.step > 0) info.state = RunState::kPartial;
+  if (path_exists(paths.checkpoint()) || info.step > 0) info.state = RunState::kPartial;
   return info;
 }
 }  // namespace sl

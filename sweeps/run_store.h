@@ -1,19 +1,17 @@
 // A sweep directory on disk and the state of each of its runs:
 //   DIR/sweep.yaml       the spec as given;  DIR/plan.json  the expanded runs;  DIR/sweep.log  the log
-//   DIR/runs/<id>/       one run directory (scalelab train's layout) plus, from the sweep:
-//     lock               held while a driver trains the run: {host, driver pid, child pid, start times}
-//     failed.json        the last failure: exit code or signal and the tail of train.log
-//     train.log          the child's stdout and stderr
+//   DIR/runs/<id>/       one run directory: scalelab train's layout plus the driver's lock, failed.json
+//                        and train.log (core/run_paths.h)
 // A run is done when summary.json exists (status done or diverged).
 #pragma once
 #include <string>
 
+#include "core/run_paths.h"
 #include "core/status.h"
 #include "nlohmann/json.hpp"
 #include "sweeps/spec.h"
 
 namespace sl {
-std::string run_dir_of(const std::string& sweep_dir, const std::string& run_id);
 
 enum class RunState { kPending, kPartial, kRunning, kDone, kDiverged, kFailed };
 const char* run_state_name(RunState s);

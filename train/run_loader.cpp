@@ -5,6 +5,7 @@
 #include <filesystem>
 
 #include "core/files.h"
+#include "core/run_paths.h"
 #include "data/token_dataset.h"
 #include "train/checkpoint.h"
 #include "train/flat_params.h"
@@ -13,8 +14,9 @@ namespace sl {
 namespace fs = std::filesystem;
 
 absl::StatusOr<LoadedRun> load_run_for_eval(const std::string& run_dir) {
-  const std::string config_path = (fs::path(run_dir) / "config.yaml").string();
-  const std::string ckpt_path = (fs::path(run_dir) / "checkpoint.bin").string();
+  const RunPaths paths(run_dir);
+  const std::string config_path = paths.config();
+  const std::string ckpt_path = paths.checkpoint();
   if (!path_exists(config_path)) {
     return absl::NotFoundError(absl::StrCat(run_dir, " is not a run directory (no config.yaml); pass the "
                                             "directory `scalelab train` wrote, e.g. out/runs/<name>-<hash>"));
@@ -49,20 +51,4 @@ absl::StatusOr<LoadedRun> load_run_for_eval(const std::string& run_dir) {
   return run;
 }
 
-absl::StatusOr<std::vector<std::string>> run_dirs_of(const std::string& dir) {
-  if (path_exists((fs::path(dir) / "config.yaml").string())) return std::vector<std::string>{dir};
-  const fs::path runs = fs::path(dir) / "runs";
-  std::vector<std::string> out;
-  std::error_code ec;
-  if (fs::is_directory(runs, ec)) {
-    for (const auto& e : fs::directory_iterator(runs, ec))
-      if (e.is_directory() && path_exists((e.path() / "config.yaml").string())) out.push_back(e.path().string());
-  }
-  if (out.empty()) {
-    return absl::NotFoundError(absl::StrCat(dir, " is neither a run directory (no config.yaml) nor a sweep "
-                                            "directory with runs (no runs/*/config.yaml)"));
-  }
-  std::sort(out.begin(), out.end());
-  return out;
-}
 }  // namespace sl

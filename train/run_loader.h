@@ -21,8 +21,4 @@ struct LoadedRun {
 };
 
 absl::StatusOr<LoadedRun> load_run_for_eval(const std::string& run_dir);
-
-// The run directories of a sweep (SWEEP_DIR/runs/*/ holding a config.yaml), sorted by name; or
-// {RUN_DIR} when `dir` is itself a run directory. Error when it is neither.
-absl::StatusOr<std::vector<std::string>> run_dirs_of(const std::string& dir);
 }  // namespace sl

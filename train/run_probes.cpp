@@ -5,6 +5,7 @@
 #include <set>
 #include <tuple>
 
+#include "core/run_paths.h"
 #include "core/files.h"
 #include "model/accounting.h"
 #include "train/metrics_log.h"
@@ -35,7 +36,7 @@ absl::StatusOr<RunProbeResult> probe_run_dir(const std::string& run_dir, const P
   using CellKey = std::tuple<int64_t, std::string, int, int, int>;
   std::set<CellKey> fresh;
   for (const auto& c : out.cells) fresh.insert({run.step, c.cell.task, c.cell.difficulty, c.cell.shots, c.cell.template_id});
-  const std::string path = (fs::path(run_dir) / "probes.jsonl").string();
+  const std::string path = RunPaths(run_dir).probes();
   std::string text;
   if (path_exists(path)) {
     SL_ASSIGN_OR_RETURN(std::vector<json> old, metrics_read(path));

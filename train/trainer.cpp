@@ -1,33 +1,29 @@
+// train_run: check everything, then one Session steps the run to its end or to the next interruption.
+// The loop (Session::run) reads like nanoGPT's train.py: step, log/eval cadence, checkpoint cadence.
 #include "train/trainer.h"
 
 #include <algorithm>
 #include <chrono>
 #include <cmath>
-#include <filesystem>
 
 #include "absl/strings/str_format.h"
 #include "core/files.h"
 #include "core/log.h"
 #include "core/progress.h"
-#include "data/token_dataset.h"
-#include "data/window_sampler.h"
+#include "core/run_paths.h"
 #include "model/accounting.h"
-#include "model/gpt.h"
 #include "model/torch_compat.h"
 #include "probes/probe_eval.h"
-#include "train/adamw.h"
 #include "train/batches.h"
-#include "train/checkpoint.h"
 #include "train/device.h"
 #include "train/evaluate.h"
-#include "train/flat_params.h"
 #include "train/interrupt.h"
 #include "train/metrics_log.h"
+#include "train/run_start.h"
 #include "train/schedule.h"
 #include "train/train_step.h"
 
 namespace sl {
-namespace fs = std::filesystem;
 using json = nlohmann::json;
 
 const char* run_status_name(RunStatus s) {
@@ -39,80 +35,7 @@ const char* run_status_name(RunStatus s) {
   return "?";
 }
 
-absl::Status check_or_write_run_config(const TrainConfig& cfg, const std::string& run_dir) {
-  const std::string path = (fs::path(run_dir) / "config.yaml").string();
-  if (path_exists(path)) {
-    SL_ASSIGN_OR_RETURN(TrainConfig old, load_train_config(path));
-    if (run_id(old) != run_id(cfg)) {
-      return absl::FailedPreconditionError(absl::StrCat(
-          "run directory ", run_dir, " holds a run of a different config (", path, " has run id ",
-          run_id(old), ", this config is ", run_id(cfg), "); choose another --run-dir, or delete that "
-          "directory to discard the old run"));
-    }
-    return absl::OkStatus();
-  }
-  return write_file_atomic(path, train_config_to_yaml(cfg));
-}
-
-std::string snapshot_path(const std::string& run_dir, int64_t step) {
-  return (fs::path(run_dir) / absl::StrCat("checkpoint-step", step, ".bin")).string();
-}
-
-absl::Status check_branch_source(const TrainConfig& cfg, const TrainConfig& source, int64_t step) {
-  TrainConfig a = cfg, b = source;
-  a.name = b.name = "";
-  a.train.tokens = b.train.tokens = 0;
-  a.train.threads = b.train.threads = 0;
-  a.train.device = b.train.device = "auto";
-  if (train_config_to_yaml(a) != train_config_to_yaml(b)) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        "cannot branch run ", cfg.name, " from run ", source.name,
-        ": their configs differ in more than name and train.tokens"));
-  }
-  if (cfg.optim.schedule != "wsd" && cfg.optim.schedule != "constant") {
-    return absl::FailedPreconditionError(absl::StrCat("cannot branch run ", cfg.name, ": schedule '",
-                                                      cfg.optim.schedule, "' has no stable phase (use wsd)"));
-  }
-  const int64_t total = cfg.total_steps(), src_total = source.total_steps();
-  const int64_t w = warmup_steps(cfg.optim, total, cfg.tokens_per_step());
-  const int64_t w_src = warmup_steps(source.optim, src_total, source.tokens_per_step());
-  if (w != w_src) {
-    return absl::FailedPreconditionError(absl::StrFormat(
-        "cannot branch run %s from %s: warmups differ (%d vs %d steps); set optim.warmup_tokens", cfg.name,
-        source.name, w, w_src));
-  }
-  const int64_t limit = cfg.optim.schedule == "wsd" ? std::max(w, wsd_decay_start(cfg.optim, total)) : total;
-  const int64_t src_limit =
-      source.optim.schedule == "wsd" ? std::max(w_src, wsd_decay_start(source.optim, src_total)) : src_total;
-  if (step > limit || step > src_limit) {
-    return absl::FailedPreconditionError(absl::StrFormat(
-        "cannot branch run %s at step %d: past its stable phase (decay starts at step %d; the source's at %d)",
-        cfg.name, step, limit, src_limit));
-  }
-  return absl::OkStatus();
-}
-
 namespace {
-// Everything about the data that can be wrong, found before the first step.
-absl::StatusOr<TokenDataset> open_and_check_data(const TrainConfig& cfg) {
-  SL_ASSIGN_OR_RETURN(TokenDataset ds, open_token_dataset(cfg.data.path));
-  if (ds.max_token >= cfg.model.vocab || ds.meta.vocab_size > cfg.model.vocab) {
-    return absl::InvalidArgumentError(absl::StrFormat(
-        "model.vocab = %d is smaller than the data's vocabulary (%s: tokenizer %s, vocab_size %d, "
-        "largest token id %d); set model.vocab to at least %d",
-        cfg.model.vocab, ds.dir, ds.meta.tokenizer, ds.meta.vocab_size, ds.max_token,
-        std::max(ds.meta.vocab_size, ds.max_token + 1)));
-  }
-  SL_RETURN_IF_ERROR(check_window_fits(ds.train->path(), ds.train->size(), cfg.model.ctx + 1,
-                                       cfg.data.unique_tokens));
-  SL_RETURN_IF_ERROR(check_window_fits(ds.val->path(), ds.val->size(), cfg.model.ctx + 1));
-  return ds;
-}
-
-struct Flops {
-  double f6n, f6n_attention, chinchilla;
-};
-
 json summary_base(const TrainConfig& cfg) {
   ParamCounts p = count_params(cfg.model);
   const GptConfig& m = cfg.model;
@@ -125,6 +48,8 @@ json summary_base(const TrainConfig& cfg) {
               {"unique_tokens", cfg.data.unique_tokens}};
 }
 
+json finite_or_null(double v) { return std::isfinite(v) ? json(v) : json(nullptr); }
+
 // The mutable state of a run that a checkpoint carries besides the tensors.
 struct Progress {
   int64_t step = 0;
@@ -133,257 +58,284 @@ struct Progress {
   double best_val = INFINITY, last_val = NAN, last_bpb = NAN;
   double wall_s = 0;       // training time over all sessions of this run
 };
-}  // namespace
 
-absl::StatusOr<RunOutcome> train_run(const TrainConfig& cfg, const TrainOptions& opts) {
-  const std::string dir = opts.run_dir;
-  SL_RETURN_IF_ERROR(ensure_writable_dir(dir));
-  const std::string summary_path = (fs::path(dir) / "summary.json").string();
-  const std::string metrics_path = (fs::path(dir) / "metrics.jsonl").string();
-  const std::string ckpt_path = (fs::path(dir) / "checkpoint.bin").string();
-  SL_RETURN_IF_ERROR(check_or_write_run_config(cfg, dir));
-  if (path_exists(summary_path)) {  // finished before: nothing to do
-    SL_ASSIGN_OR_RETURN(std::string text, read_file(summary_path));
-    RunOutcome out;
-    out.summary = json::parse(text, nullptr, /*allow_exceptions=*/false);
-    if (!out.summary.is_object()) {
-      return absl::DataLossError(absl::StrCat(summary_path, " is unreadable (not a JSON object); delete it and run "
-                                              "the same command again to rewrite it from the final checkpoint"));
-    }
-    out.status = out.summary.value("status", "done") == "done" ? RunStatus::kDone : RunStatus::kDiverged;
-    log::info(absl::StrCat("run ", dir, " is already finished (", out.summary.value("status", ""), ")"));
-    return out;
-  }
-  SL_ASSIGN_OR_RETURN(TokenDataset ds, open_and_check_data(cfg));
-  SL_ASSIGN_OR_RETURN(torch::Device device, resolve_device(cfg.train.device));
-  configure_threads(cfg.train.threads);
+class Session {
+ public:
+  Session(const TrainConfig& cfg, const TrainOptions& opts, TokenDataset ds, torch::Device device)
+      : cfg_(cfg), opts_(opts), paths_(opts.run_dir), ds_(std::move(ds)), device_(device),
+        t_(init_trainable(cfg, device)), total_(cfg.total_steps()), fpt_(flops_per_token(cfg.model)),
+        batches_(*ds_.train, cfg.model.ctx, static_cast<uint64_t>(cfg.train.seed), cfg.data.unique_tokens, device),
+        eval_set_(eval_windows(*ds_.val, cfg.model.ctx, cfg.eval_windows(), device)),
+        step_setup_{device, cfg.train.bf16, cfg.train.grad_accum, cfg.optim.grad_clip},
+        progress_line_(cfg.name) {}
 
-  // Checkpoint first: a corrupted or foreign one must stop us before any work.
-  Progress st;
-  std::optional<Checkpoint> ckpt;
-  if (path_exists(ckpt_path)) {
-    SL_ASSIGN_OR_RETURN(Checkpoint c, load_checkpoint(ckpt_path));
-    if (c.run_id != run_id(cfg)) {
-      return absl::FailedPreconditionError(absl::StrCat(
-          "checkpoint ", ckpt_path, " belongs to run ", c.run_id, ", not to this config (run ",
-          run_id(cfg), "); use another --run-dir or delete the checkpoint to start over"));
-    }
-    ckpt = std::move(c);
-  } else if (!opts.branch_from.empty()) {
-    // A branch: start from another run's stable-phase checkpoint, with its metrics rows up to there.
-    const fs::path src_dir = fs::path(opts.branch_from).parent_path();
-    SL_ASSIGN_OR_RETURN(TrainConfig source, load_train_config((src_dir / "config.yaml").string()));
-    SL_ASSIGN_OR_RETURN(Checkpoint c, load_checkpoint(opts.branch_from));
-    if (c.run_id != run_id(source)) {
-      return absl::FailedPreconditionError(absl::StrCat("checkpoint ", opts.branch_from, " belongs to run ", c.run_id,
-                                                        ", not to the run in ", src_dir.string()));
-    }
-    SL_RETURN_IF_ERROR(check_branch_source(cfg, source, c.step));
-    const std::string src_metrics = (src_dir / "metrics.jsonl").string();
-    if (path_exists(src_metrics)) {
-      SL_ASSIGN_OR_RETURN(std::string text, read_file(src_metrics));
-      SL_RETURN_IF_ERROR(write_file_atomic(metrics_path, text));
-    }
-    log::info(absl::StrCat("branching ", dir, " from ", opts.branch_from, " at step ", c.step));
-    ckpt = std::move(c);
-  }
+  absl::Status restore(Checkpoint& c);
+  // Rows past the checkpoint were computed by a session that died: drop them (they are recomputed).
+  absl::Status open_logs();
+  absl::StatusOr<RunOutcome> run();
 
-  Trainable trainable = init_trainable(cfg, device);
-  Gpt& model = trainable.model;
-  FlatParams& flat = trainable.flat;
-  FlatAdamW& optimizer = trainable.optimizer;
-  if (ckpt) {
-    torch::NoGradGuard no_grad;
-    if (ckpt->tensors["params"].numel() != flat.params.numel()) {
-      return absl::FailedPreconditionError(absl::StrCat("checkpoint ", ckpt_path, " has ",
-                                                        ckpt->tensors["params"].numel(), " parameters, the model ",
-                                                        flat.params.numel(), "; delete it to start over"));
-    }
-    flat.params.copy_(ckpt->tensors["params"]);
-    optimizer.load_state(ckpt->tensors["exp_avg"].to(device), ckpt->tensors["exp_avg_sq"].to(device), ckpt->step);
-    const json& s = ckpt->scalars;
-    // JSON has no NaN/inf: they were saved as null and come back as the defaults.
-    auto number = [&](const char* key, double fallback) {
-      return s.contains(key) && s[key].is_number() ? s[key].get<double>() : fallback;
-    };
-    st.step = ckpt->step;
-    st.loss_sum = number("loss_sum", 0.0);
-    st.loss_steps = static_cast<int64_t>(number("loss_steps", 0));
-    st.best_val = number("best_val", INFINITY);
-    st.last_val = number("last_val", NAN);
-    st.last_bpb = number("last_bpb", NAN);
-    st.wall_s = number("wall_s", 0.0);
-    log::info(absl::StrCat("resuming ", dir, " from step ", st.step));
-  }
-  // Rows past the checkpoint were computed by a session that died; they will be recomputed.
-  SL_RETURN_IF_ERROR(metrics_truncate_after(metrics_path, st.step));
-  const std::string probes_path = (fs::path(dir) / "probes.jsonl").string();
-  std::unique_ptr<Tokenizer> probe_tokenizer;
-  if (cfg.probes.enabled()) {
-    SL_RETURN_IF_ERROR(metrics_truncate_after(probes_path, st.step));
-    SL_ASSIGN_OR_RETURN(probe_tokenizer, make_tokenizer(ds.meta.tokenizer));
-    SL_RETURN_IF_ERROR(annotate(check_probes_fit(cfg.probes, *probe_tokenizer, cfg.model.ctx), "probes"));
-  }
+ private:
+  void train_one_step(double lr);
+  absl::Status write_row(double lr, bool eval_now, bool last);
+  absl::Status evaluate_into(json& row);
+  Progress progress_now() const;  // st_ with the loss accumulated since the last row folded in
+  absl::Status save(const std::string& path, const Progress& p);
+  absl::Status checkpoint();      // folds the partial loss into st_ so a resumed run writes identical rows
+  void add_flops(int64_t step, json& row) const;
+  double wall_now() const;
+  RunOutcome interrupted();
+  absl::StatusOr<RunOutcome> finish();
 
-  const int64_t total = cfg.total_steps();
-  const int B = cfg.train.batch_size, accum = cfg.train.grad_accum;
-  const int64_t tokens_per_step = cfg.tokens_per_step();
-  const FlopsPerToken fpt = flops_per_token(cfg.model);
-  const double limit = static_cast<double>(cfg.data.unique_tokens > 0
-                                               ? std::min<int64_t>(cfg.data.unique_tokens, ds.train->size())
-                                               : ds.train->size());
-  BatchSource batches(*ds.train, cfg.model.ctx, static_cast<uint64_t>(cfg.train.seed), cfg.data.unique_tokens, device);
-  torch::Tensor eval_set = eval_windows(*ds.val, cfg.model.ctx, cfg.eval_windows(), device);
-  const double bytes_per_token = ds.meta.bytes_per_token;
-  const bool bf16 = cfg.train.bf16;
+  const TrainConfig& cfg_;
+  const TrainOptions& opts_;
+  const RunPaths paths_;
+  TokenDataset ds_;
+  torch::Device device_;
+  Trainable t_;
+  const int64_t total_;
+  const FlopsPerToken fpt_;
+  BatchSource batches_;
+  torch::Tensor eval_set_;
+  const StepSetup step_setup_;
+  std::unique_ptr<Tokenizer> probe_tokenizer_;
+  ProgressLine progress_line_;
 
-  auto flops_row = [&](int64_t step, json& row) {
-    const double tokens = static_cast<double>(step) * tokens_per_step;
-    row["tokens"] = step * tokens_per_step;
-    row["flops_6n"] = tokens * fpt.kaplan_6n;
-    row["flops_6n_attention"] = tokens * fpt.kaplan_6n_attention;
-    row["flops_chinchilla"] = tokens * fpt.chinchilla.train;
-    row["epochs"] = tokens / limit;
-  };
-  auto checkpoint_to = [&](const std::string& path, const Progress& st) -> absl::Status {
-    if (path_exists(metrics_path)) SL_RETURN_IF_ERROR(fsync_path(metrics_path));
-    Checkpoint c;
-    c.run_id = run_id(cfg);
-    c.step = st.step;
-    c.scalars = json{{"loss_sum", st.loss_sum}, {"loss_steps", st.loss_steps}, {"best_val", st.best_val},
-                     {"last_val", st.last_val}, {"last_bpb", st.last_bpb}, {"wall_s", st.wall_s}};
-    c.tensors = {{"params", flat.params}, {"exp_avg", optimizer.exp_avg()}, {"exp_avg_sq", optimizer.exp_avg_sq()}};
-    return save_checkpoint(path, c);
-  };
-  auto checkpoint = [&]() { return checkpoint_to(ckpt_path, st); };
+  Progress st_;
+  double wall_before_ = 0;  // st_.wall_s when this session began
+  std::chrono::steady_clock::time_point session_start_, last_row_time_;
+  int64_t last_row_step_ = 0;
+  torch::Tensor loss_acc_;  // [] double: train loss summed since the last row (exact over resumes)
+  torch::Tensor grad_norm_;
+  std::string diverged_;    // why the run diverged ("" while it has not)
+};
 
+absl::StatusOr<RunOutcome> Session::run() {
   install_interrupt_handlers();
-  ProgressLine progress(cfg.name);
-  auto session_start = std::chrono::steady_clock::now();
-  auto last_log_time = session_start;
-  int64_t last_log_step = st.step;
-  const double wall_before = st.wall_s;
-  // Train loss summed since the last row, in double so a resumed run's partial sums add up exactly.
-  torch::Tensor loss_acc = torch::zeros({}, torch::TensorOptions().dtype(torch::kDouble).device(device));
-  const StepSetup step_setup{device, bf16, accum, cfg.optim.grad_clip};
-  torch::Tensor grad_norm;
-  RunOutcome out;
-  std::string diverged_reason;
-
-  while (st.step < total) {
-    const double lr = lr_at(cfg, st.step);
-    if (cfg.model.dropout > 0) torch::manual_seed(cfg.train.seed * 1000003 + st.step);  // resumable dropout
-    grad_norm = train_step(model, flat, optimizer, step_setup,
-                           [&](int m) { return batches.get((st.step * accum + m) * B, B); }, lr, loss_acc);
-    ++st.step;
-
-    const bool last = st.step == total;
-    const bool eval_now = st.step % cfg.train.eval_every == 0 || last;
-    if (st.step % cfg.train.log_every == 0 || eval_now) {
-      // The only host syncs: reading the loss and grad norm when a row is written.
-      const int64_t n = st.step - last_log_step;
-      st.loss_sum += loss_acc.item<double>();
-      st.loss_steps += n;
-      loss_acc.zero_();
-      const double train_loss = st.loss_sum / static_cast<double>(std::max<int64_t>(1, st.loss_steps));
-      auto now = std::chrono::steady_clock::now();
-      const double dt = std::chrono::duration<double>(now - last_log_time).count();
-      st.wall_s = wall_before + std::chrono::duration<double>(now - session_start).count();
-      json row{{"step", st.step}, {"lr", lr}, {"train_loss", train_loss},
-               {"grad_norm", grad_norm.item<double>()},
-               {"tokens_per_s", dt > 0 ? static_cast<double>(n * tokens_per_step) / dt : 0.0},
-               {"wall_s", st.wall_s}};
-      flops_row(st.step, row);
-      if (!std::isfinite(train_loss)) {
-        diverged_reason = absl::StrFormat("train loss became non-finite (%g) by step %d at lr %g", train_loss,
-                                          st.step, lr);
-      }
-      if (eval_now && diverged_reason.empty()) {
-        st.last_val = evaluate_loss(model, eval_set, B, device, bf16);
-        row["val_loss"] = st.last_val;
-        if (bytes_per_token > 0) {
-          st.last_bpb = st.last_val / std::log(2.0) / bytes_per_token;
-          row["val_bpb"] = st.last_bpb;
-        }
-        if (!std::isfinite(st.last_val)) {
-          diverged_reason = absl::StrFormat("val loss became non-finite by step %d at lr %g", st.step, lr);
-        }
-        st.best_val = std::min(st.best_val, st.last_val);
-        if (cfg.probes.enabled() && diverged_reason.empty()) {  // capability probes: probes.jsonl
-          SL_ASSIGN_OR_RETURN(auto cells, evaluate_probes(model, *probe_tokenizer, cfg.probes, device));
-          json base{{"step", st.step}, {"params_total", count_params(cfg.model).total},
-                    {"params_nonembedding", count_params(cfg.model).nonembedding}, {"val_loss", st.last_val}};
-          flops_row(st.step, base);
-          for (const auto& cell : cells) SL_RETURN_IF_ERROR(metrics_append(probes_path, probe_row(base, cell)));
-        }
-      }
-      SL_RETURN_IF_ERROR(metrics_append(metrics_path, row));
-      st.loss_sum = 0;
-      st.loss_steps = 0;
-      last_log_step = st.step;
-      last_log_time = std::chrono::steady_clock::now();
-      if (opts.progress) {
-        progress.update(static_cast<double>(st.step), static_cast<double>(total),
-                        absl::StrFormat("loss %.4f%s | %s tok/s", train_loss,
-                                        std::isfinite(st.last_val) ? absl::StrFormat(" val %.4f", st.last_val) : "",
-                                        format_si(row["tokens_per_s"].get<double>())),
-                        last);
-      }
-      if (!diverged_reason.empty()) break;
+  session_start_ = last_row_time_ = std::chrono::steady_clock::now();
+  wall_before_ = st_.wall_s;
+  last_row_step_ = st_.step;
+  loss_acc_ = torch::zeros({}, torch::TensorOptions().dtype(torch::kDouble).device(device_));
+  const int64_t every = cfg_.train.checkpoint_every;
+  while (st_.step < total_) {
+    const double lr = lr_at(cfg_, st_.step);
+    train_one_step(lr);
+    const bool last = st_.step == total_;
+    const bool eval_now = st_.step % cfg_.train.eval_every == 0 || last;
+    if (st_.step % cfg_.train.log_every == 0 || eval_now) {
+      SL_RETURN_IF_ERROR(write_row(lr, eval_now, last));
+      if (!diverged_.empty()) break;
     }
-    if (!last && std::find(opts.snapshot_steps.begin(), opts.snapshot_steps.end(), st.step) !=
-                     opts.snapshot_steps.end()) {
-      // A copy for branches; the partial loss sum goes into the copy only, so this run's rows are unchanged.
-      Progress snap = st;
-      snap.loss_sum += loss_acc.item<double>();
-      snap.loss_steps += st.step - last_log_step;
-      snap.wall_s = wall_before + std::chrono::duration<double>(std::chrono::steady_clock::now() - session_start).count();
-      SL_RETURN_IF_ERROR(checkpoint_to(snapshot_path(dir, st.step), snap));
+    if (last) break;
+    const auto& snaps = opts_.snapshot_steps;
+    if (std::find(snaps.begin(), snaps.end(), st_.step) != snaps.end()) {
+      // A copy for branches; the partial loss goes into the copy only, so this run's rows are unchanged.
+      SL_RETURN_IF_ERROR(save(paths_.snapshot(st_.step), progress_now()));
     }
-    const bool stop = interrupt_requested() || st.step == opts.stop_after_step;
-    if (!last && (stop || (cfg.train.checkpoint_every > 0 && st.step % cfg.train.checkpoint_every == 0))) {
-      // Carry the partial loss sum into the checkpoint so a resumed run writes identical rows.
-      st.loss_sum += loss_acc.item<double>();
-      st.loss_steps += st.step - last_log_step;
-      loss_acc.zero_();
-      last_log_step = st.step;
-      st.wall_s = wall_before + std::chrono::duration<double>(std::chrono::steady_clock::now() - session_start).count();
-      SL_RETURN_IF_ERROR(checkpoint());
-    }
-    if (!last && stop) {
-      progress.finish();
-      log::info(absl::StrCat("interrupted at step ", st.step, "; checkpoint saved, run the same command to resume"));
-      out.status = RunStatus::kInterrupted;
-      return out;
-    }
+    const bool stop = interrupt_requested() || st_.step == opts_.stop_after_step;
+    if (stop || (every > 0 && st_.step % every == 0)) SL_RETURN_IF_ERROR(checkpoint());
+    if (stop) return interrupted();
   }
-  progress.finish();
+  return finish();
+}
 
-  json summary = summary_base(cfg);
-  if (!diverged_reason.empty()) {
+void Session::train_one_step(double lr) {
+  const int B = cfg_.train.batch_size, accum = cfg_.train.grad_accum;
+  const int64_t step = st_.step;
+  if (cfg_.model.dropout > 0) torch::manual_seed(cfg_.train.seed * 1000003 + step);  // resumable dropout
+  grad_norm_ = train_step(t_.model, t_.flat, t_.optimizer, step_setup_,
+                          [&](int m) { return batches_.get((step * accum + m) * B, B); }, lr, loss_acc_);
+  ++st_.step;
+}
+
+absl::Status Session::write_row(double lr, bool eval_now, bool last) {
+  // The only host syncs: reading the loss and grad norm when a row is written.
+  const int64_t n = st_.step - last_row_step_;
+  st_.loss_sum += loss_acc_.item<double>();
+  st_.loss_steps += n;
+  loss_acc_.zero_();
+  const double train_loss = st_.loss_sum / static_cast<double>(std::max<int64_t>(1, st_.loss_steps));
+  const auto now = std::chrono::steady_clock::now();
+  const double dt = std::chrono::duration<double>(now - last_row_time_).count();
+  st_.wall_s = wall_now();
+  json row{{"step", st_.step}, {"lr", lr}, {"train_loss", train_loss}, {"grad_norm", grad_norm_.item<double>()},
+           {"tokens_per_s", dt > 0 ? static_cast<double>(n * cfg_.tokens_per_step()) / dt : 0.0},
+           {"wall_s", st_.wall_s}};
+  add_flops(st_.step, row);
+  if (!std::isfinite(train_loss)) {
+    diverged_ = absl::StrFormat("train loss became non-finite (%g) by step %d at lr %g", train_loss, st_.step, lr);
+  }
+  if (eval_now && diverged_.empty()) SL_RETURN_IF_ERROR(evaluate_into(row));
+  SL_RETURN_IF_ERROR(metrics_append(paths_.metrics(), row));
+  st_.loss_sum = 0;
+  st_.loss_steps = 0;
+  last_row_step_ = st_.step;
+  last_row_time_ = std::chrono::steady_clock::now();
+  if (opts_.progress) {
+    progress_line_.update(static_cast<double>(st_.step), static_cast<double>(total_),
+                          absl::StrFormat("loss %.4f%s | %s tok/s", train_loss,
+                                          std::isfinite(st_.last_val) ? absl::StrFormat(" val %.4f", st_.last_val) : "",
+                                          format_si(row["tokens_per_s"].get<double>())),
+                          last);
+  }
+  return absl::OkStatus();
+}
+
+absl::Status Session::evaluate_into(json& row) {
+  st_.last_val = evaluate_loss(t_.model, eval_set_, cfg_.train.batch_size, device_, cfg_.train.bf16);
+  row["val_loss"] = st_.last_val;
+  if (ds_.meta.bytes_per_token > 0) {
+    st_.last_bpb = st_.last_val / std::log(2.0) / ds_.meta.bytes_per_token;
+    row["val_bpb"] = st_.last_bpb;
+  }
+  if (!std::isfinite(st_.last_val)) {
+    diverged_ = absl::StrFormat("val loss became non-finite by step %d at lr %g", st_.step, row["lr"].get<double>());
+    return absl::OkStatus();
+  }
+  st_.best_val = std::min(st_.best_val, st_.last_val);
+  if (!cfg_.probes.enabled()) return absl::OkStatus();
+  // Capability probes at every eval point: probes.jsonl.
+  SL_ASSIGN_OR_RETURN(auto cells, evaluate_probes(t_.model, *probe_tokenizer_, cfg_.probes, device_));
+  const ParamCounts p = count_params(cfg_.model);
+  json base{{"step", st_.step}, {"params_total", p.total}, {"params_nonembedding", p.nonembedding},
+            {"val_loss", st_.last_val}};
+  add_flops(st_.step, base);
+  for (const auto& cell : cells) SL_RETURN_IF_ERROR(metrics_append(paths_.probes(), probe_row(base, cell)));
+  return absl::OkStatus();
+}
+
+Progress Session::progress_now() const {
+  Progress p = st_;
+  p.loss_sum += loss_acc_.item<double>();
+  p.loss_steps += st_.step - last_row_step_;
+  p.wall_s = wall_now();
+  return p;
+}
+
+absl::Status Session::checkpoint() {
+  st_ = progress_now();
+  loss_acc_.zero_();
+  last_row_step_ = st_.step;
+  return save(paths_.checkpoint(), st_);
+}
+
+absl::Status Session::save(const std::string& path, const Progress& p) {
+  // The rows a checkpoint covers reach the disk before it does.
+  if (path_exists(paths_.metrics())) SL_RETURN_IF_ERROR(fsync_path(paths_.metrics()));
+  Checkpoint c;
+  c.run_id = run_id(cfg_);
+  c.step = p.step;
+  c.scalars = json{{"loss_sum", p.loss_sum}, {"loss_steps", p.loss_steps}, {"best_val", p.best_val},
+                   {"last_val", p.last_val}, {"last_bpb", p.last_bpb},     {"wall_s", p.wall_s}};
+  c.tensors = {{"params", t_.flat.params}, {"exp_avg", t_.optimizer.exp_avg()},
+               {"exp_avg_sq", t_.optimizer.exp_avg_sq()}};
+  return save_checkpoint(path, c);
+}
+
+absl::Status Session::restore(Checkpoint& c) {
+  torch::NoGradGuard no_grad;
+  if (c.tensors["params"].numel() != t_.flat.params.numel()) {
+    return absl::FailedPreconditionError(absl::StrCat("checkpoint ", paths_.checkpoint(), " has ",
+                                                      c.tensors["params"].numel(), " parameters, the model ",
+                                                      t_.flat.params.numel(), "; delete it to start over"));
+  }
+  t_.flat.params.copy_(c.tensors["params"]);
+  t_.optimizer.load_state(c.tensors["exp_avg"].to(device_), c.tensors["exp_avg_sq"].to(device_), c.step);
+  const json& s = c.scalars;
+  // JSON has no NaN/inf: they were saved as null and come back as the defaults.
+  auto number = [&](const char* key, double fallback) {
+    return s.contains(key) && s[key].is_number() ? s[key].get<double>() : fallback;
+  };
+  st_.step = c.step;
+  st_.loss_sum = number("loss_sum", 0.0);
+  st_.loss_steps = static_cast<int64_t>(number("loss_steps", 0));
+  st_.best_val = number("best_val", INFINITY);
+  st_.last_val = number("last_val", NAN);
+  st_.last_bpb = number("last_bpb", NAN);
+  st_.wall_s = number("wall_s", 0.0);
+  log::info(absl::StrCat("resuming ", paths_.dir, " from step ", st_.step));
+  return absl::OkStatus();
+}
+
+absl::Status Session::open_logs() {
+  SL_RETURN_IF_ERROR(metrics_truncate_after(paths_.metrics(), st_.step));
+  if (!cfg_.probes.enabled()) return absl::OkStatus();
+  SL_RETURN_IF_ERROR(metrics_truncate_after(paths_.probes(), st_.step));
+  SL_ASSIGN_OR_RETURN(probe_tokenizer_, make_tokenizer(ds_.meta.tokenizer));
+  return annotate(check_probes_fit(cfg_.probes, *probe_tokenizer_, cfg_.model.ctx), "probes");
+}
+
+void Session::add_flops(int64_t step, json& row) const {
+  const double tokens = static_cast<double>(step) * cfg_.tokens_per_step();
+  const int64_t train_size = ds_.train->size();
+  const double limit = static_cast<double>(
+      cfg_.data.unique_tokens > 0 ? std::min<int64_t>(cfg_.data.unique_tokens, train_size) : train_size);
+  row["tokens"] = step * cfg_.tokens_per_step();
+  row["flops_6n"] = tokens * fpt_.kaplan_6n;
+  row["flops_6n_attention"] = tokens * fpt_.kaplan_6n_attention;
+  row["flops_chinchilla"] = tokens * fpt_.chinchilla.train;
+  row["epochs"] = tokens / limit;
+}
+
+double Session::wall_now() const {
+  return wall_before_ + std::chrono::duration<double>(std::chrono::steady_clock::now() - session_start_).count();
+}
+
+RunOutcome Session::interrupted() {
+  progress_line_.finish();
+  log::info(absl::StrCat("interrupted at step ", st_.step, "; checkpoint saved, run the same command to resume"));
+  RunOutcome out;
+  out.status = RunStatus::kInterrupted;
+  return out;
+}
+
+absl::StatusOr<RunOutcome> Session::finish() {
+  progress_line_.finish();
+  RunOutcome out;
+  json summary = summary_base(cfg_);
+  if (!diverged_.empty()) {
     out.status = RunStatus::kDiverged;
     summary["status"] = "diverged";
-    summary["reason"] = diverged_reason;
-    log::warn(absl::StrCat(cfg.name, ": diverged: ", diverged_reason));
+    summary["reason"] = diverged_;
+    log::warn(absl::StrCat(cfg_.name, ": diverged: ", diverged_));
   } else {
-    SL_RETURN_IF_ERROR(checkpoint());
+    SL_RETURN_IF_ERROR(save(paths_.checkpoint(), st_));
     summary["status"] = "done";
     summary["reason"] = "";
   }
-  json f;
-  flops_row(st.step, f);
-  summary.update(f);
-  summary["steps"] = st.step;
-  summary["final_val_loss"] = std::isfinite(st.last_val) ? json(st.last_val) : json(nullptr);
-  summary["best_val_loss"] = std::isfinite(st.best_val) ? json(st.best_val) : json(nullptr);
-  summary["final_val_bpb"] = std::isfinite(st.last_bpb) ? json(st.last_bpb) : json(nullptr);
-  summary["wall_s"] = st.wall_s;
-  summary["tokens_per_s"] = st.wall_s > 0 ? static_cast<double>(st.step * tokens_per_step) / st.wall_s : 0.0;
-  if (!opts.branch_from.empty()) summary["branched_from"] = opts.branch_from;
-  summary["device"] = device.str();
+  add_flops(st_.step, summary);
+  summary["steps"] = st_.step;
+  summary["final_val_loss"] = finite_or_null(st_.last_val);
+  summary["best_val_loss"] = finite_or_null(st_.best_val);
+  summary["final_val_bpb"] = finite_or_null(st_.last_bpb);
+  summary["wall_s"] = st_.wall_s;
+  summary["tokens_per_s"] = st_.wall_s > 0 ? static_cast<double>(st_.step * cfg_.tokens_per_step()) / st_.wall_s : 0.0;
+  if (!opts_.branch_from.empty()) summary["branched_from"] = opts_.branch_from;
+  summary["device"] = device_.str();
   summary["torch_version"] = torch_version_string();
-  SL_RETURN_IF_ERROR(write_file_atomic(summary_path, summary.dump(2) + "\n"));
+  SL_RETURN_IF_ERROR(write_file_atomic(paths_.summary(), summary.dump(2) + "\n"));
   out.summary = summary;
   return out;
+}
+}  // namespace
+
+absl::StatusOr<RunOutcome> train_run(const TrainConfig& cfg, const TrainOptions& opts) {
+  const RunPaths paths(opts.run_dir);
+  SL_RETURN_IF_ERROR(ensure_writable_dir(paths.dir));
+  SL_ASSIGN_OR_RETURN(FileLock lock, lock_run_dir(paths));  // held until we return
+  remove_left_over_temp_files(paths);
+  SL_RETURN_IF_ERROR(check_or_write_run_config(cfg, paths.dir));
+  if (path_exists(paths.summary())) return finished_outcome(paths);  // finished before: nothing to do
+  // The full checksum scan once per run, at its first session; later sessions check sizes and ids.
+  const bool first_session = !path_exists(paths.checkpoint());
+  SL_ASSIGN_OR_RETURN(TokenDataset ds, open_and_check_data(cfg, /*verify_checksums=*/first_session));
+  SL_ASSIGN_OR_RETURN(torch::Device device, resolve_device(cfg.train.device));
+  configure_threads(cfg.train.threads);
+  // The checkpoint before the model: a corrupted or foreign one must stop us before any work.
+  SL_ASSIGN_OR_RETURN(std::optional<Checkpoint> start, starting_checkpoint(cfg, opts, paths));
+  Session session(cfg, opts, std::move(ds), device);
+  if (start) SL_RETURN_IF_ERROR(session.restore(*start));
+  start.reset();  // the tensors are copied into the model and optimizer
+  SL_RETURN_IF_ERROR(session.open_logs());
+  return session.run();
 }
 }  // namespace sl

@@ -1,8 +1,7 @@
-// One training run, start to finish or to the next interruption. The run directory holds:
-//   config.yaml     the resolved config (a different config in the same directory is refused)
-//   metrics.jsonl   one row per logged step (docs/train.md lists the fields)
-//   checkpoint.bin  model, optimizer, step and scalars; every checkpoint_every steps and at the end
-//   summary.json    written last, atomically: its presence means the run is finished
+// One training run, start to finish or to the next interruption, in a run directory laid out as
+// core/run_paths.h says: config.yaml (a different config in the same directory is refused),
+// metrics.jsonl (docs/train.md lists the fields), checkpoint.bin (every checkpoint_every steps and at
+// the end) and summary.json (written last, atomically: its presence means the run is finished).
 // Calling train_run again on an interrupted run resumes from its checkpoint; on the CPU the resumed
 // run's losses equal an uninterrupted run's exactly.
 #pragma once
@@ -31,9 +30,6 @@ struct TrainOptions {
   // start (see check_branch_source). Ignored once this run has its own checkpoint (resume).
   std::string branch_from;
 };
-
-// checkpoint-step<N>.bin in run_dir.
-std::string snapshot_path(const std::string& run_dir, int64_t step);
 
 // OK if a run of `cfg` may start from a checkpoint taken at `step` by a run of `source`: the same
 // learning rates and data up to `step`. Errors say which condition fails.

@@ -6,6 +6,7 @@
 #include <filesystem>
 
 #include "core/files.h"
+#include "core/run_paths.h"
 #include "data/token_dataset.h"
 #include "gtest/gtest.h"
 #include "train/checkpoint.h"
@@ -78,7 +79,7 @@ TEST(WsdBranch, BranchedRunEqualsDirectRun) {
   lo.progress = false;
   lo.snapshot_steps = {branch_step};
   ASSERT_TRUE(train_run(long_cfg, lo).ok());
-  ASSERT_TRUE(fs::exists(snapshot_path(lo.run_dir, branch_step)));
+  ASSERT_TRUE(fs::exists(RunPaths(lo.run_dir).snapshot(branch_step)));
 
   TrainOptions direct;
   direct.run_dir = (root / "direct").string();
@@ -89,7 +90,7 @@ TEST(WsdBranch, BranchedRunEqualsDirectRun) {
   TrainOptions branched;
   branched.run_dir = (root / "branched").string();
   branched.progress = false;
-  branched.branch_from = snapshot_path(lo.run_dir, branch_step);
+  branched.branch_from = RunPaths(lo.run_dir).snapshot(branch_step);
   auto b = train_run(short_cfg, branched);
   ASSERT_TRUE(b.ok()) << b.status();
   EXPECT_EQ(b->summary["branched_from"], branched.branch_from);
