@@ -1,8 +1,6 @@
 // `scalelab emergence SWEEP_DIR [--plot DIR]`: the emergence report from the runs' probes.jsonl
 // (logic in probes/emergence.h): sharp/smooth per metric, prompt sensitivity, ICL gain. Writes
 // SWEEP_DIR/emergence.json; with --plot, DIR/probes.csv, DIR/reliability.csv and the plots.
-#include <sys/wait.h>
-
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -17,27 +15,13 @@
 namespace {
 namespace fs = std::filesystem;
 
-std::string shell_quote(const std::string& s) {
-  std::string out = "'";
-  for (char c : s) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  return out + "'";
-}
-
 absl::Status plot_emergence(const std::vector<sl::ProbeRow>& rows, const std::string& dir) {
   SL_RETURN_IF_ERROR(sl::ensure_writable_dir(dir));
   const std::string probes = (fs::path(dir) / "probes.csv").string();
   const std::string reliability = (fs::path(dir) / "reliability.csv").string();
   SL_RETURN_IF_ERROR(sl::write_file_atomic(probes, sl::probes_csv(rows)));
   SL_RETURN_IF_ERROR(sl::write_file_atomic(reliability, sl::reliability_csv(rows)));
-  SL_ASSIGN_OR_RETURN(std::string script, sl::find_plot_script());
-  const char* python = std::getenv("SCALELAB_PYTHON");
-  const std::string cmd = absl::StrCat(shell_quote(python ? python : "/usr/bin/python3"), " ", shell_quote(script),
-                                       " --probes ", shell_quote(probes), " --reliability ", shell_quote(reliability),
-                                       " --out ", shell_quote(dir));
-  const int rc = std::system(cmd.c_str());
-  if (rc != 0)
-    return absl::InternalError(absl::StrCat("plotting failed (exit ", WIFEXITED(rc) ? WEXITSTATUS(rc) : rc, "): ", cmd));
-  return absl::OkStatus();
+  return sl::run_plot_script({"--probes", probes, "--reliability", reliability, "--out", dir}, dir);
 }
 
 void add_emergence_command(CLI::App& app) {

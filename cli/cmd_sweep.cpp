@@ -10,6 +10,7 @@
 #include "cli/commands.h"
 #include "core/files.h"
 #include "core/log.h"
+#include "core/machine.h"
 #include "sweeps/driver.h"
 #include "sweeps/estimate.h"
 #include "sweeps/report.h"
@@ -35,9 +36,9 @@ void run_sweep_command(const SweepArgs& a) {
     return;
   }
   const std::string dir = a.dir.empty() ? sl::default_sweep_dir(*plan) : a.dir;
-  const unsigned ncpu = std::max(1u, std::thread::hardware_concurrency());
-  const int workers = a.workers > 0 ? a.workers : static_cast<int>(ncpu);
-  const int threads = a.threads > 0 ? a.threads : std::max(1, static_cast<int>(ncpu) / workers);
+  const int ncpu = sl::available_cores();
+  const int workers = a.workers > 0 ? a.workers : ncpu;
+  const int threads = a.threads > 0 ? a.threads : std::max(1, ncpu / workers);
 
   if (a.slurm) {
     auto st = sl::prepare_sweep_dir(*plan, dir);

@@ -15,6 +15,12 @@
 extern char** environ;
 
 namespace sl {
+std::string shell_quote(const std::string& s) {
+  std::string out = "'";
+  for (char c : s) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return out + "'";
+}
+
 int run_program(const std::vector<std::string>& argv, const std::string& log_path) {
   if (argv.empty()) return 127;
   std::vector<char*> args;

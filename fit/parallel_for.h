@@ -8,6 +8,8 @@
 #include <thread>
 #include <vector>
 
+#include "core/machine.h"
+
 namespace sl {
 template <typename Fn>
 void parallel_for(size_t n, int threads, Fn&& fn) {
@@ -27,5 +29,5 @@ void parallel_for(size_t n, int threads, Fn&& fn) {
 }
 
 // Threads to use when the user did not say: every core the machine reports.
-inline int default_thread_count() { return static_cast<int>(std::max(1u, std::thread::hardware_concurrency())); }
+inline int default_thread_count() { return available_cores(); }
 }  // namespace sl

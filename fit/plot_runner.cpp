@@ -1,18 +1,15 @@
 #include "fit/plot_runner.h"
 
-#include <sys/wait.h>
-
+#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 
+#include "absl/strings/str_join.h"
+#include "core/files.h"
+#include "core/subprocess.h"
+
 namespace sl {
 namespace fs = std::filesystem;
-
-static std::string shell_quote(const std::string& s) {
-  std::string out = "'";
-  for (char c : s) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  return out + "'";
-}
 
 absl::StatusOr<std::string> find_plot_script() {
   if (const char* env = std::getenv("SCALELAB_PLOT_SCRIPT")) {
@@ -33,16 +30,19 @@ absl::StatusOr<std::string> find_plot_script() {
                                           "); set SCALELAB_PLOT_SCRIPT to its path"));
 }
 
-absl::Status run_plot_script(const std::string& fit_json, const std::string& out_dir) {
+absl::Status run_plot_script(const std::vector<std::string>& args, const std::string& out_dir) {
   SL_ASSIGN_OR_RETURN(std::string script, find_plot_script());
+  SL_RETURN_IF_ERROR(ensure_writable_dir(out_dir));
   const char* python = std::getenv("SCALELAB_PYTHON");
-  std::string cmd = absl::StrCat(shell_quote(python ? python : "/usr/bin/python3"), " ", shell_quote(script),
-                                 " --fit ", shell_quote(fit_json), " --out ", shell_quote(out_dir));
-  int rc = std::system(cmd.c_str());
+  std::vector<std::string> argv{python ? python : "/usr/bin/python3", script};
+  argv.insert(argv.end(), args.begin(), args.end());
+  const std::string log = (fs::path(out_dir) / "plot.log").string();
+  const int rc = run_program(argv, log);
   if (rc != 0) {
-    int code = WIFEXITED(rc) ? WEXITSTATUS(rc) : rc;
-    return absl::InternalError(absl::StrCat("plotting failed (exit ", code, "): ", cmd));
+    return absl::InternalError(absl::StrCat("plotting failed (exit ", rc, "): ", absl::StrJoin(argv, " "), ": ",
+                                            log_tail(log), " (", log, ")"));
   }
+  if (auto text = read_file(log); text.ok()) std::fputs(text->c_str(), stdout);
   return absl::OkStatus();
 }
 }  // namespace sl

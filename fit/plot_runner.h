@@ -4,10 +4,13 @@
 // which has matplotlib, numpy and pandas; a python3 earlier on PATH may not).
 #pragma once
 #include <string>
+#include <vector>
 
 #include "core/status.h"
 
 namespace sl {
 absl::StatusOr<std::string> find_plot_script();
-absl::Status run_plot_script(const std::string& fit_json, const std::string& out_dir);
+// Runs the plot script with `args` (argv words, e.g. {"--fit", path, "--out", dir}); its output goes to
+// OUT_DIR/plot.log and is printed on success ("wrote ...png" lines); a failure quotes the log's tail.
+absl::Status run_plot_script(const std::vector<std::string>& args, const std::string& out_dir);
 }  // namespace sl

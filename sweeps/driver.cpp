@@ -21,6 +21,7 @@
 #include "absl/strings/str_split.h"
 #include "core/files.h"
 #include "core/log.h"
+#include "core/machine.h"
 #include "core/progress.h"
 #include "nlohmann/json.hpp"
 #include "sweeps/run_store.h"
@@ -94,7 +95,7 @@ struct Workers {
 };
 
 absl::StatusOr<Workers> plan_workers(const SweepPlan& plan, const SweepOptions& opts) {
-  const int ncpu = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  const int ncpu = available_cores();
   Workers w;
   w.gpus = visible_gpus();
   // CUDA when asked, or when the runs say auto/cuda and GPUs are visible.

@@ -15,6 +15,7 @@ namespace sl {
 absl::StatusOr<double> measure_seconds_per_token(const TrainConfig& cfg, int threads, const std::string& device_name) {
   SL_ASSIGN_OR_RETURN(torch::Device device, resolve_device(device_name));
   configure_threads(threads);
+  keep_freed_memory();
   torch::manual_seed(0);
   Gpt model(cfg.model);
   model->to(device);

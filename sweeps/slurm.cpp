@@ -5,14 +5,9 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_split.h"
+#include "core/subprocess.h"
 
 namespace sl {
-static std::string quote(const std::string& s) {
-  std::string out = "'";
-  for (char c : s) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  return out + "'";
-}
-
 std::string slurm_script(const SweepPlan& plan, const SlurmOptions& o, const std::string& binary,
                          const std::string& spec, const std::string& dir, const std::string& workdir) {
   const int tasks = o.tasks > 0 ? o.tasks : std::max(1, std::min<int>(static_cast<int>(plan.runs.size()), 32));
@@ -32,11 +27,11 @@ std::string slurm_script(const SweepPlan& plan, const SlurmOptions& o, const std
   for (auto line : absl::StrSplit(o.extra, ';', absl::SkipWhitespace()))
     s += absl::StrCat("#SBATCH ", absl::StripAsciiWhitespace(line), "\n");
   s += "set -euo pipefail\n";
-  s += absl::StrFormat("cd %s\n", quote(workdir));
+  s += absl::StrFormat("cd %s\n", shell_quote(workdir));
   s += absl::StrFormat("export OMP_NUM_THREADS=%d\n", o.cpus_per_task);
   s += absl::StrFormat(
-      "exec %s sweep %s --dir %s --workers 1 --threads %d%s --no-wait --no-progress\n", quote(binary), quote(spec),
-      quote(dir), o.cpus_per_task, o.gpus_per_task > 0 ? " --device cuda" : " --device cpu");
+      "exec %s sweep %s --dir %s --workers 1 --threads %d%s --no-wait --no-progress\n", shell_quote(binary), shell_quote(spec),
+      shell_quote(dir), o.cpus_per_task, o.gpus_per_task > 0 ? " --device cuda" : " --device cpu");
   return s;
 }
 }  // namespace sl

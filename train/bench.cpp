@@ -135,6 +135,7 @@ absl::StatusOr<BenchResult> run_bench(const TrainConfig& cfg_in, const BenchOpti
     }
   }
   configure_threads(cfg.train.threads);
+  keep_freed_memory();
   if (cuda) enable_tf32();
 
   BenchResult r;

@@ -5,6 +5,7 @@
 
 #include <thread>
 
+#include "core/machine.h"
 #include "model/cuda_util.h"
 
 namespace sl {
@@ -29,12 +30,6 @@ absl::StatusOr<torch::Device> resolve_device(const std::string& name) {
   return device;
 }
 
-int hardware_threads() { return std::max(1u, std::thread::hardware_concurrency()); }
-
-namespace {
-// glibc returns blocks above its mmap threshold (at most 32 MiB) to the kernel on free, so every
-// step's large activations come back as fresh zero pages: 6,000 page faults a step for the tiny
-// model, 6% of its time in the kernel. Served from the heap and kept, they are reused.
 void keep_freed_memory() {
   static const bool done = [] {
     mallopt(M_MMAP_MAX, 0);
@@ -44,10 +39,9 @@ void keep_freed_memory() {
   }();
   (void)done;
 }
-}  // namespace
 
 void configure_threads(int threads) {
-  const int n = threads > 0 ? threads : hardware_threads();
+  const int n = threads > 0 ? threads : available_cores();
   torch::set_num_threads(n);
   static bool interop_set = false;  // may be set once per process
   if (!interop_set) {
@@ -60,6 +54,5 @@ void configure_threads(int threads) {
   // OpenBLAS (libopenblas0-pthread) has its own pool; the OpenMP pool already splits the work.
   using SetThreads = void (*)(int);
   if (auto set = reinterpret_cast<SetThreads>(dlsym(RTLD_DEFAULT, "openblas_set_num_threads"))) set(1);
-  keep_freed_memory();
 }
 }  // namespace sl

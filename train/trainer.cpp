@@ -330,6 +330,7 @@ absl::StatusOr<RunOutcome> train_run(const TrainConfig& cfg, const TrainOptions&
   SL_ASSIGN_OR_RETURN(TokenDataset ds, open_and_check_data(cfg, /*verify_checksums=*/first_session));
   SL_ASSIGN_OR_RETURN(torch::Device device, resolve_device(cfg.train.device));
   configure_threads(cfg.train.threads);
+  keep_freed_memory();
   // The checkpoint before the model: a corrupted or foreign one must stop us before any work.
   SL_ASSIGN_OR_RETURN(std::optional<Checkpoint> start, starting_checkpoint(cfg, opts, paths));
   Session session(cfg, opts, std::move(ds), device);
