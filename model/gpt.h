@@ -49,9 +49,6 @@ struct GptImpl : torch::nn::Module {
   torch::Tensor loss(const torch::Tensor& idx, const torch::Tensor& targets);
   // Re-draws every parameter from the GPT-2 init using torch's current RNG (seed it first).
   void reset_parameters();
-  // Parameters that get weight decay: matrices (dim >= 2); LayerNorm weights and biases do not.
-  bool is_decayed(const std::string& name, const torch::Tensor& p) const { return p.dim() >= 2; }
-
   GptConfig config;
   torch::nn::Embedding wte{nullptr}, wpe{nullptr};
   torch::nn::ModuleList blocks;

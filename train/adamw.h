@@ -14,7 +14,6 @@ class FlatAdamW {
  public:
   FlatAdamW(const FlatParams& flat, const OptimConfig& config);
   void step(double lr);  // one update with the current gradients
-  int64_t steps_taken() const { return step_; }
   // State for checkpoints: exp_avg, exp_avg_sq (same layout as the parameters) and the step count.
   torch::Tensor exp_avg() const { return exp_avg_; }
   torch::Tensor exp_avg_sq() const { return exp_avg_sq_; }

@@ -18,7 +18,6 @@ class BatchSource {
   BatchSource(const TokenFile& file, int ctx, uint64_t seed, int64_t unique_tokens, torch::Device device);
   // Windows [first, first + batch) of the sample stream.
   Batch get(int64_t first, int batch);
-  int64_t limit() const { return sampler_.limit(); }
 
  private:
   void refill(int64_t first);

@@ -27,7 +27,6 @@ FlatParams flatten_parameters(torch::nn::Module& module) {
     view.copy_(p);
     p.set_data(view);
     p.mutable_grad() = flat.grads.narrow(0, offset, n).view(p.sizes());
-    flat.names.push_back(name);
     offset += n;
   }
   return flat;

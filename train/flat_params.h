@@ -12,9 +12,7 @@ struct FlatParams {
   torch::Tensor params;  // (P) float32, on the model's device
   torch::Tensor grads;   // (P) float32; autograd accumulates into it in place
   int64_t n_decayed = 0; // params[0 : n_decayed] get weight decay
-  std::vector<std::string> names;  // in buffer order
   torch::Tensor decayed() const { return params.narrow(0, 0, n_decayed); }
-  torch::Tensor not_decayed() const { return params.narrow(0, n_decayed, params.numel() - n_decayed); }
 };
 
 // Moves the module's parameters into flat storage (values unchanged). Decayed = matrices (dim >= 2).
