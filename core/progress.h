@@ -4,6 +4,8 @@
 #include <chrono>
 #include <string>
 
+#include "core/format.h"  // ProgressLine callers format their details with it
+
 namespace sl {
 class ProgressLine {
  public:
@@ -20,9 +22,4 @@ class ProgressLine {
   bool drawn_ = false;
   std::chrono::steady_clock::time_point start_, last_;
 };
-
-// "1h02m", "3m05s", "12s".
-std::string format_duration(double seconds);
-// "1.2M", "340k", "12".
-std::string format_si(double v);
 }  // namespace sl

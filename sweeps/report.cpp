@@ -5,7 +5,7 @@
 #include <map>
 
 #include "absl/strings/str_format.h"
-#include "core/progress.h"
+#include "core/format.h"
 #include "sweeps/run_store.h"
 
 namespace sl {

@@ -8,7 +8,7 @@
 #include "absl/strings/str_format.h"
 #include "core/files.h"
 #include "core/log.h"
-#include "core/progress.h"
+#include "core/format.h"
 #include "data/window_sampler.h"
 #include "train/schedule.h"
 
