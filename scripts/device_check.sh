@@ -9,8 +9,7 @@
 # and writes everything into one JSON, $OUT/device_check.json ("ok": false and "failed": [...] name any
 # step that failed; the exit code is 1 then). Usage:
 #   bash scripts/device_check.sh [--dry-run] [--out DIR] [--bin SCALELAB]
-# On the GPU machine: run ../shared/tools/device-prep.sh libnlopt-cxx-dev libnlopt-cxx0 libnlopt0 libdnnl-dev
-# libdnnl2 ocl-icd-libopencl1 here first, then one device call carrying .deps:
+# On the GPU machine: run scripts/gpu_deps.sh here first, then one device call carrying .deps:
 #   bash scripts/device_check.sh            ($OUT is the device tool's output folder)
 # --dry-run: the same logic on a CPU machine with an existing build/ (no build, device cpu, a few steps,
 # no CUDA graphs): the test suite runs it (tests/e2e/device_check_test.cpp).

@@ -3,7 +3,7 @@
 # PyPI) into the project's virtual environment .venv, then configures and builds scalelab in Release
 # into build/ (or $SCALELAB_BUILD_DIR) with CUDA compiled in. docs/build.md says what it costs and why.
 # On the GPU machine (no network; PyTorch already installed as python3) it builds into build-gpu/
-# against that PyTorch and the Debian libraries unpacked by ../shared/tools/device-prep.sh into
+# against that PyTorch and the Debian libraries unpacked by scripts/gpu_deps.sh into
 # .deps/root.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -82,7 +82,7 @@ if [ "$gpu_machine" = 0 ]; then
   cmake -S . -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=Release -DCMAKE_PREFIX_PATH="$torch_prefix" \
     -DPython_EXECUTABLE="$PWD/$VENV/bin/python" >/dev/null
 else
-  [ -d .deps/root ] || { echo "setup: GPU build needs .deps/root: run ../shared/tools/device-prep.sh libnlopt-cxx-dev libnlopt-cxx0 libnlopt0 libdnnl-dev libdnnl2 ocl-icd-libopencl1 on a CPU machine and carry .deps" >&2; exit 1; }
+  [ -d .deps/root ] || { echo "setup: GPU build needs .deps/root: run scripts/gpu_deps.sh on a CPU machine and carry .deps" >&2; exit 1; }
   BUILD_DIR=${SCALELAB_BUILD_DIR:-build-gpu}
   export LD_LIBRARY_PATH=$PWD/.deps/root/usr/lib/x86_64-linux-gnu:${LD_LIBRARY_PATH:-}
   torch_prefix=$(python3 -c 'import torch;print(torch.utils.cmake_prefix_path)')
