@@ -4,9 +4,9 @@
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
-#include <sstream>
 
 #include "absl/strings/str_cat.h"
+#include "core/csv.h"
 #include "core/files.h"
 #include "core/run_paths.h"
 #include "nlohmann/json.hpp"
@@ -71,28 +71,28 @@ absl::StatusOr<std::vector<ProbeRow>> read_probe_rows(const std::string& dir) {
 }
 
 std::string probes_csv(const std::vector<ProbeRow>& rows) {
-  std::ostringstream out;
-  out.precision(10);
-  out << "run_id,step,tokens,flops,params,task,difficulty,shots,template,metric,value\n";
+  CsvWriter w;
+  w.header = {"run_id", "step", "tokens", "flops", "params", "task", "difficulty", "shots", "template", "metric", "value"};
   for (const auto& r : rows)
     for (const auto& m : probe_metric_names())
-      out << r.run_id << ',' << r.step << ',' << r.tokens << ',' << r.flops << ',' << r.params << ',' << r.task << ','
-          << r.difficulty << ',' << r.shots << ',' << r.template_id << ',' << m << ',' << r.metrics.at(m) << '\n';
-  return out.str();
+      w.rows.push_back({r.run_id, std::to_string(r.step), std::to_string(r.tokens), csv_number(r.flops),
+                        csv_number(r.params), r.task, std::to_string(r.difficulty), std::to_string(r.shots),
+                        std::to_string(r.template_id), m, csv_number(r.metrics.at(m))});
+  return w.str();
 }
 
 std::string reliability_csv(const std::vector<ProbeRow>& rows) {
-  std::ostringstream out;
-  out.precision(10);
-  out << "run_id,step,flops,params,task,difficulty,shots,template,lo,hi,count,confidence,accuracy\n";
+  CsvWriter w;
+  w.header = {"run_id", "step", "flops", "params", "task", "difficulty", "shots", "template",
+              "lo", "hi", "count", "confidence", "accuracy"};
   for (const auto& r : rows)
     for (const auto& b : r.reliability) {
       if (b.size() != 5 || b[2] <= 0) continue;
-      out << r.run_id << ',' << r.step << ',' << r.flops << ',' << r.params << ',' << r.task << ',' << r.difficulty
-          << ',' << r.shots << ',' << r.template_id << ',' << b[0] << ',' << b[1] << ',' << b[2] << ',' << b[3] << ','
-          << b[4] << '\n';
+      w.rows.push_back({r.run_id, std::to_string(r.step), csv_number(r.flops), csv_number(r.params), r.task,
+                        std::to_string(r.difficulty), std::to_string(r.shots), std::to_string(r.template_id),
+                        csv_number(b[0]), csv_number(b[1]), csv_number(b[2]), csv_number(b[3]), csv_number(b[4])});
     }
-  return out.str();
+  return w.str();
 }
 
 absl::Status export_probes_csv(const std::string& dir, const std::string& out_path) {

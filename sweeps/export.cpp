@@ -6,6 +6,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_replace.h"
 #include "core/run_paths.h"
+#include "core/csv.h"
 #include "core/files.h"
 #include "nlohmann/json.hpp"
 #include "sweeps/export_probes.h"
@@ -15,32 +16,6 @@
 namespace sl {
 namespace fs = std::filesystem;
 using json = nlohmann::json;
-
-std::string csv_number(double v) {
-  if (!std::isfinite(v)) return "";
-  return absl::StrFormat("%.10g", v);
-}
-
-static std::string csv_cell(std::string s) {
-  // One line per row (fit's reader counts lines): newlines become " | ".
-  s = absl::StrReplaceAll(s, {{"\r\n", " | "}, {"\n", " | "}, {"\r", " "}});
-  if (s.find_first_of(",\"") == std::string::npos) return s;
-  return "\"" + absl::StrReplaceAll(s, {{"\"", "\"\""}}) + "\"";
-}
-
-std::string CsvWriter::str() const {
-  std::string out;
-  auto line = [&](const std::vector<std::string>& cells) {
-    for (size_t i = 0; i < cells.size(); ++i) {
-      if (i) out += ",";
-      out += csv_cell(cells[i]);
-    }
-    out += "\n";
-  };
-  line(header);
-  for (const auto& r : rows) line(r);
-  return out;
-}
 
 namespace {
 std::string num_of(const json& j, const char* key) {

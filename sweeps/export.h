@@ -7,18 +7,11 @@
 #include <string>
 #include <vector>
 
+#include "core/csv.h"
 #include "core/status.h"
 #include "sweeps/spec.h"
 
 namespace sl {
-// A CSV being built: a header, then rows of cells (escaped on write).
-struct CsvWriter {
-  std::vector<std::string> header;
-  std::vector<std::vector<std::string>> rows;
-  std::string str() const;
-};
-std::string csv_number(double v);  // "%.10g", "" for NaN/inf
-
 struct ExportResult {
   std::string out_dir;
   std::vector<std::string> files;

@@ -1,8 +1,10 @@
 // Each metric on hand-computed examples.
+#include <algorithm>
 #include <cmath>
 
 #include "gtest/gtest.h"
 #include "probes/metrics.h"
+#include "probes/probe_table.h"
 
 namespace sl {
 namespace {
@@ -65,6 +67,19 @@ TEST(ProbeMetrics, EceOnAKnownCalibration) {
   EXPECT_NEAR(o.bins[5].accuracy, 0.5, 1e-12);
   // Confidence 1.0 falls in the last bin.
   EXPECT_EQ(calibration_of({1.0}, {true}).bins[9].count, 1);
+}
+TEST(ProbeTable, CsvQuotesCellsWithCommasAndHasOneLinePerMetric) {
+  ProbeRow r;
+  r.run_id = "sweep-a,b";  // a directory name may hold a comma
+  r.step = 10;
+  r.task = "add";
+  for (const auto& m : probe_metric_names()) r.metrics[m] = 0.5;
+  r.metrics[probe_metric_names().front()] = NAN;  // not computable: an empty cell, as pandas reads NaN
+  const std::string csv = probes_csv({r});
+  EXPECT_EQ(csv.rfind("run_id,step,tokens,flops,params,task,difficulty,shots,template,metric,value\n", 0), 0u);
+  EXPECT_NE(csv.find("\"sweep-a,b\",10,0,0,0,add,0,0,0," + probe_metric_names().front() + ",\n"), std::string::npos)
+      << csv;
+  EXPECT_EQ(std::count(csv.begin(), csv.end(), '\n'), 1 + static_cast<long>(probe_metric_names().size()));
 }
 }  // namespace
 }  // namespace sl

@@ -74,16 +74,6 @@ TEST(Locks, StaleLockOfADeadProcessIsTakenOver) {
   EXPECT_TRUE(lock_is_stale(lock, -1));
 }
 
-TEST(ExportCsv, CellsAreQuotedAndOneLinePerRow) {
-  CsvWriter w;
-  w.header = {"a", "b", "c"};
-  w.rows = {{"1", "x,y", "say \"hi\"\nthen"}};
-  EXPECT_EQ(w.str(), "a,b,c\n1,\"x,y\",\"say \"\"hi\"\" | then\"\n");
-  EXPECT_EQ(csv_number(NAN), "");
-  EXPECT_EQ(csv_number(1e13), "1e+13");
-  EXPECT_EQ(csv_number(2.5), "2.5");
-}
-
 TEST(Slurm, ArrayOfOneWorkerDriversOnTheSweepDirectory) {
   SweepPlan plan;
   plan.name = "ladder";
