@@ -1,28 +1,38 @@
 #include "train/interrupt.h"
 
-#include <csignal>
-#include <cstdlib>
-#include <atomic>
+#include <pthread.h>
 #include <unistd.h>
+
+#include <atomic>
+#include <csignal>
+#include <mutex>
+#include <thread>
 
 namespace sl {
 namespace {
 std::atomic<int> g_signals{0};
 
-void on_signal(int) {
-  if (g_signals.fetch_add(1) >= 1) _exit(kExitInterrupted);  // second signal: no more waiting
-  const char msg[] = "\ninterrupt: checkpointing at the next step boundary (again to exit now)\n";
-  ssize_t ignored = write(STDERR_FILENO, msg, sizeof msg - 1);
-  (void)ignored;
+[[noreturn]] void take_signals(sigset_t set) {
+  for (;;) {
+    int sig = 0;
+    if (sigwait(&set, &sig) != 0) continue;
+    if (g_signals.fetch_add(1) >= 1) _exit(kExitInterrupted);  // second signal: no more waiting
+    const char msg[] = "\ninterrupt: checkpointing at the next step boundary (again to exit now)\n";
+    (void)!write(STDERR_FILENO, msg, sizeof msg - 1);
+  }
 }
 }  // namespace
 
 void install_interrupt_handlers() {
-  struct sigaction sa {};
-  sa.sa_handler = on_signal;
-  sigemptyset(&sa.sa_mask);
-  sigaction(SIGINT, &sa, nullptr);
-  sigaction(SIGTERM, &sa, nullptr);
+  static std::once_flag once;
+  std::call_once(once, [] {
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &set, nullptr);
+    std::thread(take_signals, set).detach();
+  });
 }
 
 bool interrupt_requested() { return g_signals.load() > 0; }

@@ -110,7 +110,6 @@ class Session {
 };
 
 absl::StatusOr<RunOutcome> Session::run() {
-  install_interrupt_handlers();
   session_start_ = last_row_time_ = std::chrono::steady_clock::now();
   wall_before_ = st_.wall_s;
   last_row_step_ = st_.step;

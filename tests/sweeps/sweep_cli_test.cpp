@@ -16,6 +16,8 @@
 #include <sstream>
 #include <thread>
 
+#include "core/file_lock.h"
+#include "core/run_paths.h"
 #include "gtest/gtest.h"
 #include "train/metrics_log.h"
 
@@ -296,6 +298,14 @@ TEST_F(SweepCli, DriverKilledMidSweepResumesEveryRunExactlyOnce) {
 
   r = run_scalelab("sweep '" + s.string() + "' --dir '" + sw.string() + "' --workers 2 --no-progress", dir_);
   ASSERT_EQ(r.code, 0) << r.out << r.err;
+  // A child of the killed driver may have written its summary.json and still be exiting (its "done:"
+  // line not yet flushed): wait until no trainer holds a run's lock.
+  for (const auto& d : run_dirs(sw)) {
+    const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+    while (!FileLock::try_acquire(RunPaths(d.string()).train_lock()).ok() && std::chrono::steady_clock::now() < until) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+  }
   const auto ref_dirs = run_dirs(ref), dirs = run_dirs(sw);
   ASSERT_EQ(ref_dirs.size(), dirs.size());
   for (size_t i = 0; i < dirs.size(); ++i) {
