@@ -84,14 +84,14 @@ say "machine: $(nvidia-smi --query-gpu=name,memory.total,driver_version --format
 if [ "$DRY" = 1 ]; then
   skip build "dry run: uses the existing $BUILD_DIR"
 else
-  step build 300 env SCALELAB_GPU=1 SCALELAB_BUILD_TARGET="scalelab model_tests bench_tests" bash scripts/setup.sh
+  step build 300 env SCALELAB_GPU=1 SCALELAB_BUILD_TARGET="scalelab model_tests step_tests" bash scripts/setup.sh
   export LD_LIBRARY_PATH=$PWD/.deps/root/usr/lib/x86_64-linux-gnu:${LD_LIBRARY_PATH:-}
 fi
 
 # 2. Numerics: the CUDA tests (they skip, saying so, without a GPU).
 step "test model_tests" 120 "$TESTS_DIR/model/model_tests" --gtest_brief=1 --gtest_output="json:$OUT_DIR/gtest_model_tests.json"
-step "test bench_tests" 120 "$TESTS_DIR/bench/bench_tests" --gtest_brief=1 --gtest_filter='*Cuda*' \
-  --gtest_output="json:$OUT_DIR/gtest_bench_tests.json"
+step "test step_tests" 120 "$TESTS_DIR/train/step_tests" --gtest_brief=1 --gtest_filter='*Cuda*' \
+  --gtest_output="json:$OUT_DIR/gtest_step_tests.json"
 
 # 3. Bench every preset, eagerly and from a CUDA graph.
 bench() {  # bench LABEL ARGS...: one measurement

@@ -32,11 +32,11 @@ TEST(DeviceCheck, DryRunMeasuresEveryStepIntoOneJson) {
   EXPECT_TRUE(j["ok"].get<bool>()) << j.dump(1);
   EXPECT_TRUE(j["failed"].empty());
   // The model's numerics ran; the CUDA tests skipped (no GPU here); none failed.
-  ASSERT_TRUE(j["tests"].contains("model_tests") && j["tests"].contains("bench_tests")) << j["tests"].dump();
+  ASSERT_TRUE(j["tests"].contains("model_tests") && j["tests"].contains("step_tests")) << j["tests"].dump();
   EXPECT_GE(j["tests"]["model_tests"]["passed"].get<int>(), 10);
   EXPECT_EQ(j["tests"]["model_tests"]["failed"], 0);
-  EXPECT_GE(j["tests"]["bench_tests"]["skipped"].get<int>(), 2);
-  EXPECT_EQ(j["tests"]["bench_tests"]["failed"], 0);
+  EXPECT_GE(j["tests"]["step_tests"]["skipped"].get<int>(), 2);
+  EXPECT_EQ(j["tests"]["step_tests"]["failed"], 0);
   // One eager bench of tiny with real numbers; the graph variant skipped with its reason.
   ASSERT_EQ(j["bench"].size(), 1u) << j["bench"].dump();
   EXPECT_EQ(j["bench"][0]["label"], "tiny");
