@@ -3,8 +3,8 @@
 //
 // No signal handler ever runs on a compute thread: install_interrupt_handlers blocks both signals in
 // the calling thread, so in every thread started after it (OpenMP, oneDNN, autograd, CUDA), and one
-// thread of its own takes them with sigwait. (A handler interrupting a oneDNN kernel corrupted the heap
-// about once in 90 stops: docs/reliability.md.) Call it first thing in main's command, before any
+// thread of its own takes them with sigwait. (With a handler interrupting the step, the heap was
+// corrupted about once in 90 stops: docs/reliability.md.) Call it first thing in main's command, before any
 // other thread exists. Children inherit the blocked mask through fork and exec: a `scalelab train`
 // child takes a stop sent before it is ready at its first step boundary instead of dying of it; other
 // programs are started with a clean mask (core/subprocess.h).
