@@ -184,7 +184,7 @@ absl::StatusOr<SweepResult> Driver::run() {
   log::info(absl::StrFormat("sweep %s: %d runs in %s; %d workers x %d threads%s", plan_.name, plan_.runs.size(),
                             dir_, workers_.count, workers_.threads,
                             workers_.cuda ? absl::StrCat(" on GPUs ", absl::StrJoin(workers_.gpus, ",")) : " on the CPU"));
-  install_interrupt_handlers();
+  install_interrupt_flag_handlers();
   while (true) {
     if (interrupt_requested() && !stopping_) stop_children();
     reap_finished();

@@ -57,22 +57,11 @@ absl::Status node_error(const std::string& file, const YAML::Node& node, const s
   return absl::InvalidArgumentError(absl::StrCat(yaml_where(file, node), ": key '", key, "': ", message));
 }
 
-// Every dotted leaf key of a train config ("optim.lr", "train.tokens", ...).
+// Every dotted key of a train config ("optim.lr", "probes.tasks", ...), from the schema tables.
 const std::set<std::string>& known_config_keys() {
   static const std::set<std::string> keys = [] {
     std::set<std::string> out;
-    TrainConfig c;
-    c.train.tokens = 1;
-    YAML::Node doc = YAML::Load(train_config_to_yaml(c));
-    for (const auto& top : doc) {
-      const std::string k = top.first.as<std::string>();
-      if (top.second.IsMap()) {
-        for (const auto& leaf : top.second) out.insert(k + "." + leaf.first.as<std::string>());
-      } else {
-        out.insert(k);
-      }
-    }
-    out.insert("optim.warmup_tokens");  // written only when set
+    for (const auto& k : train_config_keys()) out.insert(k.key);
     return out;
   }();
   return keys;

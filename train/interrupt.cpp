@@ -35,5 +35,15 @@ void install_interrupt_handlers() {
   });
 }
 
+void install_interrupt_flag_handlers() {
+  struct sigaction sa {};
+  sa.sa_handler = [](int) {
+    if (g_signals.fetch_add(1) >= 1) _exit(kExitInterrupted);
+  };
+  sigemptyset(&sa.sa_mask);
+  sigaction(SIGINT, &sa, nullptr);
+  sigaction(SIGTERM, &sa, nullptr);
+}
+
 bool interrupt_requested() { return g_signals.load() > 0; }
 }  // namespace sl

@@ -5,13 +5,16 @@
 // the calling thread, so in every thread started after it (OpenMP, oneDNN, autograd, CUDA), and one
 // thread of its own takes them with sigwait. (With a handler interrupting the step, the heap was
 // corrupted about once in 90 stops: docs/reliability.md.) Call it first thing in main's command, before any
-// other thread exists. Children inherit the blocked mask through fork and exec: a `scalelab train`
-// child takes a stop sent before it is ready at its first step boundary instead of dying of it; other
-// programs are started with a clean mask (core/subprocess.h).
+// other thread exists. Programs started through core/subprocess.h get a clean mask.
 #pragma once
 #include "core/exit_codes.h"
 
 namespace sl {
 void install_interrupt_handlers();  // idempotent
+// For a process that computes nothing and starts children (the sweep driver): a plain handler that
+// sets the same flag, and no extra thread. A child's PR_SET_PDEATHSIG fires once for every thread of
+// its parent that exits, so a driver with a signal thread would, when killed, stop its children twice
+// (and the second stop does not wait for a checkpoint).
+void install_interrupt_flag_handlers();
 bool interrupt_requested();
 }  // namespace sl

@@ -3,73 +3,101 @@
 #include <filesystem>
 
 #include "absl/strings/str_format.h"
+#include "core/config_schema.h"
 #include "core/hash.h"
 #include "core/yaml_util.h"
 
 namespace sl {
 namespace {
-absl::Status read_data(YamlMap m, DataConfig* d) {
-  SL_RETURN_IF_ERROR(m.get("path", &d->path));
-  SL_RETURN_IF_ERROR(m.get("unique_tokens", &d->unique_tokens));
-  if (d->unique_tokens < 0) return m.error("unique_tokens", "must be >= 0 (0 means all tokens)");
-  return m.finish();
+const char* positive(double v) { return v > 0 ? "" : "must be > 0"; }
+
+const ConfigSchema<DataConfig>& data_schema() {
+  static const auto s = ConfigSchema<DataConfig>()
+      .field("path", &DataConfig::path, "prepared dataset directory (scalelab prepare)")
+      .field("unique_tokens", &DataConfig::unique_tokens,
+             "data-constrained runs: train on only the first D_unique train tokens, repeating them (0 = all)",
+             [](const DataConfig& d) { return d.unique_tokens < 0 ? "must be >= 0 (0 means all tokens)" : ""; });
+  return s;
 }
 
-absl::Status read_optim(YamlMap m, OptimConfig* o) {
-  SL_RETURN_IF_ERROR(m.get("lr", &o->lr));
-  SL_RETURN_IF_ERROR(m.get("min_lr_ratio", &o->min_lr_ratio));
-  SL_RETURN_IF_ERROR(m.get("weight_decay", &o->weight_decay));
-  SL_RETURN_IF_ERROR(m.get("beta1", &o->beta1));
-  SL_RETURN_IF_ERROR(m.get("beta2", &o->beta2));
-  SL_RETURN_IF_ERROR(m.get("eps", &o->eps));
-  SL_RETURN_IF_ERROR(m.get("grad_clip", &o->grad_clip));
-  SL_RETURN_IF_ERROR(m.get("schedule", &o->schedule));
-  SL_RETURN_IF_ERROR(m.get("warmup_fraction", &o->warmup_fraction));
-  SL_RETURN_IF_ERROR(m.get("decay_fraction", &o->decay_fraction));
-  SL_RETURN_IF_ERROR(m.get("warmup_tokens", &o->warmup_tokens));
-  if (!(o->lr > 0)) return m.error("lr", "must be > 0");
-  if (o->min_lr_ratio < 0 || o->min_lr_ratio > 1) return m.error("min_lr_ratio", "must be in [0, 1]");
-  if (o->weight_decay < 0) return m.error("weight_decay", "must be >= 0");
-  if (o->beta1 < 0 || o->beta1 >= 1) return m.error("beta1", "must be in [0, 1)");
-  if (o->beta2 < 0 || o->beta2 >= 1) return m.error("beta2", "must be in [0, 1)");
-  if (!(o->eps > 0)) return m.error("eps", "must be > 0");
-  if (o->grad_clip < 0) return m.error("grad_clip", "must be >= 0 (0 disables clipping)");
-  if (o->schedule != "cosine" && o->schedule != "wsd" && o->schedule != "constant") {
-    return m.error("schedule", absl::StrCat("unknown schedule '", o->schedule, "'; use cosine, wsd or constant"));
-  }
-  if (o->warmup_fraction < 0 || o->warmup_fraction >= 1) return m.error("warmup_fraction", "must be in [0, 1)");
-  if (o->decay_fraction <= 0 || o->decay_fraction > 1) return m.error("decay_fraction", "must be in (0, 1]");
-  if (o->warmup_tokens < 0) return m.error("warmup_tokens", "must be >= 0 (0 = use warmup_fraction)");
-  return m.finish();
+const ConfigSchema<OptimConfig>& optim_schema() {
+  using O = OptimConfig;
+  static const auto s = ConfigSchema<O>()
+      .field("lr", &O::lr, "peak learning rate", [](const O& o) { return positive(o.lr); })
+      .field("min_lr_ratio", &O::min_lr_ratio, "the schedule decays to lr * min_lr_ratio",
+             [](const O& o) { return o.min_lr_ratio < 0 || o.min_lr_ratio > 1 ? "must be in [0, 1]" : ""; })
+      .field("weight_decay", &O::weight_decay, "decoupled (AdamW), on matrices only",
+             [](const O& o) { return o.weight_decay < 0 ? "must be >= 0" : ""; })
+      .field("beta1", &O::beta1, "AdamW first-moment decay",
+             [](const O& o) { return o.beta1 < 0 || o.beta1 >= 1 ? "must be in [0, 1)" : ""; })
+      .field("beta2", &O::beta2, "AdamW second-moment decay",
+             [](const O& o) { return o.beta2 < 0 || o.beta2 >= 1 ? "must be in [0, 1)" : ""; })
+      .field("eps", &O::eps, "AdamW epsilon", [](const O& o) { return positive(o.eps); })
+      .field("grad_clip", &O::grad_clip, "max global gradient norm; 0 disables clipping",
+             [](const O& o) { return o.grad_clip < 0 ? "must be >= 0 (0 disables clipping)" : ""; })
+      .field("schedule", &O::schedule, "cosine | wsd (warmup-stable-decay) | constant",
+             [](const O& o) {
+               return o.schedule == "cosine" || o.schedule == "wsd" || o.schedule == "constant"
+                          ? std::string()
+                          : absl::StrCat("unknown schedule '", o.schedule, "'; use cosine, wsd or constant");
+             })
+      .field("warmup_fraction", &O::warmup_fraction, "share of the steps spent warming up linearly from 0",
+             [](const O& o) { return o.warmup_fraction < 0 || o.warmup_fraction >= 1 ? "must be in [0, 1)" : ""; })
+      .field("decay_fraction", &O::decay_fraction, "wsd: share of the steps in the final linear decay",
+             [](const O& o) { return o.decay_fraction <= 0 || o.decay_fraction > 1 ? "must be in (0, 1]" : ""; })
+      .field("warmup_tokens", &O::warmup_tokens,
+             "absolute warmup in tokens (0 = use warmup_fraction); runs of different lengths then share it",
+             [](const O& o) { return o.warmup_tokens < 0 ? "must be >= 0 (0 = use warmup_fraction)" : ""; },
+             /*omit_when_default=*/true);
+  return s;
 }
 
-absl::Status read_run(YamlMap m, RunConfig* r) {
-  SL_RETURN_IF_ERROR(m.require("tokens"));
-  SL_RETURN_IF_ERROR(m.get("tokens", &r->tokens));
-  SL_RETURN_IF_ERROR(m.get("batch_size", &r->batch_size));
-  SL_RETURN_IF_ERROR(m.get("grad_accum", &r->grad_accum));
-  SL_RETURN_IF_ERROR(m.get("seed", &r->seed));
-  SL_RETURN_IF_ERROR(m.get("device", &r->device));
-  SL_RETURN_IF_ERROR(m.get("threads", &r->threads));
-  SL_RETURN_IF_ERROR(m.get("bf16", &r->bf16));
-  SL_RETURN_IF_ERROR(m.get("log_every", &r->log_every));
-  SL_RETURN_IF_ERROR(m.get("eval_every", &r->eval_every));
-  SL_RETURN_IF_ERROR(m.get("eval_tokens", &r->eval_tokens));
-  SL_RETURN_IF_ERROR(m.get("checkpoint_every", &r->checkpoint_every));
-  if (r->tokens <= 0) return m.error("tokens", "must be > 0 (the training token budget, e.g. 5M)");
-  if (r->batch_size < 1) return m.error("batch_size", "must be >= 1");
-  if (r->grad_accum < 1) return m.error("grad_accum", "must be >= 1");
-  if (r->device != "cpu" && r->device != "cuda" && r->device != "auto") {
-    return m.error("device", absl::StrCat("unknown device '", r->device, "'; use cpu, cuda or auto"));
-  }
-  if (r->threads < 0) return m.error("threads", "must be >= 0 (0 = all cores)");
-  if (r->log_every < 1) return m.error("log_every", "must be >= 1");
-  if (r->eval_every < 1) return m.error("eval_every", "must be >= 1");
-  if (r->eval_tokens < 1) return m.error("eval_tokens", "must be >= 1");
-  if (r->checkpoint_every < 0) return m.error("checkpoint_every", "must be >= 0 (0 = only at the end)");
-  return m.finish();
+const ConfigSchema<RunConfig>& run_schema() {
+  using R = RunConfig;
+  static const auto s = ConfigSchema<R>()
+      .field("tokens", &R::tokens, "training token budget D (required); the schedule spans exactly it",
+             [](const R& r) { return r.tokens <= 0 ? "must be > 0 (the training token budget, e.g. 5M)" : ""; })
+      .field("batch_size", &R::batch_size, "sequences per micro-batch",
+             [](const R& r) { return r.batch_size < 1 ? "must be >= 1" : ""; })
+      .field("grad_accum", &R::grad_accum, "micro-batches per optimizer step",
+             [](const R& r) { return r.grad_accum < 1 ? "must be >= 1" : ""; })
+      .field("seed", &R::seed, "model init, data order and dropout")
+      .field("device", &R::device, "cpu | cuda | auto (cuda when usable)",
+             [](const R& r) {
+               return r.device == "cpu" || r.device == "cuda" || r.device == "auto"
+                          ? std::string()
+                          : absl::StrCat("unknown device '", r.device, "'; use cpu, cuda or auto");
+             })
+      .field("threads", &R::threads, "CPU threads of this run (0 = all cores)",
+             [](const R& r) { return r.threads < 0 ? "must be >= 0 (0 = all cores)" : ""; })
+      .field("bf16", &R::bf16, "bf16 autocast on CUDA (ignored on the CPU)")
+      .field("log_every", &R::log_every, "steps between metrics rows",
+             [](const R& r) { return r.log_every < 1 ? "must be >= 1" : ""; })
+      .field("eval_every", &R::eval_every, "steps between validation evals (and at the end)",
+             [](const R& r) { return r.eval_every < 1 ? "must be >= 1" : ""; })
+      .field("eval_tokens", &R::eval_tokens, "size of the fixed held-out set (whole windows of val.bin)",
+             [](const R& r) { return r.eval_tokens < 1 ? "must be >= 1" : ""; })
+      .field("checkpoint_every", &R::checkpoint_every, "steps between checkpoints (and at the end); 0 = end only",
+             [](const R& r) { return r.checkpoint_every < 0 ? "must be >= 0 (0 = only at the end)" : ""; });
+  return s;
 }
 }  // namespace
+
+std::vector<FieldDoc> train_config_keys() {
+  std::vector<FieldDoc> out{{"name", "string", "the config file's stem", "readable prefix of the run id"}};
+  auto add = [&](const std::string& section, std::vector<FieldDoc> docs) {
+    for (auto& d : docs) {
+      d.key = section + "." + d.key;
+      out.push_back(std::move(d));
+    }
+  };
+  add("model", gpt_config_keys());
+  add("data", data_schema().docs());
+  add("optim", optim_schema().docs());
+  add("train", run_schema().docs());
+  add("probes", probe_config_keys());
+  return out;
+}
 
 absl::StatusOr<TrainConfig> train_config_from_yaml(const YAML::Node& doc, const std::string& file) {
   SL_ASSIGN_OR_RETURN(YamlMap root, YamlMap::of(file, "", doc));
@@ -79,12 +107,13 @@ absl::StatusOr<TrainConfig> train_config_from_yaml(const YAML::Node& doc, const 
   SL_ASSIGN_OR_RETURN(YamlMap model, root.child("model"));
   SL_ASSIGN_OR_RETURN(c.model, gpt_config_from_yaml(model));
   SL_ASSIGN_OR_RETURN(YamlMap data, root.child("data"));
-  SL_RETURN_IF_ERROR(read_data(data, &c.data));
+  SL_RETURN_IF_ERROR(data_schema().read(data, &c.data));
   SL_ASSIGN_OR_RETURN(YamlMap optim, root.child("optim"));
-  SL_RETURN_IF_ERROR(read_optim(optim, &c.optim));
+  SL_RETURN_IF_ERROR(optim_schema().read(optim, &c.optim));
   SL_RETURN_IF_ERROR(root.require("train"));
   SL_ASSIGN_OR_RETURN(YamlMap run, root.child("train"));
-  SL_RETURN_IF_ERROR(read_run(run, &c.train));
+  SL_RETURN_IF_ERROR(run.require("tokens"));
+  SL_RETURN_IF_ERROR(run_schema().read(run, &c.train));
   SL_ASSIGN_OR_RETURN(YamlMap probes, root.child("probes"));
   SL_ASSIGN_OR_RETURN(c.probes, probe_config_from_yaml(probes));
   SL_RETURN_IF_ERROR(root.finish());
@@ -117,39 +146,12 @@ static std::string body_yaml(const TrainConfig& c, bool with_name) {
   if (with_name) out << YAML::Key << "name" << YAML::Value << c.name;
   out << YAML::Key << "model" << YAML::Value;
   gpt_config_to_yaml(c.model, out);
-  out << YAML::Key << "data" << YAML::Value << YAML::BeginMap;
-  out << YAML::Key << "path" << YAML::Value << c.data.path;
-  out << YAML::Key << "unique_tokens" << YAML::Value << c.data.unique_tokens;
-  out << YAML::EndMap;
-  const OptimConfig& o = c.optim;
-  out << YAML::Key << "optim" << YAML::Value << YAML::BeginMap;
-  out << YAML::Key << "lr" << YAML::Value << o.lr;
-  out << YAML::Key << "min_lr_ratio" << YAML::Value << o.min_lr_ratio;
-  out << YAML::Key << "weight_decay" << YAML::Value << o.weight_decay;
-  out << YAML::Key << "beta1" << YAML::Value << o.beta1;
-  out << YAML::Key << "beta2" << YAML::Value << o.beta2;
-  out << YAML::Key << "eps" << YAML::Value << o.eps;
-  out << YAML::Key << "grad_clip" << YAML::Value << o.grad_clip;
-  out << YAML::Key << "schedule" << YAML::Value << o.schedule;
-  out << YAML::Key << "warmup_fraction" << YAML::Value << o.warmup_fraction;
-  out << YAML::Key << "decay_fraction" << YAML::Value << o.decay_fraction;
-  // Written only when set, so configs from before the field keep their run ids.
-  if (o.warmup_tokens > 0) out << YAML::Key << "warmup_tokens" << YAML::Value << o.warmup_tokens;
-  out << YAML::EndMap;
-  const RunConfig& r = c.train;
-  out << YAML::Key << "train" << YAML::Value << YAML::BeginMap;
-  out << YAML::Key << "tokens" << YAML::Value << r.tokens;
-  out << YAML::Key << "batch_size" << YAML::Value << r.batch_size;
-  out << YAML::Key << "grad_accum" << YAML::Value << r.grad_accum;
-  out << YAML::Key << "seed" << YAML::Value << r.seed;
-  out << YAML::Key << "device" << YAML::Value << r.device;
-  out << YAML::Key << "threads" << YAML::Value << r.threads;
-  out << YAML::Key << "bf16" << YAML::Value << r.bf16;
-  out << YAML::Key << "log_every" << YAML::Value << r.log_every;
-  out << YAML::Key << "eval_every" << YAML::Value << r.eval_every;
-  out << YAML::Key << "eval_tokens" << YAML::Value << r.eval_tokens;
-  out << YAML::Key << "checkpoint_every" << YAML::Value << r.checkpoint_every;
-  out << YAML::EndMap;
+  out << YAML::Key << "data" << YAML::Value;
+  data_schema().write(c.data, out);
+  out << YAML::Key << "optim" << YAML::Value;
+  optim_schema().write(c.optim, out);
+  out << YAML::Key << "train" << YAML::Value;
+  run_schema().write(c.train, out);
   // Written only when probes are on, so configs without them keep their run ids.
   if (c.probes.enabled()) {
     out << YAML::Key << "probes" << YAML::Value;

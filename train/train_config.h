@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "core/config_schema.h"
 #include "core/status.h"
 #include "model/accounting.h"
 #include "model/config.h"
@@ -71,6 +72,9 @@ absl::StatusOr<TrainConfig> train_config_from_yaml(const YAML::Node& doc, const 
 absl::Status validate_train_config(const TrainConfig& c, const std::string& file);
 // Canonical YAML: every field, fixed order. Equal configs give equal text.
 std::string train_config_to_yaml(const TrainConfig& c);
+// Every key of a train config, dotted ("optim.lr"), with its type, default and doc line, in canonical
+// order: what a sweep may set and what docs/train.md's key table lists.
+std::vector<FieldDoc> train_config_keys();
 // "<name>-<8 hex of the canonical YAML without the name>": the default run directory name.
 std::string run_id(const TrainConfig& c);
 }  // namespace sl
