@@ -1,6 +1,7 @@
 #include "model/config.h"
 
 #include "absl/strings/str_format.h"
+#include "core/config_schema.h"
 
 namespace sl {
 std::string GptConfig::shape_name() const {
@@ -34,33 +35,31 @@ absl::Status validate_gpt_config(const GptConfig& c, const std::string& where) {
   return absl::InvalidArgumentError(absl::StrCat(where, ".", err->key, ": ", err->message));
 }
 
+namespace {
+const ConfigSchema<GptConfig>& gpt_schema() {
+  using G = GptConfig;
+  static const auto s = ConfigSchema<G>()
+      .field("n_layer", &G::n_layer, "transformer blocks")
+      .field("d_model", &G::d_model, "residual stream width")
+      .field("n_head", &G::n_head, "attention heads; must divide d_model")
+      .field_written_as("d_ff", &G::d_ff, "MLP hidden width (0 = 4 * d_model)", [](const G& g) { return g.ff(); })
+      .field("ctx", &G::ctx, "context length T (learned position embeddings)")
+      .field("vocab", &G::vocab, "vocabulary size (must cover the data's token ids)")
+      .field("bias", &G::bias, "biases in the linear and LayerNorm layers")
+      .field("tied", &G::tied, "the output head shares the token embedding matrix")
+      .field("dropout", &G::dropout, "dropout on embeddings, attention output and MLP output");
+  return s;
+}
+}  // namespace
+
 absl::StatusOr<GptConfig> gpt_config_from_yaml(YamlMap& m) {
   GptConfig c;
-  SL_RETURN_IF_ERROR(m.get("n_layer", &c.n_layer));
-  SL_RETURN_IF_ERROR(m.get("d_model", &c.d_model));
-  SL_RETURN_IF_ERROR(m.get("n_head", &c.n_head));
-  SL_RETURN_IF_ERROR(m.get("d_ff", &c.d_ff));
-  SL_RETURN_IF_ERROR(m.get("ctx", &c.ctx));
-  SL_RETURN_IF_ERROR(m.get("vocab", &c.vocab));
-  SL_RETURN_IF_ERROR(m.get("bias", &c.bias));
-  SL_RETURN_IF_ERROR(m.get("tied", &c.tied));
-  SL_RETURN_IF_ERROR(m.get("dropout", &c.dropout));
-  SL_RETURN_IF_ERROR(m.finish());
+  SL_RETURN_IF_ERROR(gpt_schema().read(m, &c));
   if (auto err = check_gpt_config(c)) return m.error(err->key, err->message);
   return c;
 }
 
-void gpt_config_to_yaml(const GptConfig& c, YAML::Emitter& out) {
-  out << YAML::BeginMap;
-  out << YAML::Key << "n_layer" << YAML::Value << c.n_layer;
-  out << YAML::Key << "d_model" << YAML::Value << c.d_model;
-  out << YAML::Key << "n_head" << YAML::Value << c.n_head;
-  out << YAML::Key << "d_ff" << YAML::Value << c.ff();
-  out << YAML::Key << "ctx" << YAML::Value << c.ctx;
-  out << YAML::Key << "vocab" << YAML::Value << c.vocab;
-  out << YAML::Key << "bias" << YAML::Value << c.bias;
-  out << YAML::Key << "tied" << YAML::Value << c.tied;
-  out << YAML::Key << "dropout" << YAML::Value << c.dropout;
-  out << YAML::EndMap;
-}
+void gpt_config_to_yaml(const GptConfig& c, YAML::Emitter& out) { gpt_schema().write(c, out); }
+
+std::vector<FieldDoc> gpt_config_keys() { return gpt_schema().docs(); }
 }  // namespace sl

@@ -4,6 +4,7 @@
 #include <optional>
 #include <string>
 
+#include "core/config_schema.h"
 #include "core/status.h"
 #include "core/yaml_util.h"
 
@@ -36,4 +37,6 @@ absl::Status validate_gpt_config(const GptConfig& c, const std::string& where = 
 // Reads the `model:` mapping (all keys optional, defaults above); rejects unknown keys.
 absl::StatusOr<GptConfig> gpt_config_from_yaml(YamlMap& m);
 void gpt_config_to_yaml(const GptConfig& c, YAML::Emitter& out);
+// The model: section's keys with type, default and doc line (docs/train.md's table).
+std::vector<FieldDoc> gpt_config_keys();
 }  // namespace sl

@@ -81,4 +81,12 @@ absl::StatusOr<std::vector<ProbeCell>> expand_probe_cells(const ProbeConfig& c) 
   }
   return cells;
 }
+std::vector<FieldDoc> probe_config_keys() {
+  return {{"tasks", "list", "[]", "task names or families (docs/probes.md); empty = no probes"},
+          {"difficulties", "list", "[]", "empty = every difficulty of each task"},
+          {"shots", "list", "[]", "empty = each task's default shot counts"},
+          {"templates", "list", "[]", "empty = every prompt template of each task"},
+          {"instances", "integer", "32", "eval instances per cell"},
+          {"seed", "integer", "1", "seeds the eval instances (the same across a sweep's runs)"}};
+}
 }  // namespace sl

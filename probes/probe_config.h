@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "core/config_schema.h"
 #include "core/status.h"
 #include "core/yaml_util.h"
 
@@ -19,6 +20,9 @@ struct ProbeConfig {
   int64_t seed = 1;                 // seeds the eval instances (the same across runs of a sweep)
   bool enabled() const { return !tasks.empty(); }
 };
+
+// The probes: section's keys with type, default and doc line (docs/train.md's table).
+std::vector<FieldDoc> probe_config_keys();
 
 struct ProbeCell {
   std::string task;

@@ -3,6 +3,7 @@
 #include <filesystem>
 
 #include "absl/strings/str_format.h"
+#include "absl/strings/str_replace.h"
 #include "core/config_schema.h"
 #include "core/hash.h"
 #include "core/yaml_util.h"
@@ -35,7 +36,7 @@ const ConfigSchema<OptimConfig>& optim_schema() {
       .field("eps", &O::eps, "AdamW epsilon", [](const O& o) { return positive(o.eps); })
       .field("grad_clip", &O::grad_clip, "max global gradient norm; 0 disables clipping",
              [](const O& o) { return o.grad_clip < 0 ? "must be >= 0 (0 disables clipping)" : ""; })
-      .field("schedule", &O::schedule, "cosine | wsd (warmup-stable-decay) | constant",
+      .field("schedule", &O::schedule, "cosine, wsd (warmup-stable-decay) or constant",
              [](const O& o) {
                return o.schedule == "cosine" || o.schedule == "wsd" || o.schedule == "constant"
                           ? std::string()
@@ -62,7 +63,7 @@ const ConfigSchema<RunConfig>& run_schema() {
       .field("grad_accum", &R::grad_accum, "micro-batches per optimizer step",
              [](const R& r) { return r.grad_accum < 1 ? "must be >= 1" : ""; })
       .field("seed", &R::seed, "model init, data order and dropout")
-      .field("device", &R::device, "cpu | cuda | auto (cuda when usable)",
+      .field("device", &R::device, "cpu, cuda or auto (cuda when usable)",
              [](const R& r) {
                return r.device == "cpu" || r.device == "cuda" || r.device == "auto"
                           ? std::string()
@@ -82,6 +83,16 @@ const ConfigSchema<RunConfig>& run_schema() {
   return s;
 }
 }  // namespace
+
+std::string config_keys_markdown() {
+  std::string out = "| key | type | default | meaning |\n|---|---|---|---|\n";
+  for (const auto& k : train_config_keys()) {
+    auto cell = [](const std::string& s) { return absl::StrReplaceAll(s, {{"|", "\\|"}}); };
+    absl::StrAppend(&out, "| `", k.key, "` | ", k.type, " | ", k.default_value.empty() ? "\"\"" : cell(k.default_value),
+                    " | ", cell(k.doc), " |\n");
+  }
+  return out;
+}
 
 std::vector<FieldDoc> train_config_keys() {
   std::vector<FieldDoc> out{{"name", "string", "the config file's stem", "readable prefix of the run id"}};

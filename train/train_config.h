@@ -14,7 +14,7 @@
 
 namespace sl {
 struct DataConfig {
-  std::string path = "out/data/brown";  // prepared dataset directory (scalelab prepare)
+  std::string path = "out/data/austen";  // prepared dataset directory (scalelab prepare)
   int64_t unique_tokens = 0;            // data-constrained runs: use only the first D_unique train tokens (0 = all)
 };
 
@@ -75,6 +75,8 @@ std::string train_config_to_yaml(const TrainConfig& c);
 // Every key of a train config, dotted ("optim.lr"), with its type, default and doc line, in canonical
 // order: what a sweep may set and what docs/train.md's key table lists.
 std::vector<FieldDoc> train_config_keys();
+// The same as the markdown table in docs/train.md (`scalelab config-keys` prints it).
+std::string config_keys_markdown();
 // "<name>-<8 hex of the canonical YAML without the name>": the default run directory name.
 std::string run_id(const TrainConfig& c);
 }  // namespace sl

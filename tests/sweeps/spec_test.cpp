@@ -3,10 +3,13 @@
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <map>
+#include <set>
 
 #include "gtest/gtest.h"
 #include "sweeps/spec.h"
 #include "train/schedule.h"
+#include "train/train_config.h"
 
 namespace sl {
 namespace {
@@ -155,5 +158,51 @@ TEST(SweepSpec, MissingDataIsReportedBeforeAnyRun) {
   auto p = expand_sweep_spec_text(std::string(kBase) + "models: {sizes: [25k]}\ndata: {tokens: [2k]}\n", "spec.yaml", true);
   ASSERT_FALSE(p.ok());
   EXPECT_NE(p.status().message().find("/nonexistent"), std::string::npos) << p.status();
+}
+}  // namespace sl
+
+namespace sl {
+// Every documented key a sweep may set is accepted as a dotted key and reaches the run's config
+// (probes.* included: the known-key list once came from a default config without a probes section).
+TEST(SweepSpec, EveryConfigKeyCanBeSetFromASweep) {
+  const std::map<std::string, std::string> value{
+      {"model.n_layer", "3"}, {"model.d_model", "48"}, {"model.n_head", "8"}, {"model.d_ff", "100"},
+      {"model.ctx", "64"}, {"model.vocab", "300"}, {"model.bias", "true"}, {"model.tied", "false"},
+      {"model.dropout", "0.1"}, {"data.path", "/data/x"}, {"data.unique_tokens", "5000"}, {"optim.lr", "0.002"},
+      {"optim.min_lr_ratio", "0.2"}, {"optim.weight_decay", "0.05"}, {"optim.beta1", "0.8"},
+      {"optim.beta2", "0.99"}, {"optim.eps", "1e-7"}, {"optim.grad_clip", "0.5"}, {"optim.schedule", "wsd"},
+      {"optim.warmup_fraction", "0.1"}, {"optim.decay_fraction", "0.3"}, {"optim.warmup_tokens", "1024"},
+      {"train.batch_size", "2"}, {"train.grad_accum", "2"}, {"train.device", "cpu"}, {"train.threads", "1"},
+      {"train.bf16", "false"}, {"train.log_every", "3"}, {"train.eval_every", "9"}, {"train.eval_tokens", "4096"},
+      {"train.checkpoint_every", "11"}, {"probes.tasks", "add"}, {"probes.difficulties", "2"},
+      {"probes.shots", "0"}, {"probes.templates", "1"}, {"probes.instances", "8"}, {"probes.seed", "5"}};
+  const std::set<std::string> not_from_a_sweep{"name", "train.tokens", "train.seed"};  // data:, seeds:
+  const std::set<std::string> shape{"model.n_layer", "model.d_model", "model.n_head", "model.d_ff"};  // models:
+  for (const auto& k : train_config_keys()) {
+    if (not_from_a_sweep.count(k.key)) continue;
+    ASSERT_TRUE(value.count(k.key)) << "give " << k.key << " a test value here";
+    const std::string spec = std::string("name: t\nbase:\n  model: {ctx: 64, vocab: 256}\n  data: {path: /nonexistent}\n"
+                                         "models: {shapes: [{n_layer: 2, d_model: 32, n_head: 2}]}\ndata: {tokens: [16k]}\n") +
+                             (k.key.rfind("probes.", 0) == 0 && k.key != "probes.tasks" ? "probes.tasks: add\n" : "") +
+                             k.key + ": " + value.at(k.key) + "\n";
+    auto p = expand_sweep_spec_text(spec, "spec.yaml", /*check_data=*/false);
+    ASSERT_TRUE(p.ok()) << k.key << ": " << p.status().message();
+    ASSERT_EQ(p->runs.size(), 1u);
+    if (shape.count(k.key)) continue;  // the models: axis sets the shape
+    const std::string leaf = k.key.substr(k.key.find('.') + 1);
+    const std::string text = train_config_to_yaml(p->runs[0].cfg);
+    auto doc = YAML::Load(text);
+    const std::string section = k.key.substr(0, k.key.find('.'));
+    ASSERT_TRUE(doc[section] && doc[section][leaf]) << k.key << " missing from\n" << text;
+    const YAML::Node got = doc[section][leaf];
+    const YAML::Node want = YAML::Load(value.at(k.key));
+    double g, w;
+    if (YAML::convert<double>::decode(got, g) && YAML::convert<double>::decode(want, w)) {
+      EXPECT_DOUBLE_EQ(g, w) << k.key;
+    } else {
+      const std::string text_got = got.IsSequence() && got.size() == 1 ? got[0].as<std::string>() : YAML::Dump(got);
+      EXPECT_EQ(text_got, want.as<std::string>()) << k.key;
+    }
+  }
 }
 }  // namespace sl

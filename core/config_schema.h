@@ -1,0 +1,103 @@
+// One table per config section: each field's key, member, check and doc line, in the order the
+// canonical YAML writes them. Reading (with the file, line and key in every error), writing, the list
+// of dotted keys a sweep may set, and the key table in docs/train.md all come from the same table, so
+// a new key is one line here and nowhere else.
+#pragma once
+#include <functional>
+#include <string>
+#include <type_traits>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "core/status.h"
+#include "core/yaml_util.h"
+
+namespace sl {
+struct FieldDoc {
+  std::string key, type, default_value, doc;
+};
+
+template <typename S>
+class ConfigSchema {
+ public:
+  // "" when the section is fine, else what is wrong with this field and what to change.
+  using Check = std::function<std::string(const S&)>;
+
+  // A field read and written as it is. `omit_when_default`: written only when set, so configs from
+  // before the field keep their canonical text (and run ids).
+  template <typename T>
+  ConfigSchema& field(const char* key, T S::*member, const char* doc, Check check = {},
+                      bool omit_when_default = false) {
+    Field f;
+    f.key = key;
+    f.type = type_name<T>();
+    f.doc = doc;
+    f.check = std::move(check);
+    f.read = [key, member](YamlMap& m, S& s) { return m.get(key, &(s.*member)); };
+    f.write = [key, member, omit_when_default](const S& s, YAML::Emitter& out) {
+      if (omit_when_default && s.*member == S{}.*member) return;
+      out << YAML::Key << key << YAML::Value << s.*member;
+    };
+    f.default_text = [member] { return text_of(S{}.*member); };
+    fields_.push_back(std::move(f));
+    return *this;
+  }
+  // The value written is not the member itself (a derived default, such as d_ff = 4 * d_model).
+  template <typename T, typename Writer>
+  ConfigSchema& field_written_as(const char* key, T S::*member, const char* doc, Writer writer, Check check = {}) {
+    field(key, member, doc, std::move(check));
+    fields_.back().write = [key, writer](const S& s, YAML::Emitter& out) {
+      out << YAML::Key << key << YAML::Value << writer(s);
+    };
+    return *this;
+  }
+
+  // Every field present in `m` into `out` (the others keep their defaults), then the checks in field
+  // order (the first failure names its key), then unknown keys.
+  absl::Status read(YamlMap& m, S* out) const {
+    for (const auto& f : fields_) SL_RETURN_IF_ERROR(f.read(m, *out));
+    for (const auto& f : fields_) {
+      if (!f.check) continue;
+      if (std::string why = f.check(*out); !why.empty()) return m.error(f.key, why);
+    }
+    return m.finish();
+  }
+  void write(const S& s, YAML::Emitter& out) const {
+    out << YAML::BeginMap;
+    for (const auto& f : fields_) f.write(s, out);
+    out << YAML::EndMap;
+  }
+  std::vector<FieldDoc> docs() const {
+    std::vector<FieldDoc> out;
+    for (const auto& f : fields_) out.push_back({f.key, f.type, f.default_text(), f.doc});
+    return out;
+  }
+
+ private:
+  struct Field {
+    std::string key, type, doc;
+    Check check;
+    std::function<absl::Status(YamlMap&, S&)> read;
+    std::function<void(const S&, YAML::Emitter&)> write;
+    std::function<std::string()> default_text;
+  };
+
+  template <typename T>
+  static std::string type_name() {
+    if constexpr (std::is_same_v<T, bool>) return "bool";
+    else if constexpr (std::is_integral_v<T>) return "integer";
+    else if constexpr (std::is_floating_point_v<T>) return "number";
+    else return "string";
+  }
+  template <typename T>
+  static std::string text_of(const T& v) {
+    if constexpr (std::is_same_v<T, bool>) return v ? "true" : "false";
+    else if constexpr (std::is_floating_point_v<T>) return absl::StrFormat("%g", v);
+    else if constexpr (std::is_integral_v<T>) return absl::StrCat(v);
+    else return v;
+  }
+
+  std::vector<Field> fields_;
+};
+}  // namespace sl
