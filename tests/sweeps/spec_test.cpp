@@ -7,6 +7,7 @@
 #include <set>
 
 #include "gtest/gtest.h"
+#include "tests/config_test_values.h"
 #include "sweeps/spec.h"
 #include "train/schedule.h"
 #include "train/train_config.h"
@@ -165,17 +166,7 @@ namespace sl {
 // Every documented key a sweep may set is accepted as a dotted key and reaches the run's config
 // (probes.* included: the known-key list once came from a default config without a probes section).
 TEST(SweepSpec, EveryConfigKeyCanBeSetFromASweep) {
-  const std::map<std::string, std::string> value{
-      {"model.n_layer", "3"}, {"model.d_model", "48"}, {"model.n_head", "8"}, {"model.d_ff", "100"},
-      {"model.ctx", "64"}, {"model.vocab", "300"}, {"model.bias", "true"}, {"model.tied", "false"},
-      {"model.dropout", "0.1"}, {"data.path", "/data/x"}, {"data.unique_tokens", "5000"}, {"optim.lr", "0.002"},
-      {"optim.min_lr_ratio", "0.2"}, {"optim.weight_decay", "0.05"}, {"optim.beta1", "0.8"},
-      {"optim.beta2", "0.99"}, {"optim.eps", "1e-7"}, {"optim.grad_clip", "0.5"}, {"optim.schedule", "wsd"},
-      {"optim.warmup_fraction", "0.1"}, {"optim.decay_fraction", "0.3"}, {"optim.warmup_tokens", "1024"},
-      {"train.batch_size", "2"}, {"train.grad_accum", "2"}, {"train.device", "cpu"}, {"train.threads", "1"},
-      {"train.bf16", "false"}, {"train.log_every", "3"}, {"train.eval_every", "9"}, {"train.eval_tokens", "4096"},
-      {"train.checkpoint_every", "11"}, {"probes.tasks", "add"}, {"probes.difficulties", "2"},
-      {"probes.shots", "0"}, {"probes.templates", "1"}, {"probes.instances", "8"}, {"probes.seed", "5"}};
+  const auto& value = testing::nondefault_config_values();
   const std::set<std::string> not_from_a_sweep{"name", "train.tokens", "train.seed"};  // data:, seeds:
   const std::set<std::string> shape{"model.n_layer", "model.d_model", "model.n_head", "model.d_ff"};  // models:
   for (const auto& k : train_config_keys()) {

@@ -6,6 +6,7 @@
 #include <map>
 
 #include "core/files.h"
+#include "tests/config_test_values.h"
 #include "core/yaml_util.h"
 
 namespace sl {
@@ -115,18 +116,7 @@ TEST(TrainConfig, DocsKeyTableIsTheSchema) {
 
 // A value other than the default for every key: each one set by an override survives the canonical YAML.
 TEST(TrainConfig, EveryKeyRoundTripsThroughTheCanonicalYaml) {
-  const std::map<std::string, std::string> value{
-      {"model.n_layer", "3"}, {"model.d_model", "96"}, {"model.n_head", "8"}, {"model.d_ff", "200"},
-      {"model.ctx", "16"}, {"model.vocab", "300"}, {"model.bias", "true"}, {"model.tied", "false"},
-      {"model.dropout", "0.1"}, {"data.path", "/data/x"}, {"data.unique_tokens", "5000"}, {"optim.lr", "0.002"},
-      {"optim.min_lr_ratio", "0.2"}, {"optim.weight_decay", "0.05"}, {"optim.beta1", "0.8"},
-      {"optim.beta2", "0.99"}, {"optim.eps", "1e-7"}, {"optim.grad_clip", "0.5"}, {"optim.schedule", "wsd"},
-      {"optim.warmup_fraction", "0.1"}, {"optim.decay_fraction", "0.3"}, {"optim.warmup_tokens", "4096"},
-      {"train.tokens", "2M"}, {"train.batch_size", "4"}, {"train.grad_accum", "2"}, {"train.seed", "7"},
-      {"train.device", "cpu"}, {"train.threads", "1"}, {"train.bf16", "false"}, {"train.log_every", "3"},
-      {"train.eval_every", "9"}, {"train.eval_tokens", "4096"}, {"train.checkpoint_every", "11"},
-      {"probes.tasks", "[add]"}, {"probes.difficulties", "[2]"}, {"probes.shots", "[0]"},
-      {"probes.templates", "[1]"}, {"probes.instances", "8"}, {"probes.seed", "5"}};
+  const auto& value = testing::nondefault_config_values();
   const std::string base = std::string(::testing::TempDir()) + "/roundtrip.yaml";
   ASSERT_TRUE(write_file_atomic(base, kConfig).ok());
   for (const auto& k : train_config_keys()) {
@@ -134,7 +124,7 @@ TEST(TrainConfig, EveryKeyRoundTripsThroughTheCanonicalYaml) {
     ASSERT_TRUE(value.count(k.key)) << "give " << k.key << " a test value here";
     // The probes: section is written only when probes are on (tasks given).
     std::vector<std::string> with;
-    if (k.key.rfind("probes.", 0) == 0 && k.key != "probes.tasks") with.push_back("probes.tasks=[add]");
+    if (k.key.rfind("probes.", 0) == 0 && k.key != "probes.tasks") with.push_back("probes.tasks=add");
     const std::string plain = train_config_to_yaml(*load_train_config(base, with));
     with.push_back(k.key + "=" + value.at(k.key));
     auto c = load_train_config(base, with);
