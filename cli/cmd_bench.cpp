@@ -23,7 +23,8 @@ void run_bench_command(const BenchArgs& a) {
     return;
   }
   absl::StatusOr<sl::TrainConfig> cfg =
-      a.preset.empty() ? sl::load_train_config(a.config, a.overrides) : sl::bench_preset(a.preset);
+      a.preset.empty() ? sl::load_train_config(a.config, a.overrides, sl::ConfigUse::kRunHere)
+                       : sl::bench_preset(a.preset);
   if (!cfg.ok()) {
     std::cerr << "error: " << cfg.status().message() << "\n";
     sl::cli::exit_code() = sl::kExitUsage;

@@ -24,7 +24,8 @@ void run_train(const TrainArgs& a) {
   // First of all: a SIGTERM during start-up (loading, data checks) then stops at the first step
   // boundary with a checkpoint and exit 75, instead of killing the process.
   sl::install_interrupt_handlers();
-  auto cfg = sl::load_train_config(a.config, a.overrides);
+  // kRunHere: it runs on this machine, so train.threads is held to its cores.
+  auto cfg = sl::load_train_config(a.config, a.overrides, sl::ConfigUse::kRunHere);
   if (!cfg.ok()) {
     std::cerr << "error: " << cfg.status().message() << "\n";
     sl::cli::exit_code() = sl::kExitUsage;

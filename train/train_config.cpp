@@ -1,7 +1,10 @@
 #include "train/train_config.h"
 
+#include <cctype>
 #include <filesystem>
+#include <thread>
 
+#include "absl/strings/escaping.h"
 #include "absl/strings/str_format.h"
 #include "core/hash.h"
 #include "core/yaml_util.h"
@@ -43,7 +46,7 @@ absl::Status read_optim(YamlMap m, OptimConfig* o) {
   return m.finish();
 }
 
-absl::Status read_run(YamlMap m, RunConfig* r) {
+absl::Status read_run(YamlMap m, RunConfig* r, ConfigUse use) {
   SL_RETURN_IF_ERROR(m.require("tokens"));
   SL_RETURN_IF_ERROR(m.get("tokens", &r->tokens));
   SL_RETURN_IF_ERROR(m.get("batch_size", &r->batch_size));
@@ -63,6 +66,12 @@ absl::Status read_run(YamlMap m, RunConfig* r) {
     return m.error("device", absl::StrCat("unknown device '", r->device, "'; use cpu, cuda or auto"));
   }
   if (r->threads < 0) return m.error("threads", "must be >= 0 (0 = all cores)");
+  // 100000 threads kept the OpenMP pool spawning for minutes, 1e9 died inside libgomp.
+  const int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  if (use == ConfigUse::kRunHere && r->threads > cores) {
+    return m.error("threads", absl::StrFormat("%d is more than the %d cores of this machine; use 0 (all cores) or 1..%d",
+                                              r->threads, cores, cores));
+  }
   if (r->log_every < 1) return m.error("log_every", "must be >= 1");
   if (r->eval_every < 1) return m.error("eval_every", "must be >= 1");
   if (r->eval_tokens < 1) return m.error("eval_tokens", "must be >= 1");
@@ -71,11 +80,43 @@ absl::Status read_run(YamlMap m, RunConfig* r) {
 }
 }  // namespace
 
-absl::StatusOr<TrainConfig> train_config_from_yaml(const YAML::Node& doc, const std::string& file) {
-  SL_ASSIGN_OR_RETURN(YamlMap root, YamlMap::of(file, "", doc));
+std::string run_name_problem(const std::string& name) {
+  std::string fix;
+  for (char ch : name) {
+    const unsigned char u = static_cast<unsigned char>(ch);
+    fix.push_back(std::isalnum(u) || ch == '.' || ch == '_' || ch == '-' ? ch : '_');
+  }
+  fix.erase(0, fix.find_first_not_of("._-"));  // "../../evil" -> "evil"
+  if (fix.size() > 100) fix.resize(100);
+  if (fix.empty()) fix = "run";
+  std::string why;
+  if (name.empty()) {
+    why = "is empty";
+  } else if (name.size() > 100) {
+    why = absl::StrCat("has ", name.size(), " characters, more than 100");
+  } else if (name[0] == '.') {
+    why = "starts with '.'";
+  } else if (fix != name) {
+    why = "has characters other than letters, digits, '.', '_' and '-'";
+  } else {
+    return "";
+  }
+  return absl::StrCat("run name '", absl::CEscape(name), "' ", why,
+                      ": a name names a directory (out/runs/<name>-<hash>, out/sweeps/<name>), so it is 1 to 100 "
+                      "letters, digits, '.', '_' or '-', not starting with '.'; e.g. ", fix);
+}
+
+absl::StatusOr<TrainConfig> train_config_from_yaml(const YAML::Node& doc, const std::string& file,
+                                                   const YamlOrigins& origins, ConfigUse use) {
+  SL_ASSIGN_OR_RETURN(YamlMap root, YamlMap::of(file, "", doc, origins));
   TrainConfig c;
   c.name = std::filesystem::path(file).stem().string();
   SL_RETURN_IF_ERROR(root.get("name", &c.name));
+  if (std::string why = run_name_problem(c.name); !why.empty()) {
+    if (root.has("name")) return root.error("name", why);
+    return absl::InvalidArgumentError(absl::StrCat(file, ": the config has no name: key, so the run is named after "
+                                                   "the file; ", why, " (add name: to the config)"));
+  }
   SL_ASSIGN_OR_RETURN(YamlMap model, root.child("model"));
   SL_ASSIGN_OR_RETURN(c.model, gpt_config_from_yaml(model));
   SL_ASSIGN_OR_RETURN(YamlMap data, root.child("data"));
@@ -84,10 +125,16 @@ absl::StatusOr<TrainConfig> train_config_from_yaml(const YAML::Node& doc, const 
   SL_RETURN_IF_ERROR(read_optim(optim, &c.optim));
   SL_RETURN_IF_ERROR(root.require("train"));
   SL_ASSIGN_OR_RETURN(YamlMap run, root.child("train"));
-  SL_RETURN_IF_ERROR(read_run(run, &c.train));
+  SL_RETURN_IF_ERROR(read_run(run, &c.train, use));
   SL_ASSIGN_OR_RETURN(YamlMap probes, root.child("probes"));
   SL_ASSIGN_OR_RETURN(c.probes, probe_config_from_yaml(probes));
   SL_RETURN_IF_ERROR(root.finish());
+  if (c.train.tokens < c.tokens_per_step()) {  // at the key (or the override) that set the budget
+    return run.error("tokens", absl::StrFormat(
+        "%d is less than one optimizer step (batch_size %d x grad_accum %d x ctx %d = %d tokens); raise "
+        "train.tokens or shrink the batch",
+        c.train.tokens, c.train.batch_size, c.train.grad_accum, c.model.ctx, c.tokens_per_step()));
+  }
   SL_RETURN_IF_ERROR(validate_train_config(c, file));
   return c;
 }
@@ -104,10 +151,22 @@ absl::Status validate_train_config(const TrainConfig& c, const std::string& file
 }
 
 absl::StatusOr<TrainConfig> load_train_config(const std::string& path,
-                                              const std::vector<std::string>& overrides) {
+                                              const std::vector<std::string>& overrides, ConfigUse use) {
   SL_ASSIGN_OR_RETURN(YAML::Node doc, yaml_load_file(path));
-  for (const auto& o : overrides) SL_RETURN_IF_ERROR(annotate(yaml_apply_override(doc, o), path));
-  return train_config_from_yaml(doc, path);
+  YamlOrigins origins;
+  for (const auto& o : overrides) SL_RETURN_IF_ERROR(annotate(yaml_apply_override(doc, o, &origins), path));
+  return train_config_from_yaml(doc, path, origins, use);
+}
+
+std::string train_config_where(const std::string& path, const std::vector<std::string>& overrides,
+                               const std::string& dotted_key) {
+  auto doc = yaml_load_file(path);
+  if (!doc.ok()) return path;
+  YamlOrigins origins;
+  for (const auto& o : overrides) {
+    if (!yaml_apply_override(*doc, o, &origins).ok()) return path;
+  }
+  return yaml_key_where(path, *doc, origins, dotted_key);
 }
 
 static std::string body_yaml(const TrainConfig& c, bool with_name) {
