@@ -214,6 +214,33 @@ TEST_F(BadInput, CorruptedCheckpointIsNeverUsed) {
   EXPECT_FALSE(fs::exists(dir / "run" / "summary.json"));
 }
 
+// d_model 1e6 ended in an uncaught std::bad_alloc (exit 134); n_layer 1e8 page-faulted towards the OOM
+// killer. Now refused before anything is allocated, at the key, with what fits. Under a 8 GB address
+// space limit, so the old behaviour fails fast instead of taking the machine's memory.
+TEST_F(BadInput, ModelTooBigForThisMachineIsRefusedBeforeAllocating) {
+  write_file(dir / "cfg.yaml", config_text(data_dir().string(), 10240));
+  auto train_limited = [&](const std::string& args) {
+    return run_shell("ulimit -v 8000000; " + std::string(SCALELAB_BIN) + " train " + (dir / "cfg.yaml").string() +
+                     " --run-dir " + (dir / "run").string() + " --no-progress train.device=cpu " + args);
+  };
+  CliResult r = train_limited("model.d_model=1000000");
+  EXPECT_EQ(r.exit_code, 2) << r.output;
+  EXPECT_NE(r.output.find("error: override 'model.d_model=1000000': key 'model.d_model': training needs at least "),
+            std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("more than the "), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("it fits with model.d_model "), std::string::npos) << r.output;
+  // In the file: its line and column.
+  std::string cfg = config_text(data_dir().string(), 10240);
+  cfg.replace(cfg.find("n_layer: 2"), 10, "n_layer: 100000000");
+  write_file(dir / "cfg.yaml", cfg);
+  r = train_limited("");
+  EXPECT_EQ(r.exit_code, 2) << r.output;
+  EXPECT_NE(r.output.find("cfg.yaml:3:12: key 'model.n_layer': training needs at least "), std::string::npos)
+      << r.output;
+  EXPECT_NE(r.output.find("it fits with model.n_layer "), std::string::npos) << r.output;
+  EXPECT_FALSE(fs::exists(dir / "run")) << "nothing may be written";
+}
+
 // train.threads: 100000 kept LibTorch's OpenMP pool spawning threads (a hang); 1e9 died in libgomp.
 // `timeout` turns the old hang into a failure instead of a stuck test.
 TEST_F(BadInput, ThreadsBeyondTheCoresAreRefusedNotAHang) {
