@@ -5,6 +5,7 @@
 
 #include "cli/commands.h"
 #include "train/bench.h"
+#include "train/memory_check.h"
 #include "core/exit_codes.h"
 
 namespace {
@@ -23,9 +24,17 @@ void run_bench_command(const BenchArgs& a) {
     return;
   }
   absl::StatusOr<sl::TrainConfig> cfg =
-      a.preset.empty() ? sl::load_train_config(a.config, a.overrides) : sl::bench_preset(a.preset);
+      a.preset.empty() ? sl::load_train_config(a.config, a.overrides, sl::ConfigUse::kRunHere)
+                       : sl::bench_preset(a.preset);
   if (!cfg.ok()) {
     std::cerr << "error: " << cfg.status().message() << "\n";
+    sl::cli::exit_code() = sl::kExitUsage;
+    return;
+  }
+  if (auto misfit = sl::check_fits_in_memory(*cfg, a.opts.device)) {
+    const std::string where = a.preset.empty() ? sl::train_config_where(a.config, a.overrides, misfit->key)
+                                               : "preset " + a.preset;
+    std::cerr << "error: " << where << ": key '" << misfit->key << "': " << misfit->message << "\n";
     sl::cli::exit_code() = sl::kExitUsage;
     return;
   }

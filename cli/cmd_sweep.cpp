@@ -29,14 +29,21 @@ struct SweepArgs {
 };
 
 void run_sweep_command(const SweepArgs& a) {
-  auto plan = sl::expand_sweep_spec(a.spec);
+  const int ncpu = sl::available_cores();
+  // Each run gets train.threads = --threads: more than the cores would hang every run (train.threads).
+  if (!a.slurm && a.threads > ncpu) {
+    std::cerr << "error: --threads " << a.threads << " is more than the " << ncpu << " cores of this machine; use 1.."
+              << ncpu << " (or leave it out: cores / workers)\n";
+    sl::cli::exit_code() = sl::kExitUsage;
+    return;
+  }
+  auto plan = sl::expand_sweep_spec(a.spec, /*check_data=*/true, a.device);
   if (!plan.ok()) {
     std::cerr << "error: " << plan.status().message() << "\n";
     sl::cli::exit_code() = sl::kExitUsage;
     return;
   }
   const std::string dir = a.dir.empty() ? sl::default_sweep_dir(*plan) : a.dir;
-  const int ncpu = sl::available_cores();
   const int workers = a.workers > 0 ? a.workers : ncpu;
   const int threads = a.threads > 0 ? a.threads : std::max(1, ncpu / workers);
 

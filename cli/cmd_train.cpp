@@ -7,6 +7,7 @@
 #include "core/exit_codes.h"
 #include "train/interrupt.h"
 #include "train/device.h"
+#include "train/memory_check.h"
 #include "train/trainer.h"
 
 namespace {
@@ -24,7 +25,8 @@ void run_train(const TrainArgs& a) {
   // First of all: a SIGTERM during start-up (loading, data checks) then stops at the first step
   // boundary with a checkpoint and exit 75, instead of killing the process.
   sl::install_interrupt_handlers();
-  auto cfg = sl::load_train_config(a.config, a.overrides);
+  // kRunHere: it runs on this machine, so train.threads is held to its cores.
+  auto cfg = sl::load_train_config(a.config, a.overrides, sl::ConfigUse::kRunHere);
   if (!cfg.ok()) {
     std::cerr << "error: " << cfg.status().message() << "\n";
     sl::cli::exit_code() = sl::kExitUsage;
@@ -34,6 +36,14 @@ void run_train(const TrainArgs& a) {
   if (auto device = sl::resolve_device(cfg->train.device); !device.ok()) {
     std::cerr << "error: " << device.status().message() << "\n";
     sl::cli::exit_code() = sl::kExitNoDevice;
+    return;
+  }
+  // Then the size: a CPU run that cannot fit this machine's memory stops here, at the key to change,
+  // instead of dying in std::bad_alloc or the OOM killer.
+  if (auto misfit = sl::check_fits_in_memory(*cfg)) {
+    std::cerr << "error: " << sl::train_config_where(a.config, a.overrides, misfit->key) << ": key '" << misfit->key
+              << "': " << misfit->message << "\n";
+    sl::cli::exit_code() = sl::kExitUsage;
     return;
   }
   sl::TrainOptions opts;

@@ -2,6 +2,8 @@
 #include "probes/probe_config.h"
 
 #include <algorithm>
+#include <cmath>
+#include <type_traits>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -11,16 +13,28 @@ namespace sl {
 namespace {
 template <typename T>
 absl::Status read_list(YamlMap& m, const std::string& key, std::vector<T>* out) {
+  SL_RETURN_IF_ERROR(m.reject_null(key));
   if (!m.has(key)) return absl::OkStatus();
   YAML::Node n = m.raw(key);
   out->clear();
-  if (n.IsScalar()) n = YAML::Load("[" + n.Scalar() + "]");  // "a, b" or a single value
+  if (n.IsScalar()) {  // "a, b" or a single value
+    auto list = yaml_load_string("[" + n.Scalar() + "]", m.file());
+    if (!list.ok()) return m.error(key, "must be a list, e.g. [1, 2]");
+    n.reset(*list);  // (not n = ...: that would rewrite the document's node)
+  }
   if (!n.IsSequence()) return m.error(key, "must be a list, e.g. [1, 2]");
   for (const auto& item : n) {
-    try {
-      out->push_back(item.as<T>());
-    } catch (const YAML::Exception&) {
-      return m.error(key, "has an element of the wrong type: " + YAML::Dump(item));
+    const std::string shown = item.IsScalar() ? item.Scalar() : YAML::Dump(item);
+    if (!item.IsScalar()) return m.error(key, "has an element of the wrong type: " + shown);
+    if constexpr (std::is_same_v<T, int>) {
+      // Through parse_count, like every other number: yaml-cpp's own reading takes 0x10 as 16.
+      auto v = parse_count(item.Scalar());
+      if (!v.ok() || *v != std::floor(*v) || std::fabs(*v) > 1e9) {
+        return m.error(key, "has an element that is not a whole number: " + shown);
+      }
+      out->push_back(static_cast<int>(*v));
+    } else {
+      out->push_back(item.Scalar());
     }
   }
   return absl::OkStatus();
@@ -35,6 +49,11 @@ absl::StatusOr<ProbeConfig> probe_config_from_yaml(YamlMap& m) {
   SL_RETURN_IF_ERROR(read_list(m, "templates", &c.templates));
   SL_RETURN_IF_ERROR(m.get("instances", &c.instances));
   SL_RETURN_IF_ERROR(m.get("seed", &c.seed));
+  // On their own keys: the cell expansion below would report them on `tasks`, and not at all
+  // without tasks.
+  if (c.instances < 1) return m.error("instances", absl::StrCat("must be >= 1 (eval instances per cell), got ", c.instances));
+  for (int s : c.shots)
+    if (s < 0) return m.error("shots", absl::StrCat("must be >= 0, got ", s));
   if (c.enabled()) {
     auto cells = expand_probe_cells(c);
     if (!cells.ok()) return m.error("tasks", std::string(cells.status().message()));

@@ -16,6 +16,7 @@
 #include "data/window_sampler.h"
 #include "model/shape_rule.h"
 #include "nlohmann/json.hpp"
+#include "train/memory_check.h"
 #include "train/schedule.h"
 #include "train/trainer.h"
 
@@ -91,6 +92,7 @@ absl::StatusOr<double> count_of(const std::string& file, const YAML::Node& n, co
 
 // A non-empty sequence.
 absl::StatusOr<YAML::Node> list_of(const std::string& file, const YAML::Node& n, const std::string& key) {
+  if (n.IsNull()) return node_error(file, n, key, "is empty (~/null); give a list, e.g. [1, 2, 3]");
   if (!n.IsSequence()) return node_error(file, n, key, "expected a list, e.g. [1, 2, 3]");
   if (n.size() == 0) return node_error(file, n, key, "is empty: an axis needs at least one value");
   return n;
@@ -127,7 +129,8 @@ bool integer_key(const std::string& key) {
 // One value of one axis, with the spec node it came from.
 struct AxisValue {
   YAML::Node node;
-  std::string key;  // "data.tokens[2]" for errors
+  std::string key;    // "data.tokens[2]" for errors
+  std::string where;  // its file:line:col when the node's own is lost (a seed list written as "1, 2")
 };
 
 struct ModelChoice {
@@ -158,13 +161,14 @@ std::string run_name(const std::string& sweep, const GptConfig& m, int64_t token
 }
 }  // namespace
 
-absl::StatusOr<SweepPlan> expand_sweep_spec(const std::string& spec_path, bool check_data) {
+absl::StatusOr<SweepPlan> expand_sweep_spec(const std::string& spec_path, bool check_data,
+                                            const std::string& device) {
   SL_ASSIGN_OR_RETURN(std::string text, read_file(spec_path));
-  return expand_sweep_spec_text(text, spec_path, check_data);
+  return expand_sweep_spec_text(text, spec_path, check_data, device);
 }
 
 absl::StatusOr<SweepPlan> expand_sweep_spec_text(const std::string& text, const std::string& file,
-                                                 bool check_data) {
+                                                 bool check_data, const std::string& device) {
   SL_ASSIGN_OR_RETURN(YAML::Node doc, yaml_load_string(text, file));
   SL_ASSIGN_OR_RETURN(YamlMap root, YamlMap::of(file, "", doc));
   // Unknown top-level keys first: a typo should not surface as a later, stranger error.
@@ -184,8 +188,10 @@ absl::StatusOr<SweepPlan> expand_sweep_spec_text(const std::string& text, const 
   plan.spec_text = text;
   plan.name = fs::path(file).stem().string();
   SL_RETURN_IF_ERROR(root.get("name", &plan.name));
-  if (plan.name.empty() || plan.name.find('/') != std::string::npos) {
-    return root.error("name", "must be a non-empty name without '/'");
+  if (std::string why = run_name_problem(plan.name); !why.empty()) {
+    if (root.has("name")) return root.error("name", why);
+    return absl::InvalidArgumentError(absl::StrCat(file, ": the spec has no name: key, so the sweep is named after "
+                                                   "the file; ", why, " (add name: to the spec)"));
   }
 
   // base: a path (relative to the spec's directory, else to the working directory) or a mapping.
@@ -205,13 +211,21 @@ absl::StatusOr<SweepPlan> expand_sweep_spec_text(const std::string& text, const 
     base_file = path;
   } else if (base_node.IsMap()) {
     base = YAML::Clone(base_node);
+  } else if (base_node.IsNull()) {
+    return root.error("base", "is empty (~/null); give a train config: a path (e.g. ../train/tiny_austen.yaml) or a mapping");
   } else {
     return root.error("base", "must be a train config: a path (e.g. ../train/tiny_austen.yaml) or a mapping");
   }
+  // Every run's config is assembled from clones of the base and of spec nodes, and YAML::Clone drops
+  // positions: errors about a run's keys are placed through origins, recorded here from the originals.
+  YamlOrigins base_origins;
+  yaml_record_positions(base_file, base_node.IsMap() ? base_node : base, "", &base_origins);
   if (!base["train"] || !base["train"]["tokens"]) {
     // The sweep supplies train.tokens; a base without it is fine.
     set_path(base, "train.tokens", YAML::Node(int64_t{1} << 40));
   }
+  // Nor does its name matter (each run gets its own); the spec's file name may not make a run name.
+  if (!base["name"]) base["name"] = plan.name;
 
   // Fixed overrides and axes: top-level dotted keys.
   std::vector<std::pair<std::string, YAML::Node>> fixed;
@@ -237,30 +251,46 @@ absl::StatusOr<SweepPlan> expand_sweep_spec_text(const std::string& text, const 
   }
   std::string schedule;
   SL_RETURN_IF_ERROR(root.get("schedule", &schedule));
-  if (!schedule.empty()) fixed.emplace_back("optim.schedule", YAML::Node(schedule));
+  if (!schedule.empty()) fixed.emplace_back("optim.schedule", doc["schedule"]);
   SL_RETURN_IF_ERROR(root.get("share_stable_phase", &plan.share_stable_phase));
 
   // seeds
   std::vector<AxisValue> seeds;
+  SL_RETURN_IF_ERROR(root.reject_null("seeds"));
   if (root.has("seeds")) {
-    YAML::Node s = root.raw("seeds");
-    if (s.IsScalar()) s = YAML::Load("[" + s.Scalar() + "]");
+    const YAML::Node given = root.raw("seeds");
+    YAML::Node s = given;  // (assigning to it would rewrite the spec's node: yaml-cpp nodes are references)
+    if (given.IsScalar()) {  // "1, 2" or a single seed
+      auto list = yaml_load_string("[" + given.Scalar() + "]", file);
+      if (!list.ok()) return node_error(file, given, "seeds", "expected a list of integers, e.g. [1, 2]");
+      s.reset(*list);
+    }
     SL_RETURN_IF_ERROR(list_of(file, s, "seeds").status());
     for (size_t i = 0; i < s.size(); ++i) {
-      try {
-        s[i].as<int64_t>();
-      } catch (const YAML::Exception&) {
-        return node_error(file, s[i], absl::StrCat("seeds[", i, "]"), "must be an integer");
-      }
-      seeds.push_back({s[i], absl::StrCat("seeds[", i, "]")});
+      // The elements of a scalar ("1, 2") have no position of their own: the scalar's.
+      const YAML::Node at = given.IsScalar() ? given : s[i];
+      const std::string key = absl::StrCat("seeds[", i, "]");
+      absl::StatusOr<double> v = absl::InvalidArgumentError("not a scalar");
+      if (s[i].IsScalar()) v = parse_count(s[i].Scalar());
+      if (!v.ok() || *v != std::floor(*v) || std::fabs(*v) > 9e18) return node_error(file, at, key, "must be an integer");
+      seeds.push_back({s[i], key, yaml_where(file, at)});
     }
   }
 
   // The base config as parsed (with fixed overrides), for shapes and defaults.
   YAML::Node base_fixed = YAML::Clone(base);
-  for (const auto& [k, v] : fixed) set_path(base_fixed, k, v);
-  auto base_cfg_or = train_config_from_yaml(base_fixed, base_file);
-  if (!base_cfg_or.ok()) return annotate(base_cfg_or.status(), absl::StrCat(file, ": base config"));
+  YamlOrigins fixed_origins = base_origins;
+  for (const auto& [k, v] : fixed) {
+    set_path(base_fixed, k, v);
+    yaml_set_origin(&fixed_origins, k, yaml_where(file, v));
+  }
+  auto base_cfg_or = train_config_from_yaml(base_fixed, base_file, fixed_origins, ConfigUse::kRunHere);
+  if (!base_cfg_or.ok()) {
+    const std::string msg(base_cfg_or.status().message());
+    // An error at a value the spec set already names the spec; one in the base file gets the context.
+    if (msg.rfind(file + ":", 0) == 0) return base_cfg_or.status();
+    return annotate(base_cfg_or.status(), absl::StrCat(file, ": base config"));
+  }
   const TrainConfig base_cfg = *base_cfg_or;
 
   // models
@@ -286,6 +316,11 @@ absl::StatusOr<SweepPlan> expand_sweep_spec_text(const std::string& text, const 
       mc.node = s[i];
       mc.key = absl::StrCat("models.sizes[", i, "]");
       SL_ASSIGN_OR_RETURN(mc.target, count_of(file, s[i], mc.key));
+      if (mc.target > 1e18) {  // the shape search's d_model would overflow an int
+        return node_error(file, s[i], mc.key, absl::StrFormat("%.3g parameters is beyond any model this trainer "
+                                                              "can build (at most 1e18); use a smaller size",
+                                                              mc.target));
+      }
       auto shape = shape_for_nonembedding_params(mc.target, rule, base_cfg.model);
       if (!shape.ok()) return node_error(file, s[i], mc.key, std::string(shape.status().message()));
       const double n = static_cast<double>(count_params(*shape).nonembedding);
@@ -310,10 +345,18 @@ absl::StatusOr<SweepPlan> expand_sweep_spec_text(const std::string& text, const 
       mc.key = absl::StrCat("models.shapes[", i, "]");
       if (!s[i].IsMap()) return node_error(file, s[i], mc.key, "expected a mapping of model keys, e.g. {n_layer: 2, d_model: 64, n_head: 2}");
       YAML::Node m = YAML::Clone(base_fixed["model"] ? base_fixed["model"] : YAML::Node(YAML::NodeType::Map));
-      for (const auto& kv : s[i]) m[kv.first.as<std::string>()] = YAML::Clone(kv.second);
-      YamlMap mm(file, mc.key, m);
+      YamlOrigins shape_origins;  // the base's model keys where the base has them, the shape's in the spec
+      for (const auto& kv : m) {
+        const std::string k = kv.first.as<std::string>();
+        if (const std::string* o = yaml_origin(fixed_origins, "model." + k)) shape_origins[mc.key + "." + k] = *o;
+      }
+      for (const auto& kv : s[i]) {
+        m[kv.first.as<std::string>()] = YAML::Clone(kv.second);
+        shape_origins[mc.key + "." + kv.first.as<std::string>()] = yaml_where(file, kv.second);
+      }
+      YamlMap mm(file, mc.key, m, shape_origins);
       auto g = gpt_config_from_yaml(mm);
-      if (!g.ok()) return node_error(file, s[i], mc.key, std::string(g.status().message()));
+      if (!g.ok()) return g.status();
       if (auto err = check_gpt_config(*g)) {
         return node_error(file, s[i], mc.key, absl::StrCat("invalid shape: ", err->key, ": ", err->message));
       }
@@ -354,6 +397,7 @@ absl::StatusOr<SweepPlan> expand_sweep_spec_text(const std::string& text, const 
 
   // rules
   std::vector<Rule> rules;
+  SL_RETURN_IF_ERROR(root.reject_null("rules"));
   if (root.has("rules")) {
     YAML::Node rn = root.raw("rules");
     if (!rn.IsMap()) return node_error(file, rn, "rules", "expected a mapping of config keys to rules");
@@ -398,7 +442,7 @@ absl::StatusOr<SweepPlan> expand_sweep_spec_text(const std::string& text, const 
   }
 
   // The grid: models x data x seeds x axes (in that nesting order).
-  if (seeds.empty()) seeds.push_back({YAML::Node(base_cfg.train.seed), "seeds"});
+  if (seeds.empty()) seeds.push_back({YAML::Node(base_cfg.train.seed), "seeds", ""});
   std::vector<std::vector<const AxisValue*>> combos{{}};
   for (const auto& [key, vals] : axes) {
     std::vector<std::vector<const AxisValue*>> next;
@@ -412,6 +456,12 @@ absl::StatusOr<SweepPlan> expand_sweep_spec_text(const std::string& text, const 
   }
   std::map<std::string, TokenDataset> datasets;
   std::map<std::string, std::string> seen;  // run id -> axis keys that made it
+  // A run's error is reported where the value that caused it is; the run itself, for context.
+  auto in_run = [](const absl::Status& st, const std::vector<std::string>& keys) {
+    return absl::Status(st.code(), absl::StrCat(st.message(), " (in the run of ", absl::StrJoin(keys, ", "), ")"));
+  };
+  // The largest budget a run can count: train.tokens is an int64.
+  constexpr double kMaxTokens = 9.2e18;
   for (const auto& mc : model_choices) {
     const ParamCounts pc = count_params(mc.resolved);
     const FlopsPerToken fpt = flops_per_token(mc.resolved);
@@ -419,51 +469,100 @@ absl::StatusOr<SweepPlan> expand_sweep_spec_text(const std::string& text, const 
       double tokens_d = dc.value;
       if (mode == "tokens_per_param") tokens_d = dc.value * static_cast<double>(pc.nonembedding);
       if (mode == "flops") tokens_d = dc.value / train_flops_per_token(fpt, plan.convention);
+      // Checked before the conversion: 1e30 tokens became -9223372036854775808.
+      if (!(tokens_d <= kMaxTokens)) {
+        return node_error(file, dc.node, dc.key, absl::StrFormat(
+            "gives %.3g tokens for %s, more than a run can count (at most %.3g tokens, the int64 range of "
+            "train.tokens); use a smaller budget", tokens_d, mc.resolved.shape_name(), kMaxTokens));
+      }
       const int64_t tokens = std::llround(tokens_d);
       for (const auto& seed : seeds) {
         for (const auto& combo : combos) {
           YAML::Node d = YAML::Clone(base_fixed);
+          YamlOrigins origins = fixed_origins;
+          const std::string model_where = yaml_where(file, mc.node);
           // The model: the shape's fields over the base's model mapping.
           GptConfig m = mc.resolved;
           set_path(d, "model.n_layer", YAML::Node(m.n_layer));
           set_path(d, "model.d_model", YAML::Node(m.d_model));
           set_path(d, "model.n_head", YAML::Node(m.n_head));
           set_path(d, "model.d_ff", YAML::Node(m.d_ff));
-          if (mc.shape) for (const auto& kv : mc.shape) set_path(d, "model." + kv.first.as<std::string>(), kv.second);
+          for (const char* k : {"model.n_layer", "model.d_model", "model.n_head", "model.d_ff"}) {
+            yaml_set_origin(&origins, k, model_where);
+          }
+          if (mc.shape) {
+            for (const auto& kv : mc.shape) {
+              set_path(d, "model." + kv.first.as<std::string>(), kv.second);
+              yaml_set_origin(&origins, "model." + kv.first.as<std::string>(), yaml_where(file, kv.second));
+            }
+          }
           set_path(d, "train.tokens", YAML::Node(tokens));
+          yaml_set_origin(&origins, "train.tokens", yaml_where(file, dc.node));
           set_path(d, "train.seed", seed.node);
+          if (!seed.where.empty()) yaml_set_origin(&origins, "train.seed", seed.where);
+          std::vector<std::string> run_keys{mc.key, dc.key};
+          if (!seed.where.empty()) run_keys.push_back(seed.key);
           std::vector<std::pair<std::string, std::string>> extra;
           for (size_t i = 0; i < combo.size(); ++i) {
             set_path(d, axes[i].first, combo[i]->node);
+            yaml_set_origin(&origins, axes[i].first, yaml_where(file, combo[i]->node));
             extra.emplace_back(axes[i].first, short_value(combo[i]->node));
+            run_keys.push_back(combo[i]->key);
           }
           for (const auto& r : rules) {
             double v = r.eval(static_cast<double>(pc.nonembedding), static_cast<double>(tokens));
-            if (integer_key(r.key)) set_path(d, r.key, YAML::Node(static_cast<int64_t>(std::llround(v))));
-            else set_path(d, r.key, YAML::Node(v));
-          }
-          const std::string where_keys = absl::StrCat(mc.key, ", ", dc.key);
-          auto cfg_or = train_config_from_yaml(d, base_file);
-          // Budget too small for one step: the data entry's fault.
-          if (!cfg_or.ok()) {
-            std::string msg(cfg_or.status().message());
-            if (msg.find("less than one optimizer step") != std::string::npos ||
-                msg.find("'train.tokens'") != std::string::npos) {
-              return node_error(file, dc.node, dc.key, absl::StrCat("gives ", tokens, " tokens for ", m.shape_name(),
-                                                                    ", less than one optimizer step (", msg, ")"));
+            if (integer_key(r.key)) {
+              if (!(std::fabs(v) <= kMaxTokens)) {
+                return in_run(node_error(file, r.node, "rules." + r.key,
+                                         absl::StrFormat("gives %g, not a whole number a config can hold", v)),
+                              run_keys);
+              }
+              set_path(d, r.key, YAML::Node(static_cast<int64_t>(std::llround(v))));
+            } else {
+              set_path(d, r.key, YAML::Node(v));
             }
-            if (msg.find(": model") != std::string::npos) return node_error(file, mc.node, mc.key, msg);
-            return node_error(file, combo.empty() ? dc.node : combo.back()->node,
-                              combo.empty() ? dc.key : combo.back()->key, absl::StrCat("run config invalid: ", msg));
+            yaml_set_origin(&origins, r.key, yaml_where(file, r.node));
+          }
+          auto cfg_or = train_config_from_yaml(d, base_file, origins, ConfigUse::kRunHere);
+          if (!cfg_or.ok()) {
+            const std::string msg(cfg_or.status().message());
+            // Budget too small for one step: the data entry's fault.
+            if (msg.find("key 'train.tokens'") != std::string::npos) {
+              const size_t detail = msg.find("(batch_size");
+              return node_error(file, dc.node, dc.key,
+                                absl::StrCat("gives ", tokens, " tokens for ", m.shape_name(),
+                                             ", less than one optimizer step",
+                                             detail == std::string::npos ? "" : " " + msg.substr(detail)));
+            }
+            // Anything else is placed at the spec's (or the base's) value that caused it.
+            return in_run(cfg_or.status(), run_keys);
           }
           TrainConfig cfg = *cfg_or;
+          // Too big for this machine's memory (on the CPU): the size's fault, or that of the key to change.
+          if (auto misfit = check_fits_in_memory(cfg, device)) {
+            const std::string* o = yaml_origin(origins, misfit->key);
+            if (o && *o == model_where) {
+              return node_error(file, mc.node, mc.key,
+                                absl::StrFormat("gives %s (%.3g parameters), which cannot train on this machine: "
+                                                "%s: %s; use a smaller size",
+                                                m.shape_name(), static_cast<double>(pc.total), misfit->key,
+                                                misfit->message));
+            }
+            return in_run(absl::InvalidArgumentError(absl::StrCat(o ? *o : base_file, ": key '", misfit->key, "': ",
+                                                                   misfit->message)),
+                          run_keys);
+          }
           cfg.name = run_name(plan.name, cfg.model, tokens, cfg.train.seed, extra);
+          if (std::string why = run_name_problem(cfg.name); !why.empty()) {
+            return in_run(root.error("name", absl::StrCat("makes a run name that is not usable: ", why,
+                                                          "; shorten the sweep's name")),
+                          run_keys);
+          }
           PlannedRun pr;
           pr.cfg = cfg;
           pr.target_params = mc.target;
           pr.flops_budget = mode == "flops" ? dc.value : 0;
           plan.runs.push_back(std::move(pr));
-          (void)where_keys;
         }
       }
     }

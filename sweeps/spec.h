@@ -47,11 +47,14 @@ struct SweepPlan {
   int64_t tokens_saved() const;   // by branching (shared stable phases)
 };
 
-// Reads, expands and validates a spec. `check_data` opens each dataset (off in unit tests of errors
-// that come first).
-absl::StatusOr<SweepPlan> expand_sweep_spec(const std::string& spec_path, bool check_data = true);
+// Reads, expands and validates a spec, for running on this machine: train.threads within its cores,
+// and on the CPU every run fits its memory (train/memory_check.h). `check_data` opens each dataset
+// (off in unit tests of errors that come first); `device`, when not empty, is the device every run
+// will get (the sweep's --device) in place of its train.device.
+absl::StatusOr<SweepPlan> expand_sweep_spec(const std::string& spec_path, bool check_data = true,
+                                            const std::string& device = "");
 absl::StatusOr<SweepPlan> expand_sweep_spec_text(const std::string& text, const std::string& spec_path,
-                                                 bool check_data = true);
+                                                 bool check_data = true, const std::string& device = "");
 
 // plan.json: the expanded runs (what status and export read). And back.
 std::string plan_to_json(const SweepPlan& plan);

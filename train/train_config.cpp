@@ -1,11 +1,14 @@
 #include "train/train_config.h"
 
+#include <cctype>
 #include <filesystem>
 
+#include "absl/strings/escaping.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_replace.h"
 #include "core/config_schema.h"
 #include "core/hash.h"
+#include "core/machine.h"
 #include "core/yaml_util.h"
 
 namespace sl {
@@ -110,11 +113,43 @@ std::vector<FieldDoc> train_config_keys() {
   return out;
 }
 
-absl::StatusOr<TrainConfig> train_config_from_yaml(const YAML::Node& doc, const std::string& file) {
-  SL_ASSIGN_OR_RETURN(YamlMap root, YamlMap::of(file, "", doc));
+std::string run_name_problem(const std::string& name) {
+  std::string fix;
+  for (char ch : name) {
+    const unsigned char u = static_cast<unsigned char>(ch);
+    fix.push_back(std::isalnum(u) || ch == '.' || ch == '_' || ch == '-' ? ch : '_');
+  }
+  fix.erase(0, fix.find_first_not_of("._-"));  // "../../evil" -> "evil"
+  if (fix.size() > 100) fix.resize(100);
+  if (fix.empty()) fix = "run";
+  std::string why;
+  if (name.empty()) {
+    why = "is empty";
+  } else if (name.size() > 100) {
+    why = absl::StrCat("has ", name.size(), " characters, more than 100");
+  } else if (name[0] == '.') {
+    why = "starts with '.'";
+  } else if (fix != name) {
+    why = "has characters other than letters, digits, '.', '_' and '-'";
+  } else {
+    return "";
+  }
+  return absl::StrCat("run name '", absl::CEscape(name), "' ", why,
+                      ": a name names a directory (out/runs/<name>-<hash>, out/sweeps/<name>), so it is 1 to 100 "
+                      "letters, digits, '.', '_' or '-', not starting with '.'; e.g. ", fix);
+}
+
+absl::StatusOr<TrainConfig> train_config_from_yaml(const YAML::Node& doc, const std::string& file,
+                                                   const YamlOrigins& origins, ConfigUse use) {
+  SL_ASSIGN_OR_RETURN(YamlMap root, YamlMap::of(file, "", doc, origins));
   TrainConfig c;
   c.name = std::filesystem::path(file).stem().string();
   SL_RETURN_IF_ERROR(root.get("name", &c.name));
+  if (std::string why = run_name_problem(c.name); !why.empty()) {
+    if (root.has("name")) return root.error("name", why);
+    return absl::InvalidArgumentError(absl::StrCat(file, ": the config has no name: key, so the run is named after "
+                                                   "the file; ", why, " (add name: to the config)"));
+  }
   SL_ASSIGN_OR_RETURN(YamlMap model, root.child("model"));
   SL_ASSIGN_OR_RETURN(c.model, gpt_config_from_yaml(model));
   SL_ASSIGN_OR_RETURN(YamlMap data, root.child("data"));
@@ -125,9 +160,22 @@ absl::StatusOr<TrainConfig> train_config_from_yaml(const YAML::Node& doc, const 
   SL_ASSIGN_OR_RETURN(YamlMap run, root.child("train"));
   SL_RETURN_IF_ERROR(run.require("tokens"));
   SL_RETURN_IF_ERROR(run_schema().read(run, &c.train));
+  // 100000 threads kept the OpenMP pool spawning for minutes, 1e9 died inside libgomp. Only for a config
+  // about to run here: a run directory's config.yaml from a bigger machine still loads.
+  const int cores = available_cores();
+  if (use == ConfigUse::kRunHere && c.train.threads > cores) {
+    return run.error("threads", absl::StrFormat("%d is more than the %d cores of this machine; use 0 (all cores) or 1..%d",
+                                                c.train.threads, cores, cores));
+  }
   SL_ASSIGN_OR_RETURN(YamlMap probes, root.child("probes"));
   SL_ASSIGN_OR_RETURN(c.probes, probe_config_from_yaml(probes));
   SL_RETURN_IF_ERROR(root.finish());
+  if (c.train.tokens < c.tokens_per_step()) {  // at the key (or the override) that set the budget
+    return run.error("tokens", absl::StrFormat(
+        "%d is less than one optimizer step (batch_size %d x grad_accum %d x ctx %d = %d tokens); raise "
+        "train.tokens or shrink the batch",
+        c.train.tokens, c.train.batch_size, c.train.grad_accum, c.model.ctx, c.tokens_per_step()));
+  }
   SL_RETURN_IF_ERROR(validate_train_config(c, file));
   return c;
 }
@@ -144,10 +192,22 @@ absl::Status validate_train_config(const TrainConfig& c, const std::string& file
 }
 
 absl::StatusOr<TrainConfig> load_train_config(const std::string& path,
-                                              const std::vector<std::string>& overrides) {
+                                              const std::vector<std::string>& overrides, ConfigUse use) {
   SL_ASSIGN_OR_RETURN(YAML::Node doc, yaml_load_file(path));
-  for (const auto& o : overrides) SL_RETURN_IF_ERROR(annotate(yaml_apply_override(doc, o), path));
-  return train_config_from_yaml(doc, path);
+  YamlOrigins origins;
+  for (const auto& o : overrides) SL_RETURN_IF_ERROR(annotate(yaml_apply_override(doc, o, &origins), path));
+  return train_config_from_yaml(doc, path, origins, use);
+}
+
+std::string train_config_where(const std::string& path, const std::vector<std::string>& overrides,
+                               const std::string& dotted_key) {
+  auto doc = yaml_load_file(path);
+  if (!doc.ok()) return path;
+  YamlOrigins origins;
+  for (const auto& o : overrides) {
+    if (!yaml_apply_override(*doc, o, &origins).ok()) return path;
+  }
+  return yaml_key_where(path, *doc, origins, dotted_key);
 }
 
 static std::string body_yaml(const TrainConfig& c, bool with_name) {

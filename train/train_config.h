@@ -8,6 +8,7 @@
 
 #include "core/config_schema.h"
 #include "core/status.h"
+#include "core/yaml_util.h"
 #include "model/accounting.h"
 #include "model/config.h"
 #include "probes/probe_config.h"
@@ -63,13 +64,32 @@ struct TrainConfig {
   int64_t eval_windows() const { return std::max<int64_t>(1, train.eval_tokens / model.ctx); }
 };
 
-// Reads a config file, applies "a.b=value" overrides, validates. Errors carry file:line:col and key.
+// How a config is read. kStored: a run directory's config.yaml, as it was written wherever it ran
+// (status, export, sample, probe and a resume read these). kRunHere: a config about to run on this
+// machine, so train.threads may not exceed its cores; a run directory copied from a bigger machine
+// still loads as kStored.
+enum class ConfigUse { kStored, kRunHere };
+
+// Reads a config file, applies "a.b=value" overrides, validates. Errors carry file:line:col and key,
+// or the override that set the value.
 absl::StatusOr<TrainConfig> load_train_config(const std::string& path,
-                                              const std::vector<std::string>& overrides = {});
-// The same from a parsed document; `file` names it in errors.
-absl::StatusOr<TrainConfig> train_config_from_yaml(const YAML::Node& doc, const std::string& file);
+                                              const std::vector<std::string>& overrides = {},
+                                              ConfigUse use = ConfigUse::kStored);
+// The same from a parsed document; `file` names it in errors, `origins` places values that are not
+// the file's own text (overrides, a sweep spec's axes; core/yaml_util.h).
+absl::StatusOr<TrainConfig> train_config_from_yaml(const YAML::Node& doc, const std::string& file,
+                                                   const YamlOrigins& origins = {},
+                                                   ConfigUse use = ConfigUse::kStored);
+// Where a dotted key of a config file with its overrides is: "cfg.yaml:4:12", "override
+// 'model.d_model=1000000'", or "cfg.yaml" for a default. For errors found after reading.
+std::string train_config_where(const std::string& path, const std::vector<std::string>& overrides,
+                               const std::string& dotted_key);
 // Cross-field checks (budget of at least one step, schedule names...).
 absl::Status validate_train_config(const TrainConfig& c, const std::string& file);
+// A run name names a directory (out/runs/<name>-<hash>, out/sweeps/<name>): 1 to 100 letters, digits,
+// '.', '_' or '-', not starting with '.'. Returns what is wrong with `name` and a usable name to
+// write instead, or "" when it is fine. Train configs and sweep specs both check with it.
+std::string run_name_problem(const std::string& name);
 // Canonical YAML: every field, fixed order. Equal configs give equal text.
 std::string train_config_to_yaml(const TrainConfig& c);
 // Every key of a train config, dotted ("optim.lr"), with its type, default and doc line, in canonical

@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <thread>
+#include <tuple>
 
 #include "cli_util.h"
 #include "nlohmann/json.hpp"
@@ -211,6 +212,91 @@ TEST_F(BadInput, CorruptedCheckpointIsNeverUsed) {
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_NE(r.output.find("corrupted (checksum mismatch"), std::string::npos) << r.output;
   EXPECT_FALSE(fs::exists(dir / "run" / "summary.json"));
+}
+
+// d_model 1e6 ended in an uncaught std::bad_alloc (exit 134); n_layer 1e8 page-faulted towards the OOM
+// killer. Now refused before anything is allocated, at the key, with what fits. Under a 8 GB address
+// space limit, so the old behaviour fails fast instead of taking the machine's memory.
+TEST_F(BadInput, ModelTooBigForThisMachineIsRefusedBeforeAllocating) {
+  write_file(dir / "cfg.yaml", config_text(data_dir().string(), 10240));
+  auto train_limited = [&](const std::string& args) {
+    return run_shell("ulimit -v 8000000; " + std::string(SCALELAB_BIN) + " train " + (dir / "cfg.yaml").string() +
+                     " --run-dir " + (dir / "run").string() + " --no-progress train.device=cpu " + args);
+  };
+  CliResult r = train_limited("model.d_model=1000000");
+  EXPECT_EQ(r.exit_code, 2) << r.output;
+  EXPECT_NE(r.output.find("error: override 'model.d_model=1000000': key 'model.d_model': training needs at least "),
+            std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("more than the "), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("it fits with model.d_model "), std::string::npos) << r.output;
+  // In the file: its line and column.
+  std::string cfg = config_text(data_dir().string(), 10240);
+  cfg.replace(cfg.find("n_layer: 2"), 10, "n_layer: 100000000");
+  write_file(dir / "cfg.yaml", cfg);
+  r = train_limited("");
+  EXPECT_EQ(r.exit_code, 2) << r.output;
+  EXPECT_NE(r.output.find("cfg.yaml:3:12: key 'model.n_layer': training needs at least "), std::string::npos)
+      << r.output;
+  EXPECT_NE(r.output.find("it fits with model.n_layer "), std::string::npos) << r.output;
+  EXPECT_FALSE(fs::exists(dir / "run")) << "nothing may be written";
+}
+
+// train.threads: 100000 kept LibTorch's OpenMP pool spawning threads (a hang); 1e9 died in libgomp.
+// `timeout` turns the old hang into a failure instead of a stuck test.
+TEST_F(BadInput, ThreadsBeyondTheCoresAreRefusedNotAHang) {
+  write_file(dir / "cfg.yaml", config_text(data_dir().string(), 10240));
+  for (const std::string threads : {"100000", "1e9"}) {
+    CliResult r = run_shell("timeout -s KILL 60 " + std::string(SCALELAB_BIN) + " train " + (dir / "cfg.yaml").string() +
+                            " --run-dir " + (dir / "run").string() + " --no-progress train.threads=" + threads);
+    EXPECT_EQ(r.exit_code, 2) << r.output;
+    EXPECT_NE(r.output.find("override 'train.threads=" + threads + "': key 'train.threads': "), std::string::npos)
+        << r.output;
+    EXPECT_NE(r.output.find(" cores of this machine; use 0 (all cores) or 1.."), std::string::npos) << r.output;
+  }
+  expect_no_training();
+}
+
+// `name: ../../evil` trained into out/runs/../../evil-<hash>, outside out/runs; `name=a/b` below it.
+TEST_F(BadInput, RunNameThatIsNotADirectoryNameIsRefused) {
+  write_file(dir / "cfg.yaml", config_text(data_dir().string(), 10240));
+  for (const std::string name : {"../../evil", "a/b", "..", "'\"\"'"}) {
+    CliResult r = run_shell("cd " + dir.string() + " && " + SCALELAB_BIN + " train cfg.yaml --no-progress "
+                            "--stop-after-steps 1 name=" + name);
+    EXPECT_EQ(r.exit_code, 2) << name << ": " << r.output;
+    EXPECT_NE(r.output.find("key 'name': run name '"), std::string::npos) << r.output;
+  }
+  for (const auto& e : fs::directory_iterator(dir)) {
+    EXPECT_TRUE(e.path().filename() == "cfg.yaml") << "written: " << e.path();
+  }
+}
+
+// Each used to train: the second lr was dropped, `lr: ~` became the default, 0x10 was 16.
+TEST_F(BadInput, RepeatedKeyEmptyValueAndHexadecimalAreRefused) {
+  const std::string base = config_text(data_dir().string(), 10240);
+  for (const auto& [from, to, expected] :
+       {std::tuple<std::string, std::string, std::string>{"  lr: 1e-2\n", "  lr: 1e-2\n  lr: 3e-2\n",
+                                                           "cfg.yaml:12:3: key 'optim.lr' appears twice (first at line 11); keep one"},
+        {"optim:\n", "optim:\n  lr: 1e-3\noptim:\n", "cfg.yaml:12:1: key 'optim' appears twice (first at line 10)"},
+        {"  lr: 1e-2\n", "  lr: ~\n", "cfg.yaml:11:3: key 'optim.lr': is empty (~/null); give a value or delete the line"},
+        {"  lr: 1e-2\n", "  lr: 0x10\n", "cfg.yaml:11:7: key 'optim.lr': '0x10' is not a number"}}) {
+    std::string cfg = base;
+    cfg.replace(cfg.find(from), from.size(), to);
+    CliResult r = train(cfg, "--no-progress");
+    EXPECT_EQ(r.exit_code, 2) << r.output;
+    EXPECT_NE(r.output.find("/" + expected), std::string::npos) << r.output;
+    expect_no_training();
+  }
+}
+
+// 12 of 23 bad overrides were reported at cfg.yaml:1:1 (the override's own text has position 1:1).
+TEST_F(BadInput, BadOverrideIsReportedAsTheOverride) {
+  for (const std::string o : {"optim.lr=0x10", "model.n_head=3", "train.batch_size=0", "model=5", "optim.lrr=1"}) {
+    CliResult r = train(config_text(data_dir().string(), 10240), "'" + o + "'");
+    EXPECT_EQ(r.exit_code, 2) << r.output;
+    EXPECT_NE(r.output.find("error: override '" + o + "'"), std::string::npos) << r.output;
+    EXPECT_EQ(r.output.find("cfg.yaml:1:1"), std::string::npos) << r.output;
+  }
+  expect_no_training();
 }
 
 TEST_F(BadInput, UnwritableRunDirectory) {

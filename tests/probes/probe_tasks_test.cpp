@@ -3,8 +3,10 @@
 #include <string>
 
 #include "absl/strings/numbers.h"
+#include "core/yaml_util.h"
 #include "data/probe_tasks.h"
 #include "gtest/gtest.h"
+#include "probes/probe_config.h"
 
 namespace sl {
 namespace {
@@ -140,6 +142,33 @@ TEST(ProbeTasks, BadInputIsAClearError) {
   ASSERT_TRUE(fam.ok());
   EXPECT_EQ(fam->size(), 7u);
   EXPECT_FALSE(resolve_probe_tasks({"icl", "nope"}).ok());
+}
+
+// A negative probes.instances was reported as an error of probes.tasks (and passed without tasks).
+TEST(ProbeConfig, BadCountsAreReportedOnTheirOwnKey) {
+  auto read = [](const std::string& text) {
+    YAML::Node doc = *yaml_load_string(text, "cfg.yaml");
+    YamlMap m("cfg.yaml", "probes", doc);
+    return probe_config_from_yaml(m);
+  };
+  auto c = read("tasks: [copy]\ninstances: -3\n");
+  ASSERT_FALSE(c.ok());
+  EXPECT_EQ(c.status().message(), "cfg.yaml:2:12: key 'probes.instances': must be >= 1 (eval instances per cell), got -3");
+  c = read("instances: 0\n");  // no tasks: still wrong
+  ASSERT_FALSE(c.ok());
+  EXPECT_NE(c.status().message().find("key 'probes.instances'"), std::string::npos) << c.status();
+  c = read("tasks: [copy]\nshots: [1, -2]\n");
+  ASSERT_FALSE(c.ok());
+  EXPECT_EQ(c.status().message(), "cfg.yaml:2:8: key 'probes.shots': must be >= 0, got -2");
+  c = read("tasks: \"copy]\"\n");  // a scalar list that is not one: an error, not a YAML exception
+  ASSERT_FALSE(c.ok());
+  EXPECT_NE(c.status().message().find("key 'probes.tasks': must be a list"), std::string::npos) << c.status();
+  c = read("tasks: ~\n");
+  ASSERT_FALSE(c.ok());
+  EXPECT_NE(c.status().message().find("key 'probes.tasks': is empty"), std::string::npos) << c.status();
+  c = read("tasks: copy\ninstances: 8\n");
+  ASSERT_TRUE(c.ok()) << c.status();
+  EXPECT_EQ(c->instances, 8);
 }
 
 TEST(ProbeTasks, ExtractFinalAnswer) {

@@ -138,9 +138,9 @@ TEST(SweepSpec, SizeWithoutAValidShapeIsRejectedWithPosition) {
   EXPECT_NE(e.find("models.sizes[1]"), std::string::npos) << e;
   EXPECT_NE(e.find("no valid shape"), std::string::npos) << e;
   // An explicit shape whose heads do not divide d_model.
+  // At the shape's n_head (yaml-cpp's Clone had made it 1:1).
   e = error_of("models:\n  shapes: [{n_layer: 2, d_model: 30, n_head: 4}]\ndata: {tokens: [2k]}\n");
-  EXPECT_NE(e.find("spec.yaml:8:12"), std::string::npos) << e;
-  EXPECT_NE(e.find("models.shapes[0]"), std::string::npos) << e;
+  EXPECT_NE(e.find("spec.yaml:8:46: key 'models.shapes[0].n_head'"), std::string::npos) << e;
 }
 
 TEST(SweepSpec, BudgetBelowOneOptimizerStepIsRejectedWithPosition) {
@@ -153,6 +153,84 @@ TEST(SweepSpec, BudgetBelowOneOptimizerStepIsRejectedWithPosition) {
   e = error_of("models: {sizes: [25k]}\ndata:\n  flops: [1e3]\n");
   EXPECT_NE(e.find("data.flops[0]"), std::string::npos) << e;
   EXPECT_NE(e.find("less than one optimizer step"), std::string::npos) << e;
+}
+
+// ---- bad input that used to pass, crash or point at the wrong place ----
+
+// A repeated seeds: kept the first list without a word.
+TEST(SweepSpec, RepeatedKeyIsAnError) {
+  std::string e = error_of("models: {sizes: [25k]}\ndata: {tokens: [2k]}\nseeds: [1, 2]\nseeds: [3]\n");
+  EXPECT_EQ(e, "spec.yaml:10:1: key 'seeds' appears twice (first at line 9); keep one");
+  e = error_of("models: {sizes: [25k]}\ndata: {tokens: [2k]}\noptim.lr: [1e-3]\noptim.lr: 3e-3\n");
+  EXPECT_NE(e.find("spec.yaml:10:1: key 'optim.lr' appears twice"), std::string::npos) << e;
+  e = error_of("models: {sizes: [25k]}\ndata: {tokens: [2k], tokens: [4k]}\n");
+  EXPECT_NE(e.find("key 'data.tokens' appears twice"), std::string::npos) << e;
+}
+
+// `name: ..` made the sweep directory out/sweeps/.. (that is, out/).
+TEST(SweepSpec, SweepNameMustBeADirectoryName) {
+  for (const char* bad : {"..", "../x", "a/b", "\"\"", ".s"}) {
+    auto p = expand_sweep_spec_text(std::string("name: ") + bad + "\n" + std::string(kBase).substr(8) +
+                                        "models: {sizes: [25k]}\ndata: {tokens: [2k]}\n",
+                                    "spec.yaml", false);
+    ASSERT_FALSE(p.ok()) << bad;
+    EXPECT_EQ(p.status().message().rfind("spec.yaml:1:7: key 'name': run name '", 0), 0u) << p.status();
+  }
+  // The runs' names (the sweep's name plus shape, budget, seed and axes) are held to the same rule.
+  auto p = expand_sweep_spec_text(std::string("name: ") + std::string(95, 's') + "\n" + std::string(kBase).substr(8) +
+                                      "models: {sizes: [25k]}\ndata: {tokens: [2k]}\n",
+                                  "spec.yaml", false);
+  ASSERT_FALSE(p.ok());
+  EXPECT_NE(p.status().message().find("makes a run name that is not usable"), std::string::npos) << p.status();
+}
+
+// tokens: [1e30] reported "-9223372036854775808 tokens"; a size of 1e20 overflowed the shape search.
+TEST(SweepSpec, BudgetsAndSizesBeyondInt64AreRejectedWithTheLimit) {
+  std::string e = error_of("models: {sizes: [25k]}\ndata:\n  tokens: [2k, 1e30]\n");
+  EXPECT_EQ(e.rfind("spec.yaml:9:16: key 'data.tokens[1]': gives 1e+30 tokens for ", 0), 0u) << e;
+  EXPECT_NE(e.find("at most 9.2e+18 tokens"), std::string::npos) << e;
+  EXPECT_EQ(e.find("-9223372036854775808"), std::string::npos) << e;
+  e = error_of("models: {sizes: [25k]}\ndata:\n  tokens_per_param: [1e20]\n");
+  EXPECT_NE(e.find("key 'data.tokens_per_param[0]'"), std::string::npos) << e;
+  EXPECT_NE(e.find("at most 9.2e+18 tokens"), std::string::npos) << e;
+  e = error_of("models:\n  sizes: [1e20]\ndata: {tokens: [2k]}\n");
+  EXPECT_NE(e.find("spec.yaml:8:11: key 'models.sizes[0]': 1e+20 parameters is beyond"), std::string::npos) << e;
+}
+
+// sizes: [1e15] passed the dry run (and crashed in the estimate or the run with std::bad_alloc).
+TEST(SweepSpec, SizeThatCannotFitThisMachinesMemoryIsRejected) {
+  std::string e = error_of("models:\n  sizes: [25k, 1e15]\ndata: {tokens: [2k]}\n");
+  EXPECT_NE(e.find("spec.yaml:8:16: key 'models.sizes[1]': gives L"), std::string::npos) << e;
+  EXPECT_NE(e.find("which cannot train on this machine"), std::string::npos) << e;
+  EXPECT_NE(e.find("memory this machine has"), std::string::npos) << e;
+  // On CUDA the host's memory says nothing (train/memory_check.h): not checked.
+  EXPECT_TRUE(expand_sweep_spec_text(std::string(kBase) + "models:\n  sizes: [1e15]\ndata: {tokens: [2k]}\n",
+                                     "spec.yaml", false, "cuda")
+                  .ok());
+}
+
+// Values a spec sets in each run's config come from clones of its nodes (positions 1:1) and were
+// reported as positions in the base file, at the last axis whatever the key.
+TEST(SweepSpec, BadValueFromAnAxisOrFixedKeyPointsAtItInTheSpec) {
+  std::string e = error_of("models: {sizes: [25k]}\ndata: {tokens: [2k]}\noptim.lr: [1e-3, 0x10]\ntrain.eval_every: [5]\n");
+  EXPECT_EQ(e.rfind("spec.yaml:9:18: key 'optim.lr': '0x10' is not a number", 0), 0u) << e;
+  EXPECT_NE(e.find("(in the run of models.sizes[0], data.tokens[0], optim.lr[1], train.eval_every[0])"),
+            std::string::npos) << e;
+  e = error_of("models: {sizes: [25k]}\ndata: {tokens: [2k]}\noptim.lr: ~\n");
+  EXPECT_EQ(e.rfind("spec.yaml:9:11: key 'optim.lr': is empty (~/null)", 0), 0u) << e;
+  e = error_of("models: {sizes: [25k]}\ndata: {tokens: [2k]}\ntrain.threads: 100000\n");
+  EXPECT_EQ(e.rfind("spec.yaml:9:16: key 'train.threads': 100000 is more than the ", 0), 0u) << e;
+  // A bad value in the base keeps its own position (the base was cloned too).
+  auto p = expand_sweep_spec_text("name: t\nbase:\n  model: {ctx: 16}\n  optim: {lr: fast}\n  train: {batch_size: 4}\n"
+                                  "models: {sizes: [25k]}\ndata: {tokens: [2k]}\n",
+                                  "spec.yaml", false);
+  ASSERT_FALSE(p.ok());
+  EXPECT_NE(p.status().message().find("spec.yaml:4:15: key 'optim.lr': 'fast' is not a number"), std::string::npos)
+      << p.status();
+  e = error_of("models: {sizes: [25k]}\ndata: {tokens: [2k]}\nseeds: [1, 0x2]\n");
+  EXPECT_EQ(e.rfind("spec.yaml:9:12: key 'seeds[1]': must be an integer", 0), 0u) << e;
+  e = error_of("models: {sizes: [25k]}\ndata: {tokens: [2k]}\nseeds: ~\n");
+  EXPECT_NE(e.find("key 'seeds': is empty"), std::string::npos) << e;
 }
 
 TEST(SweepSpec, MissingDataIsReportedBeforeAnyRun) {

@@ -374,6 +374,33 @@ TEST_F(SweepCli, BadSpecExitsTwoWithPosition) {
   EXPECT_NE(r.err.find("s.yaml:8:17: key 'data.tokens[0]'"), std::string::npos) << r.err;
 }
 
+// Bad specs that passed the dry run: a size no machine here can train (it crashed later with
+// std::bad_alloc), a budget beyond int64, a second seeds: (the first was kept), a name that leaves
+// out/sweeps, more threads than cores.
+TEST_F(SweepCli, DryRunRefusesBadInputThatUsedToPass) {
+  auto r = run_scalelab("sweep '" + spec("models: {sizes: [12k, 1e15], head_dim: 16}\ndata: {tokens: [6k]}\n").string() +
+                            "' --dry-run --no-estimate",
+                        dir_);
+  EXPECT_EQ(r.code, 2) << r.out << r.err;
+  EXPECT_NE(r.err.find("s.yaml:7:23: key 'models.sizes[1]': gives L"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("cannot train on this machine"), std::string::npos) << r.err;
+  r = run_scalelab("sweep '" + spec("models: {sizes: [12k]}\ndata: {tokens: [1e30]}\n").string() + "' --dry-run --no-estimate",
+                   dir_);
+  EXPECT_EQ(r.code, 2) << r.out << r.err;
+  EXPECT_NE(r.err.find("s.yaml:8:17: key 'data.tokens[0]': gives 1e+30 tokens"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("at most 9.2e+18 tokens"), std::string::npos) << r.err;
+  r = run_scalelab("sweep '" + spec(std::string(kGrid) + "seeds: [1, 2]\nseeds: [3]\n").string() + "' --dry-run --no-estimate",
+                   dir_);
+  EXPECT_EQ(r.code, 2) << r.out << r.err;
+  EXPECT_NE(r.err.find("s.yaml:10:1: key 'seeds' appears twice (first at line 9); keep one"), std::string::npos) << r.err;
+  r = run_scalelab("sweep '" + spec(kGrid, "..").string() + "' --dry-run --no-estimate", dir_);
+  EXPECT_EQ(r.code, 2) << r.out << r.err;
+  EXPECT_NE(r.err.find("key 'name': run name '..' starts with '.'"), std::string::npos) << r.err;
+  r = run_scalelab("sweep '" + spec(kGrid).string() + "' --dry-run --no-estimate --threads 100000", dir_);
+  EXPECT_EQ(r.code, 2) << r.out << r.err;
+  EXPECT_NE(r.err.find("--threads 100000 is more than the "), std::string::npos) << r.err;
+}
+
 TEST_F(SweepCli, SlurmDryRunWritesTheArrayScript) {
   const fs::path sw = dir_ / "sw";
   auto r = run_scalelab("sweep '" + spec(kGrid).string() + "' --dir '" + sw.string() + "' --slurm --dry-run --slurm-tasks 3", dir_);
