@@ -12,13 +12,13 @@ namespace {
 using nlohmann::json;
 
 // The command that would (re)create `dir`: the source from meta.json if known, else a guess from the
-// directory name (out/data/brown -> brown), else a placeholder.
+// directory name (out/data/austen -> austen, out/data/brown -> brown), else a placeholder.
 std::string prepare_hint(const std::string& dir, const std::string& known_source) {
   std::string source = known_source;
   if (source.empty()) {
     std::string base = std::filesystem::path(dir).lexically_normal().filename().string();
     if (base.empty()) base = std::filesystem::path(dir).lexically_normal().parent_path().filename();
-    source = (base == "brown") ? base : "SRC";
+    source = (base == "austen" || base == "brown") ? base : "SRC";
   }
   std::string default_out = "out/data/" + source;
   bool default_dir = std::filesystem::path(dir).lexically_normal() ==
