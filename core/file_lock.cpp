@@ -19,7 +19,9 @@ absl::StatusOr<FileLock> FileLock::try_acquire(const std::string& path) {
     const int err = errno;
     ::close(fd);
     if (err != EWOULDBLOCK) {
-      return absl::InternalError(absl::StrCat("cannot lock ", path, ": ", std::strerror(err)));
+      return absl::InternalError(absl::StrCat("cannot lock ", path, ": ", std::strerror(err),
+                                              "; the filesystem may not support flock: use a run directory on a "
+                                              "local disk"));
     }
     auto holder = read_file(path);
     return absl::FailedPreconditionError(

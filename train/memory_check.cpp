@@ -1,7 +1,6 @@
 #include "train/memory_check.h"
 
 #include <torch/torch.h>
-#include <unistd.h>
 
 #include <cmath>
 #include <functional>
@@ -10,7 +9,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "core/machine.h"
-#include "core/progress.h"
+#include "core/format.h"
 #include "model/accounting.h"
 
 namespace sl {

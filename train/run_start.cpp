@@ -85,10 +85,11 @@ int remove_left_over_temp_files(const RunPaths& paths) {
     const std::string target = atomic_write_target(e.path().filename().string());
     const bool snapshot = absl::StartsWith(target, "checkpoint-step") && absl::EndsWith(target, ".bin");
     if (target.empty() || (!ours.count(target) && !snapshot)) continue;  // not ours (e.g. the sweep's lock)
-    const uintmax_t size = fs::file_size(e.path(), ec);
+    std::error_code size_ec;
+    const uintmax_t size = fs::file_size(e.path(), size_ec);
     if (fs::remove(e.path(), ec)) {
       ++removed;
-      bytes += ec ? 0 : size;
+      bytes += size_ec ? 0 : size;
     }
   }
   if (removed > 0) {

@@ -232,10 +232,13 @@ absl::Status Session::save(const std::string& path, const Progress& p) {
 
 absl::Status Session::restore(Checkpoint& c) {
   torch::NoGradGuard no_grad;
-  if (c.tensors["params"].numel() != t_.flat.params.numel()) {
-    return absl::FailedPreconditionError(absl::StrCat("checkpoint ", paths_.checkpoint(), " has ",
-                                                      c.tensors["params"].numel(), " parameters, the model ",
-                                                      t_.flat.params.numel(), "; delete it to start over"));
+  for (const char* name : {"params", "exp_avg", "exp_avg_sq"}) {
+    auto it = c.tensors.find(name);
+    if (it == c.tensors.end() || it->second.numel() != t_.flat.params.numel()) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "checkpoint ", paths_.checkpoint(), it == c.tensors.end() ? " has no " : " has the wrong size of ", name,
+          " (the model has ", t_.flat.params.numel(), " parameters); delete it to start over"));
+    }
   }
   t_.flat.params.copy_(c.tensors["params"]);
   t_.optimizer.load_state(c.tensors["exp_avg"].to(device_), c.tensors["exp_avg_sq"].to(device_), c.step);
