@@ -1,12 +1,12 @@
-// `scalelab bench (--preset NAME | CONFIG.yaml) [--device cpu|cuda] [--steps N] [--threads N] [--json]
-// [--cuda-graph]`: the trainer's step on synthetic tokens; tokens/s, ms/step, model FLOP/s, MFU and
-// peak memory (logic in train/bench.h; docs/bench.md).
+// `scalelab bench (--preset NAME | CONFIG.yaml) [--device cpu|cuda] [--steps N] [--threads N]
+// [--json] [--cuda-graph]`: the trainer's step on synthetic tokens; tokens/s, ms/step, model
+// FLOP/s, MFU and peak memory (logic in train/bench.h; docs/bench.md).
 #include <iostream>
 
 #include "cli/commands.h"
+#include "core/exit_codes.h"
 #include "train/bench.h"
 #include "train/memory_check.h"
-#include "core/exit_codes.h"
 
 namespace {
 struct BenchArgs {
@@ -32,8 +32,9 @@ void run_bench_command(const BenchArgs& a) {
     return;
   }
   if (auto misfit = sl::check_fits_in_memory(*cfg, a.opts.device)) {
-    const std::string where = a.preset.empty() ? sl::train_config_where(a.config, a.overrides, misfit->key)
-                                               : "preset " + a.preset;
+    const std::string where = a.preset.empty()
+                                  ? sl::train_config_where(a.config, a.overrides, misfit->key)
+                                  : "preset " + a.preset;
     std::cerr << "error: " << where << ": key '" << misfit->key << "': " << misfit->message << "\n";
     sl::cli::exit_code() = sl::kExitUsage;
     return;
@@ -61,19 +62,29 @@ void add_bench_command(CLI::App& app) {
   std::string presets;
   for (const auto& p : sl::bench_preset_names()) presets += (presets.empty() ? "" : ", ") + p;
   cmd->add_option("--preset", a->preset, "A built-in shape: " + presets);
-  cmd->add_option("config", a->config, "A train config YAML (its model, batch and device; data is not read)");
-  cmd->add_option("overrides", a->overrides, "Dotted overrides key=value for the config, e.g. train.batch_size=16");
-  cmd->add_option("--device", a->opts.device, "cpu, cuda or auto (default: the config's train.device; presets auto)")
+  cmd->add_option("config", a->config,
+                  "A train config YAML (its model, batch and device; data is not read)");
+  cmd->add_option("overrides", a->overrides,
+                  "Dotted overrides key=value for the config, e.g. train.batch_size=16");
+  cmd->add_option("--device", a->opts.device,
+                  "cpu, cuda or auto (default: the config's train.device; presets auto)")
       ->check(CLI::IsMember({"cpu", "cuda", "auto"}));
-  cmd->add_option("--steps", a->opts.steps, "Timed steps (default: about 15 s of steps on the CPU, 5 s on CUDA)")
+  cmd->add_option("--steps", a->opts.steps,
+                  "Timed steps (default: about 15 s of steps on the CPU, 5 s on CUDA)")
       ->check(CLI::Range(1, 1000000));
-  cmd->add_option("--warmup", a->opts.warmup, "Untimed steps first (default 3 on the CPU, 10 on CUDA)")
+  cmd->add_option("--warmup", a->opts.warmup,
+                  "Untimed steps first (default 3 on the CPU, 10 on CUDA)")
       ->check(CLI::Range(1, 1000000));
-  cmd->add_option("--threads", a->opts.threads, "CPU threads (default: the config's train.threads; 0 = all cores)")
+  cmd->add_option("--threads", a->opts.threads,
+                  "CPU threads (default: the config's train.threads; 0 = all cores)")
       ->check(CLI::Range(0, 1024));
-  cmd->add_flag("--cuda-graph", a->opts.cuda_graph, "CUDA: capture the step in a CUDA graph and replay it");
-  cmd->add_flag("--json", a->json, "One JSON object (tokens_per_s, ms_per_step, mfu, peak_memory_bytes, ...)");
-  cmd->footer("Exit codes: 0 measured, 1 failed, 2 bad arguments or config, 69 the device asked for is not usable here.");
+  cmd->add_flag("--cuda-graph", a->opts.cuda_graph,
+                "CUDA: capture the step in a CUDA graph and replay it");
+  cmd->add_flag("--json", a->json,
+                "One JSON object (tokens_per_s, ms_per_step, mfu, peak_memory_bytes, ...)");
+  cmd->footer(
+      "Exit codes: 0 measured, 1 failed, 2 bad arguments or config, 69 the device asked for is not "
+      "usable here.");
   cmd->callback([a] { run_bench_command(*a); });
 }
 }  // namespace

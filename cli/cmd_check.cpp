@@ -26,9 +26,9 @@ void add_check_command(CLI::App& app) {
         continue;
       }
       const bool summed = !ds->meta.train_checksum.empty() && !ds->meta.val_checksum.empty();
-      std::printf("%s: ok (%lld train + %lld val tokens, largest id %d < vocab %d, %s)\n", dir.c_str(),
-                  static_cast<long long>(ds->train->size()), static_cast<long long>(ds->val->size()),
-                  ds->max_token, ds->meta.vocab_size,
+      std::printf("%s: ok (%lld train + %lld val tokens, largest id %d < vocab %d, %s)\n",
+                  dir.c_str(), static_cast<long long>(ds->train->size()),
+                  static_cast<long long>(ds->val->size()), ds->max_token, ds->meta.vocab_size,
                   summed ? "checksums match" : "no checksums in meta.json to compare");
     }
     if (bad > 0) sl::cli::exit_code() = sl::kExitFailed;

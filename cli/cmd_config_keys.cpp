@@ -7,7 +7,8 @@
 
 namespace {
 void add_config_keys_command(CLI::App& app) {
-  CLI::App* cmd = app.add_subcommand("config-keys", "List every config key with its type, default and meaning");
+  CLI::App* cmd =
+      app.add_subcommand("config-keys", "List every config key with its type, default and meaning");
   cmd->callback([] { std::cout << sl::config_keys_markdown(); });
 }
 }  // namespace

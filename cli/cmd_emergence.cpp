@@ -29,13 +29,19 @@ void add_emergence_command(CLI::App& app) {
   auto plot_dir = std::make_shared<std::string>();
   auto o = std::make_shared<sl::EmergenceOptions>();
   CLI::App* cmd = app.add_subcommand(
-      "emergence", "Emergence report of a sweep's probes: per task and difficulty, every metric against compute "
-                   "and N, sharp or smooth; prompt sensitivity; ICL gain (docs/probes.md)");
-  cmd->add_option("dir", *dir, "Sweep directory (runs/*/probes.jsonl) or one run directory")->required();
-  cmd->add_option("--plot", *plot_dir, "Write probes.csv, reliability.csv and the plots (PNG + SVG) here");
-  cmd->add_option("--sharp-share", o->sharp_share, "A curve is sharp when one adjacent jump exceeds this share of its range")
-      ->capture_default_str()->check(CLI::Range(0.0, 1.0));
-  cmd->add_option("--min-range", o->min_range, "A curve whose range is below this is flat")->capture_default_str();
+      "emergence",
+      "Emergence report of a sweep's probes: per task and difficulty, every metric against compute "
+      "and N, sharp or smooth; prompt sensitivity; ICL gain (docs/probes.md)");
+  cmd->add_option("dir", *dir, "Sweep directory (runs/*/probes.jsonl) or one run directory")
+      ->required();
+  cmd->add_option("--plot", *plot_dir,
+                  "Write probes.csv, reliability.csv and the plots (PNG + SVG) here");
+  cmd->add_option("--sharp-share", o->sharp_share,
+                  "A curve is sharp when one adjacent jump exceeds this share of its range")
+      ->capture_default_str()
+      ->check(CLI::Range(0.0, 1.0));
+  cmd->add_option("--min-range", o->min_range, "A curve whose range is below this is flat")
+      ->capture_default_str();
   cmd->callback([=] {
     auto fail = [](const absl::Status& s) {
       std::cerr << "error: " << s.message() << "\n";
@@ -46,7 +52,8 @@ void add_emergence_command(CLI::App& app) {
     const sl::EmergenceReport report = sl::analyze_emergence(*rows, *o);
     std::cout << sl::format_emergence_report(report, *o);
     const std::string json_path = (fs::path(*dir) / "emergence.json").string();
-    if (auto s = sl::write_file_atomic(json_path, sl::emergence_to_json(report, *o).dump(2) + "\n"); !s.ok())
+    if (auto s = sl::write_file_atomic(json_path, sl::emergence_to_json(report, *o).dump(2) + "\n");
+        !s.ok())
       return fail(s);
     std::cout << "wrote " << json_path << "\n";
     if (!plot_dir->empty())

@@ -1,15 +1,17 @@
-// `scalelab export SWEEP_DIR [--out DIR]`: summary.csv and curves.csv for `scalelab fit` (sweeps/export.h).
+// `scalelab export SWEEP_DIR [--out DIR]`: summary.csv and curves.csv for `scalelab fit`
+// (sweeps/export.h).
 #include <iostream>
 
 #include "cli/commands.h"
-#include "sweeps/export.h"
 #include "core/exit_codes.h"
+#include "sweeps/export.h"
 
 namespace {
 void add_export_command(CLI::App& app) {
   auto dir = std::make_shared<std::string>();
   auto out = std::make_shared<std::string>();
-  CLI::App* cmd = app.add_subcommand("export", "Write a sweep's tables (summary.csv, curves.csv) for fitting");
+  CLI::App* cmd =
+      app.add_subcommand("export", "Write a sweep's tables (summary.csv, curves.csv) for fitting");
   cmd->add_option("sweep_dir", *dir, "Sweep directory (e.g. out/sweeps/quickstart)")->required();
   cmd->add_option("--out", *out, "Output directory (default SWEEP_DIR/export)");
   cmd->callback([dir, out] {

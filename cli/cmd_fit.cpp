@@ -1,5 +1,5 @@
-// `scalelab fit CSV|DIR`: fits scaling laws (Chinchilla approaches 1-3, Kaplan) to export's tables or
-// any CSV of (N, D or C, loss). Flags go into sl::FitRequest; fit/fit_run.h does the work.
+// `scalelab fit CSV|DIR`: fits scaling laws (Chinchilla approaches 1-3, Kaplan) to export's tables
+// or any CSV of (N, D or C, loss). Flags go into sl::FitRequest; fit/fit_run.h does the work.
 #include <filesystem>
 #include <iostream>
 
@@ -23,11 +23,14 @@ absl::Status run_fit_command(FitFlags& f, const CLI::App& cmd) {
   SL_ASSIGN_OR_RETURN(sl::FitReport report, sl::run_fit(f.request));
   for (const auto& note : report.notes) sl::log::info(note);
   std::string json_text = report.json.dump(2) + "\n";
-  if (f.json) std::cout << json_text;
-  else std::cout << report.table;
+  if (f.json)
+    std::cout << json_text;
+  else
+    std::cout << report.table;
   std::cout.flush();  // the result before the notes about files and plots that follow
   std::string out = f.out;
-  if (out.empty() && !f.plot_dir.empty()) out = (std::filesystem::path(f.plot_dir) / "fit.json").string();
+  if (out.empty() && !f.plot_dir.empty())
+    out = (std::filesystem::path(f.plot_dir) / "fit.json").string();
   if (!out.empty()) {
     auto parent = std::filesystem::path(out).parent_path();
     if (!parent.empty()) SL_RETURN_IF_ERROR(sl::ensure_writable_dir(parent.string()));
@@ -46,31 +49,46 @@ void add_fit_command(CLI::App& app) {
   auto flags = std::make_shared<FitFlags>();
   sl::FitRequest& r = flags->request;
   r.threads = sl::default_thread_count();
-  CLI::App* cmd = app.add_subcommand("fit", "Fit scaling laws (Chinchilla approaches 1-3, Kaplan) with bootstrap intervals");
-  cmd->add_option("table", r.input, "export's summary.csv (curves.csv for --law envelope), or the directory holding them")
+  CLI::App* cmd = app.add_subcommand(
+      "fit", "Fit scaling laws (Chinchilla approaches 1-3, Kaplan) with bootstrap intervals");
+  cmd->add_option(
+         "table", r.input,
+         "export's summary.csv (curves.csv for --law envelope), or the directory holding them")
       ->required();
-  cmd->add_option("--law", r.law, "chinchilla | isoflop | envelope | kaplan | all")->capture_default_str();
+  cmd->add_option("--law", r.law, "chinchilla | isoflop | envelope | kaplan | all")
+      ->capture_default_str();
   cmd->add_option("--n-col", r.columns.n_col, "Column of model size N")->capture_default_str();
-  auto* d = cmd->add_option("--d-col", r.columns.d_col, "Column of training tokens D")->capture_default_str();
-  cmd->add_option("--c-col", r.columns.c_col, "Column of compute C; then D = C / (6N) (envelope default: flops_6n)")
+  auto* d = cmd->add_option("--d-col", r.columns.d_col, "Column of training tokens D")
+                ->capture_default_str();
+  cmd->add_option("--c-col", r.columns.c_col,
+                  "Column of compute C; then D = C / (6N) (envelope default: flops_6n)")
       ->excludes(d);
-  cmd->add_option("--loss-col", r.columns.loss_col,
-                  "Column of loss (default final_val_loss; val_loss in curves.csv for the envelope)");
-  cmd->add_option("--curves", r.curves, "curves.csv for the envelope (default: next to the summary)");
-  cmd->add_option("--where", r.where, "Keep rows where COL OP VALUE holds, e.g. 'loss<4', 'N>=1e6' (repeatable)");
-  cmd->add_option("--bootstrap", r.bootstrap, "Bootstrap resamples for intervals (0: none)")->capture_default_str();
+  cmd->add_option(
+      "--loss-col", r.columns.loss_col,
+      "Column of loss (default final_val_loss; val_loss in curves.csv for the envelope)");
+  cmd->add_option("--curves", r.curves,
+                  "curves.csv for the envelope (default: next to the summary)");
+  cmd->add_option("--where", r.where,
+                  "Keep rows where COL OP VALUE holds, e.g. 'loss<4', 'N>=1e6' (repeatable)");
+  cmd->add_option("--bootstrap", r.bootstrap, "Bootstrap resamples for intervals (0: none)")
+      ->capture_default_str();
   cmd->add_option("--seed", r.seed, "Bootstrap seed")->capture_default_str();
   cmd->add_option("--level", r.level, "Interval level")->capture_default_str();
   cmd->add_flag("--bootstrap-full-grid", r.bootstrap_full_grid,
-                "Refit each resample from the full start grid (slow; default: optimum + distinct local minima)");
+                "Refit each resample from the full start grid (slow; default: optimum + distinct "
+                "local minima)");
   cmd->add_option("--budget-tolerance", r.budget_tolerance,
-                  "IsoFLOP: runs whose C is within this relative distance share a budget (without a flops_budget column)")
+                  "IsoFLOP: runs whose C is within this relative distance share a budget (without "
+                  "a flops_budget column)")
       ->capture_default_str();
-  cmd->add_option("--envelope-points", r.envelope_points, "Envelope: log-spaced FLOP values")->capture_default_str();
-  cmd->add_option("--threads", r.threads, "Threads for starts and resamples")->capture_default_str();
+  cmd->add_option("--envelope-points", r.envelope_points, "Envelope: log-spaced FLOP values")
+      ->capture_default_str();
+  cmd->add_option("--threads", r.threads, "Threads for starts and resamples")
+      ->capture_default_str();
   cmd->add_flag("--json", flags->json, "Print the JSON (what fit.json holds) instead of the table");
   cmd->add_option("--out", flags->out, "Write fit.json here");
-  cmd->add_option("--plot", flags->plot_dir, "Draw PNG and SVG plots into this directory (writes DIR/fit.json without --out)");
+  cmd->add_option("--plot", flags->plot_dir,
+                  "Draw PNG and SVG plots into this directory (writes DIR/fit.json without --out)");
   cmd->callback([flags, cmd] {
     absl::Status st = run_fit_command(*flags, *cmd);
     if (!st.ok()) {

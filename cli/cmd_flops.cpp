@@ -33,12 +33,14 @@ void print_flops(const FlopsArgs& a) {
                        {"params_position_embedding", p.position_embedding},
                        {"params_head", p.head},
                        {"flops_per_token",
-                        {{"kaplan_6n", f.kaplan_6n}, {"kaplan_6n_attention", f.kaplan_6n_attention}, {"chinchilla", ch}}}};
+                        {{"kaplan_6n", f.kaplan_6n},
+                         {"kaplan_6n_attention", f.kaplan_6n_attention},
+                         {"chinchilla", ch}}}};
     std::cout << out.dump(2) << "\n";
     return;
   }
-  std::printf("shape %s (d_ff %d, ctx %d, vocab %d, bias %s, %s head)\n", a.c.shape_name().c_str(), a.c.ff(),
-              a.c.ctx, a.c.vocab, a.c.bias ? "on" : "off", a.c.tied ? "tied" : "untied");
+  std::printf("shape %s (d_ff %d, ctx %d, vocab %d, bias %s, %s head)\n", a.c.shape_name().c_str(),
+              a.c.ff(), a.c.ctx, a.c.vocab, a.c.bias ? "on" : "off", a.c.tied ? "tied" : "untied");
   std::printf("\n%-28s %16s\n", "parameters", "count");
   std::printf("%-28s %16lld\n", "total", static_cast<long long>(p.total));
   std::printf("%-28s %16lld\n", "non-embedding (Kaplan N)", static_cast<long long>(p.nonembedding));
@@ -59,15 +61,18 @@ void print_flops(const FlopsArgs& a) {
 
 void add_flops_command(CLI::App& app) {
   auto a = std::make_shared<FlopsArgs>();
-  CLI::App* cmd = app.add_subcommand("flops", "Parameter counts and FLOPs per token of a model shape");
+  CLI::App* cmd =
+      app.add_subcommand("flops", "Parameter counts and FLOPs per token of a model shape");
   cmd->add_option("--n-layer", a->c.n_layer, "Transformer blocks")->required();
   cmd->add_option("--d-model", a->c.d_model, "Residual width")->required();
   cmd->add_option("--n-head", a->c.n_head, "Attention heads")->required();
   cmd->add_option("--d-ff", a->c.d_ff, "MLP width (default 4 d_model)");
   cmd->add_option("--ctx", a->c.ctx, "Context length")->required();
   cmd->add_option("--vocab", a->c.vocab, "Vocabulary size")->required();
-  cmd->add_option("--bias", a->c.bias, "Biases in Linear/LayerNorm (true|false)")->capture_default_str();
-  cmd->add_option("--tied", a->c.tied, "Head tied to the token embedding (true|false)")->capture_default_str();
+  cmd->add_option("--bias", a->c.bias, "Biases in Linear/LayerNorm (true|false)")
+      ->capture_default_str();
+  cmd->add_option("--tied", a->c.tied, "Head tied to the token embedding (true|false)")
+      ->capture_default_str();
   cmd->add_flag("--json", a->json, "Print JSON");
   cmd->callback([a] { print_flops(*a); });
 }

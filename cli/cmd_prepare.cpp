@@ -12,10 +12,11 @@ void add_prepare_command(CLI::App& app) {
   auto options = std::make_shared<sl::PrepareOptions>();
   CLI::App* cmd = app.add_subcommand(
       "prepare", "Turn a corpus into token files: DIR/train.bin, DIR/val.bin, DIR/meta.json");
-  cmd->add_option("--source", options->source,
-                  "A text file, a directory of text files, `austen` (Jane Austen's six novels, from "
-                  "Debian's r-cran-janeaustenr: the default), `brown` (fetched with npm), or "
-                  "`synthetic:markov[?symbols=16&order=1&alpha=0.2&tokens=2000000&seed=1]`")
+  cmd->add_option(
+         "--source", options->source,
+         "A text file, a directory of text files, `austen` (Jane Austen's six novels, from "
+         "Debian's r-cran-janeaustenr: the default), `brown` (fetched with npm), or "
+         "`synthetic:markov[?symbols=16&order=1&alpha=0.2&tokens=2000000&seed=1]`")
       ->capture_default_str();
   cmd->add_option("--out", options->out_dir,
                   "Output directory (default: out/data/<name>, e.g. out/data/austen)");
@@ -29,12 +30,15 @@ void add_prepare_command(CLI::App& app) {
       ->capture_default_str();
   cmd->add_option("--tokenizer", options->tokenizer, "Tokenizer (byte)")->capture_default_str();
   auto mix_tasks = std::make_shared<std::string>();
-  cmd->add_option("--mix", *mix_tasks,
-                  "Mix generated probe-task text (train-split problems only) into the corpus: task "
-                  "names or families, comma-separated (arithmetic, icl, induction, all, add, add_pad, ...)");
-  cmd->add_option("--mix-fraction", options->mix.fraction, "Share of the mixed corpus's bytes that is task text")
+  cmd->add_option(
+      "--mix", *mix_tasks,
+      "Mix generated probe-task text (train-split problems only) into the corpus: task "
+      "names or families, comma-separated (arithmetic, icl, induction, all, add, add_pad, ...)");
+  cmd->add_option("--mix-fraction", options->mix.fraction,
+                  "Share of the mixed corpus's bytes that is task text")
       ->capture_default_str();
-  cmd->add_option("--mix-seed", options->mix.seed, "Seed of the generated task text")->capture_default_str();
+  cmd->add_option("--mix-seed", options->mix.seed, "Seed of the generated task text")
+      ->capture_default_str();
   cmd->add_option("--cache-dir", options->cache_dir, "Where downloads are cached")
       ->capture_default_str();
   cmd->callback([options, mix_tasks] {
@@ -45,8 +49,8 @@ void add_prepare_command(CLI::App& app) {
       sl::cli::exit_code() = 1;
       return;
     }
-    const std::string out = options->out_dir.empty() ? sl::default_out_dir(*options)
-                                                     : options->out_dir;
+    const std::string out =
+        options->out_dir.empty() ? sl::default_out_dir(*options) : options->out_dir;
     std::printf("%s: %lld train tokens, %lld val tokens, vocab %d (%s), %.3f bytes/token\n",
                 out.c_str(), static_cast<long long>(meta->train_tokens),
                 static_cast<long long>(meta->val_tokens), meta->vocab_size, meta->tokenizer.c_str(),

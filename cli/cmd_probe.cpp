@@ -1,5 +1,5 @@
-// `scalelab probe RUN_DIR|SWEEP_DIR [--tasks ...]`: capability probes on each run's latest checkpoint,
-// rows into RUN_DIR/probes.jsonl (logic in train/run_probes.h, probes/).
+// `scalelab probe RUN_DIR|SWEEP_DIR [--tasks ...]`: capability probes on each run's latest
+// checkpoint, rows into RUN_DIR/probes.jsonl (logic in train/run_probes.h, probes/).
 #include <cstdio>
 #include <iostream>
 #include <map>
@@ -19,17 +19,19 @@ absl::StatusOr<std::vector<int>> parse_ints(const std::string& text, const std::
   for (absl::string_view part : absl::StrSplit(text, ',', absl::SkipEmpty())) {
     int v;
     if (!absl::SimpleAtoi(part, &v))
-      return absl::InvalidArgumentError(absl::StrCat(option, ": \"", part, "\" is not an integer (give e.g. 0,2,4)"));
+      return absl::InvalidArgumentError(
+          absl::StrCat(option, ": \"", part, "\" is not an integer (give e.g. 0,2,4)"));
     out.push_back(v);
   }
   return out;
 }
 
-// One line per task, difficulty and shot count: means over templates, and the template spread of EM.
+// One line per task, difficulty and shot count: means over templates, and the template spread of
+// EM.
 void print_summary(const sl::RunProbeResult& r) {
   std::printf("%s (step %lld)\n", r.run_dir.c_str(), static_cast<long long>(r.step));
-  std::printf("  %-9s %4s %5s %8s %8s %8s %9s %7s\n", "task", "diff", "shots", "EM", "EM_min", "EM_max", "ll/token",
-              "ECE");
+  std::printf("  %-9s %4s %5s %8s %8s %8s %9s %7s\n", "task", "diff", "shots", "EM", "EM_min",
+              "EM_max", "ll/token", "ECE");
   std::map<std::tuple<std::string, int, int>, std::vector<const sl::ProbeCellResult*>> groups;
   std::vector<std::tuple<std::string, int, int>> order;
   for (const auto& c : r.cells) {
@@ -49,8 +51,8 @@ void print_summary(const sl::RunProbeResult& r) {
       ece += c->metrics.at("ece");
     }
     const double n = static_cast<double>(cells.size());
-    std::printf("  %-9s %4d %5d %8.3f %8.3f %8.3f %9.3f %7.3f\n", std::get<0>(key).c_str(), std::get<1>(key),
-                std::get<2>(key), em / n, lo, hi, ll / n, ece / n);
+    std::printf("  %-9s %4d %5d %8.3f %8.3f %8.3f %9.3f %7.3f\n", std::get<0>(key).c_str(),
+                std::get<1>(key), std::get<2>(key), em / n, lo, hi, ll / n, ece / n);
   }
 }
 
@@ -62,17 +64,26 @@ void add_probe_command(CLI::App& app) {
   auto templates = std::make_shared<std::string>();
   auto config = std::make_shared<sl::ProbeConfig>();
   CLI::App* cmd = app.add_subcommand(
-      "probe", "Capability probes (exact match, token accuracy, edit distance, log-likelihood, Brier, ECE) on "
-               "a run's latest checkpoint, or on every run of a sweep; rows go to RUN_DIR/probes.jsonl");
+      "probe",
+      "Capability probes (exact match, token accuracy, edit distance, log-likelihood, Brier, ECE) "
+      "on "
+      "a run's latest checkpoint, or on every run of a sweep; rows go to RUN_DIR/probes.jsonl");
   cmd->add_option("dir", *dir, "A run directory, or a sweep directory (its runs/*)")->required();
   cmd->add_option("--tasks", *tasks,
-                  "Tasks or families, comma-separated: add, add_rev, add_pad, mul, mul_rev, mul_pad, icl_map, "
+                  "Tasks or families, comma-separated: add, add_rev, add_pad, mul, mul_rev, "
+                  "mul_pad, icl_map, "
                   "copy; arithmetic, icl, induction, all")
       ->capture_default_str();
-  cmd->add_option("--shots", *shots, "Shot counts, comma-separated (default: each task's own, e.g. 0,1,2,4,8 for icl_map)");
-  cmd->add_option("--difficulties", *difficulties, "Difficulties to keep, comma-separated (default: all)");
-  cmd->add_option("--templates", *templates, "Prompt templates to keep, comma-separated (default: all)");
-  cmd->add_option("--instances", config->instances, "Eval instances per cell")->capture_default_str()->check(CLI::PositiveNumber);
+  cmd->add_option(
+      "--shots", *shots,
+      "Shot counts, comma-separated (default: each task's own, e.g. 0,1,2,4,8 for icl_map)");
+  cmd->add_option("--difficulties", *difficulties,
+                  "Difficulties to keep, comma-separated (default: all)");
+  cmd->add_option("--templates", *templates,
+                  "Prompt templates to keep, comma-separated (default: all)");
+  cmd->add_option("--instances", config->instances, "Eval instances per cell")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
   cmd->add_option("--seed", config->seed, "Seed of the eval instances")->capture_default_str();
   cmd->callback([=] {
     auto fail = [](const absl::Status& s) {
@@ -92,7 +103,8 @@ void add_probe_command(CLI::App& app) {
     auto runs = sl::run_dirs_of(*dir);
     if (!runs.ok()) return fail(runs.status());
     // A sweep's runs are probed one by one: a run that cannot be probed (not trained yet, no
-    // checkpoint) is reported and skipped, and the others still get their rows; exit 1 if any failed.
+    // checkpoint) is reported and skipped, and the others still get their rows; exit 1 if any
+    // failed.
     int failed = 0;
     for (const auto& run : *runs) {
       auto r = sl::probe_run_dir(run, *config);
@@ -104,7 +116,8 @@ void add_probe_command(CLI::App& app) {
       print_summary(*r);
     }
     if (failed > 0 && runs->size() > 1) {
-      std::cerr << "error: " << failed << " of " << runs->size() << " runs were not probed (above)\n";
+      std::cerr << "error: " << failed << " of " << runs->size()
+                << " runs were not probed (above)\n";
     }
   });
 }

@@ -1,9 +1,10 @@
-// `scalelab status SWEEP_DIR`: one row per run: state, progress, last losses, speed, ETA (sweeps/report.h).
+// `scalelab status SWEEP_DIR`: one row per run: state, progress, last losses, speed, ETA
+// (sweeps/report.h).
 #include <iostream>
 
 #include "cli/commands.h"
-#include "sweeps/report.h"
 #include "core/exit_codes.h"
+#include "sweeps/report.h"
 
 namespace {
 void add_status_command(CLI::App& app) {

@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "cli/commands.h"
+#include "core/exit_codes.h"
 #include "core/files.h"
 #include "core/log.h"
 #include "core/machine.h"
@@ -15,7 +16,6 @@
 #include "sweeps/estimate.h"
 #include "sweeps/report.h"
 #include "sweeps/slurm.h"
-#include "core/exit_codes.h"
 
 namespace {
 namespace fs = std::filesystem;
@@ -23,17 +23,20 @@ namespace fs = std::filesystem;
 struct SweepArgs {
   std::string spec, dir, device;
   int workers = 0, threads = 0;
-  bool dry_run = false, no_estimate = false, retry_failed = false, no_progress = false, no_wait = false;
+  bool dry_run = false, no_estimate = false, retry_failed = false, no_progress = false,
+       no_wait = false;
   bool slurm = false;
   sl::SlurmOptions slurm_opts;
 };
 
 void run_sweep_command(const SweepArgs& a) {
   const int ncpu = sl::available_cores();
-  // Each run gets train.threads = --threads: more than the cores would hang every run (train.threads).
+  // Each run gets train.threads = --threads: more than the cores would hang every run
+  // (train.threads).
   if (!a.slurm && a.threads > ncpu) {
-    std::cerr << "error: --threads " << a.threads << " is more than the " << ncpu << " cores of this machine; use 1.."
-              << ncpu << " (or leave it out: cores / workers)\n";
+    std::cerr << "error: --threads " << a.threads << " is more than the " << ncpu
+              << " cores of this machine; use 1.." << ncpu
+              << " (or leave it out: cores / workers)\n";
     sl::cli::exit_code() = sl::kExitUsage;
     return;
   }
@@ -56,8 +59,9 @@ void run_sweep_command(const SweepArgs& a) {
       return;
     }
     const std::string script_path = (fs::path(dir) / "slurm" / "sweep.sbatch").string();
-    const std::string text = sl::slurm_script(*plan, a.slurm_opts, sl::self_binary(), fs::absolute(a.spec).string(),
-                                              fs::absolute(dir).string(), fs::current_path().string());
+    const std::string text =
+        sl::slurm_script(*plan, a.slurm_opts, sl::self_binary(), fs::absolute(a.spec).string(),
+                         fs::absolute(dir).string(), fs::current_path().string());
     st = sl::write_file_atomic(script_path, text);
     if (st.ok()) chmod(script_path.c_str(), 0755);
     if (!st.ok()) {
@@ -71,7 +75,8 @@ void run_sweep_command(const SweepArgs& a) {
       return;
     }
     if (std::system("command -v sbatch >/dev/null 2>&1") != 0) {
-      std::cerr << "error: sbatch is not on PATH; submit " << script_path << " from a Slurm login node\n";
+      std::cerr << "error: sbatch is not on PATH; submit " << script_path
+                << " from a Slurm login node\n";
       sl::cli::exit_code() = sl::kExitFailed;
       return;
     }
@@ -83,9 +88,12 @@ void run_sweep_command(const SweepArgs& a) {
   if (a.dry_run) {
     std::unique_ptr<sl::TimeEstimate> est;
     if (!a.no_estimate) {
-      auto e = sl::estimate_sweep_time(*plan, workers, threads, a.device.empty() ? "cpu" : a.device);
-      if (e.ok()) est = std::make_unique<sl::TimeEstimate>(*e);
-      else std::cerr << "note: no time estimate: " << e.status().message() << "\n";
+      auto e =
+          sl::estimate_sweep_time(*plan, workers, threads, a.device.empty() ? "cpu" : a.device);
+      if (e.ok())
+        est = std::make_unique<sl::TimeEstimate>(*e);
+      else
+        std::cerr << "note: no time estimate: " << e.status().message() << "\n";
     }
     std::cout << sl::plan_table(*plan, est.get());
     std::cout << "dry run: every run validated; the sweep directory would be " << dir << "\n";
@@ -107,39 +115,54 @@ void run_sweep_command(const SweepArgs& a) {
     sl::cli::exit_code() = sl::kExitFailed;
     return;
   }
-  std::cout << "sweep " << plan->name << ": " << r->done << " done, " << r->diverged << " diverged, " << r->failed
-            << " failed, " << r->pending << " not finished (" << dir << ")\n";
+  std::cout << "sweep " << plan->name << ": " << r->done << " done, " << r->diverged
+            << " diverged, " << r->failed << " failed, " << r->pending << " not finished (" << dir
+            << ")\n";
   if (r->failed > 0) {
-    std::cout << "failed runs keep their reason in " << dir << "/runs/<id>/failed.json; `scalelab status " << dir
+    std::cout << "failed runs keep their reason in " << dir
+              << "/runs/<id>/failed.json; `scalelab status " << dir
               << "` lists them; rerun with --retry-failed to retry them\n";
   }
-  if (r->interrupted) sl::cli::exit_code() = sl::kExitInterrupted;
-  else if (r->failed > 0) sl::cli::exit_code() = sl::kExitFailed;
-  else if (r->pending > 0) sl::cli::exit_code() = sl::kExitInterrupted;
+  if (r->interrupted)
+    sl::cli::exit_code() = sl::kExitInterrupted;
+  else if (r->failed > 0)
+    sl::cli::exit_code() = sl::kExitFailed;
+  else if (r->pending > 0)
+    sl::cli::exit_code() = sl::kExitInterrupted;
 }
 
 void add_sweep_command(CLI::App& app) {
   auto a = std::make_shared<SweepArgs>();
-  CLI::App* cmd = app.add_subcommand("sweep", "Train a grid of model and data sizes from a sweep spec (resumable)");
-  cmd->add_option("spec", a->spec, "Sweep spec YAML (e.g. configs/sweeps/quickstart.yaml)")->required();
+  CLI::App* cmd = app.add_subcommand(
+      "sweep", "Train a grid of model and data sizes from a sweep spec (resumable)");
+  cmd->add_option("spec", a->spec, "Sweep spec YAML (e.g. configs/sweeps/quickstart.yaml)")
+      ->required();
   cmd->add_option("--dir", a->dir, "Sweep directory (default out/sweeps/<spec name>)");
-  cmd->add_option("--workers", a->workers, "Runs at once (default: one per core on CPU, one per GPU)");
+  cmd->add_option("--workers", a->workers,
+                  "Runs at once (default: one per core on CPU, one per GPU)");
   cmd->add_option("--threads", a->threads, "CPU threads per run (default: cores / workers)");
-  cmd->add_option("--device", a->device, "cpu or cuda for every run (default: each run's train.device)")
+  cmd->add_option("--device", a->device,
+                  "cpu or cuda for every run (default: each run's train.device)")
       ->check(CLI::IsMember({"cpu", "cuda"}));
-  cmd->add_flag("--dry-run", a->dry_run, "Validate every run and print the plan with a time estimate; train nothing");
+  cmd->add_flag("--dry-run", a->dry_run,
+                "Validate every run and print the plan with a time estimate; train nothing");
   cmd->add_flag("--no-estimate", a->no_estimate, "Dry run without the timing measurement");
   cmd->add_flag("--retry-failed", a->retry_failed, "Retry runs that failed before");
   cmd->add_flag("--no-progress", a->no_progress, "No progress line");
-  cmd->add_flag("--no-wait", a->no_wait, "Return when nothing is left to start (do not wait for runs other drivers hold)");
-  cmd->add_flag("--slurm", a->slurm, "Write a Slurm job array (DIR/slurm/sweep.sbatch) and submit it (--dry-run: only write)");
+  cmd->add_flag("--no-wait", a->no_wait,
+                "Return when nothing is left to start (do not wait for runs other drivers hold)");
+  cmd->add_flag(
+      "--slurm", a->slurm,
+      "Write a Slurm job array (DIR/slurm/sweep.sbatch) and submit it (--dry-run: only write)");
   cmd->add_option("--slurm-tasks", a->slurm_opts.tasks, "Array size (default min(runs, 32))");
   cmd->add_option("--slurm-cpus", a->slurm_opts.cpus_per_task, "CPUs per task (default 2)");
   cmd->add_option("--slurm-gpus", a->slurm_opts.gpus_per_task, "GPUs per task (default 0)");
   cmd->add_option("--slurm-time", a->slurm_opts.time, "Time limit per task (default 24:00:00)");
   cmd->add_option("--slurm-partition", a->slurm_opts.partition, "Partition");
   cmd->add_option("--slurm-extra", a->slurm_opts.extra, "More #SBATCH options, ';'-separated");
-  cmd->footer("Exit codes: 0 all runs finished, 1 some failed, 2 bad spec, 75 interrupted or runs left (run it again).");
+  cmd->footer(
+      "Exit codes: 0 all runs finished, 1 some failed, 2 bad spec, 75 interrupted or runs left "
+      "(run it again).");
   cmd->callback([a] { run_sweep_command(*a); });
 }
 }  // namespace

@@ -1,6 +1,6 @@
 // Subcommands register themselves: each cli/cmd_<name>.cpp defines an add function and registers it
-// with SL_REGISTER_COMMAND, so a new subcommand is one new file. No logic a test would want to reach
-// lives in cli/: commands parse options and call the libraries.
+// with SL_REGISTER_COMMAND, so a new subcommand is one new file. No logic a test would want to
+// reach lives in cli/: commands parse options and call the libraries.
 #pragma once
 #include <vector>
 

@@ -1,10 +1,11 @@
-// scalelab: scaling laws of language models at small scale. `scalelab --help` lists the subcommands.
+// scalelab: scaling laws of language models at small scale. `scalelab --help` lists the
+// subcommands.
 #include <algorithm>
 
 #include "cli/commands.h"
 #include "core/cpu_tuning.h"
-#include "core/log.h"
 #include "core/exit_codes.h"
+#include "core/log.h"
 
 namespace sl::cli {
 int& exit_code() {
@@ -34,8 +35,8 @@ int main(int argc, char** argv) {
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    // CLI11 prints help (exit 0) or the error; every command-line error is exit code 2, as documented
-    // for each subcommand (CLI11's own codes are 100 and up).
+    // CLI11 prints help (exit 0) or the error; every command-line error is exit code 2, as
+    // documented for each subcommand (CLI11's own codes are 100 and up).
     const int code = app.exit(e);
     return code == 0 ? 0 : sl::kExitUsage;
   }

@@ -1,7 +1,7 @@
 // One table per config section: each field's key, member, check and doc line, in the order the
-// canonical YAML writes them. Reading (with the file, line and key in every error), writing, the list
-// of dotted keys a sweep may set, and the key table in docs/train.md all come from the same table, so
-// a new key is one line here and nowhere else.
+// canonical YAML writes them. Reading (with the file, line and key in every error), writing, the
+// list of dotted keys a sweep may set, and the key table in docs/train.md all come from the same
+// table, so a new key is one line here and nowhere else.
 #pragma once
 #include <functional>
 #include <string>
@@ -45,7 +45,8 @@ class ConfigSchema {
   }
   // The value written is not the member itself (a derived default, such as d_ff = 4 * d_model).
   template <typename T, typename Writer>
-  ConfigSchema& field_written_as(const char* key, T S::*member, const char* doc, Writer writer, Check check = {}) {
+  ConfigSchema& field_written_as(const char* key, T S::*member, const char* doc, Writer writer,
+                                 Check check = {}) {
     field(key, member, doc, std::move(check));
     fields_.back().write = [key, writer](const S& s, YAML::Emitter& out) {
       out << YAML::Key << key << YAML::Value << writer(s);
@@ -53,8 +54,8 @@ class ConfigSchema {
     return *this;
   }
 
-  // Every field present in `m` into `out` (the others keep their defaults), then the checks in field
-  // order (the first failure names its key), then unknown keys.
+  // Every field present in `m` into `out` (the others keep their defaults), then the checks in
+  // field order (the first failure names its key), then unknown keys.
   absl::Status read(YamlMap& m, S* out) const {
     for (const auto& f : fields_) SL_RETURN_IF_ERROR(f.read(m, *out));
     for (const auto& f : fields_) {
@@ -85,17 +86,25 @@ class ConfigSchema {
 
   template <typename T>
   static std::string type_name() {
-    if constexpr (std::is_same_v<T, bool>) return "bool";
-    else if constexpr (std::is_integral_v<T>) return "integer";
-    else if constexpr (std::is_floating_point_v<T>) return "number";
-    else return "string";
+    if constexpr (std::is_same_v<T, bool>)
+      return "bool";
+    else if constexpr (std::is_integral_v<T>)
+      return "integer";
+    else if constexpr (std::is_floating_point_v<T>)
+      return "number";
+    else
+      return "string";
   }
   template <typename T>
   static std::string text_of(const T& v) {
-    if constexpr (std::is_same_v<T, bool>) return v ? "true" : "false";
-    else if constexpr (std::is_floating_point_v<T>) return absl::StrFormat("%g", v);
-    else if constexpr (std::is_integral_v<T>) return absl::StrCat(v);
-    else return v;
+    if constexpr (std::is_same_v<T, bool>)
+      return v ? "true" : "false";
+    else if constexpr (std::is_floating_point_v<T>)
+      return absl::StrFormat("%g", v);
+    else if constexpr (std::is_integral_v<T>)
+      return absl::StrCat(v);
+    else
+      return v;
   }
 
   std::vector<Field> fields_;

@@ -7,6 +7,6 @@ constexpr int kExitOk = 0;
 constexpr int kExitFailed = 1;
 constexpr int kExitUsage = 2;
 constexpr int kExitDiverged = 3;
-constexpr int kExitNoDevice = 69;     // EX_UNAVAILABLE: the device asked for (cuda) is not usable here
+constexpr int kExitNoDevice = 69;  // EX_UNAVAILABLE: the device asked for (cuda) is not usable here
 constexpr int kExitInterrupted = 75;  // EX_TEMPFAIL: resumable, run the same command again
 }  // namespace sl

@@ -14,14 +14,17 @@
 namespace sl {
 absl::StatusOr<FileLock> FileLock::try_acquire(const std::string& path) {
   const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-  if (fd < 0) return absl::InternalError(absl::StrCat("cannot open lock file ", path, ": ", std::strerror(errno)));
+  if (fd < 0)
+    return absl::InternalError(
+        absl::StrCat("cannot open lock file ", path, ": ", std::strerror(errno)));
   if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
     const int err = errno;
     ::close(fd);
     if (err != EWOULDBLOCK) {
-      return absl::InternalError(absl::StrCat("cannot lock ", path, ": ", std::strerror(err),
-                                              "; the filesystem may not support flock: use a run directory on a "
-                                              "local disk"));
+      return absl::InternalError(
+          absl::StrCat("cannot lock ", path, ": ", std::strerror(err),
+                       "; the filesystem may not support flock: use a run directory on a "
+                       "local disk"));
     }
     auto holder = read_file(path);
     return absl::FailedPreconditionError(

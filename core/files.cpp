@@ -32,7 +32,8 @@ static absl::Status write_all(int fd, const char* data, size_t n, const std::str
 absl::Status write_file_atomic(const std::string& path, const std::string& bytes) {
   fs::path p(path);
   fs::path dir = p.has_parent_path() ? p.parent_path() : fs::path(".");
-  std::string tmp = (dir / (".tmp." + p.filename().string() + "." + std::to_string(::getpid()))).string();
+  std::string tmp =
+      (dir / (".tmp." + p.filename().string() + "." + std::to_string(::getpid()))).string();
   int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (fd < 0) return errno_error("cannot create", tmp);
   absl::Status st = write_all(fd, bytes.data(), bytes.size(), tmp);
@@ -57,8 +58,9 @@ absl::Status write_file_atomic(const std::string& path, const std::string& bytes
 std::string atomic_write_target(const std::string& filename) {
   const std::string prefix = ".tmp.";
   const size_t dot = filename.rfind('.');
-  if (filename.compare(0, prefix.size(), prefix) != 0 || dot == std::string::npos || dot < prefix.size() + 1 ||
-      dot + 1 == filename.size() || filename.find_first_not_of("0123456789", dot + 1) != std::string::npos) {
+  if (filename.compare(0, prefix.size(), prefix) != 0 || dot == std::string::npos ||
+      dot < prefix.size() + 1 || dot + 1 == filename.size() ||
+      filename.find_first_not_of("0123456789", dot + 1) != std::string::npos) {
     return "";
   }
   return filename.substr(prefix.size(), dot - prefix.size());
@@ -66,7 +68,8 @@ std::string atomic_write_target(const std::string& filename) {
 
 absl::StatusOr<std::string> read_file(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
-  if (!in) return absl::NotFoundError(absl::StrCat("cannot open ", path, ": ", std::strerror(errno)));
+  if (!in)
+    return absl::NotFoundError(absl::StrCat("cannot open ", path, ": ", std::strerror(errno)));
   std::ostringstream ss;
   ss << in.rdbuf();
   return ss.str();
@@ -76,13 +79,13 @@ absl::Status ensure_writable_dir(const std::string& dir) {
   std::error_code ec;
   fs::create_directories(dir, ec);
   if (ec) {
-    return absl::PermissionDeniedError(
-        absl::StrCat("cannot create directory ", dir, ": ", ec.message(),
-                     "; choose a directory you can write to"));
+    return absl::PermissionDeniedError(absl::StrCat("cannot create directory ", dir, ": ",
+                                                    ec.message(),
+                                                    "; choose a directory you can write to"));
   }
   if (::access(dir.c_str(), W_OK) != 0) {
-    return absl::PermissionDeniedError(absl::StrCat("directory ", dir, " is not writable: ",
-                                                    std::strerror(errno),
+    return absl::PermissionDeniedError(absl::StrCat("directory ", dir,
+                                                    " is not writable: ", std::strerror(errno),
                                                     "; choose a directory you can write to"));
   }
   return absl::OkStatus();

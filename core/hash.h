@@ -11,7 +11,10 @@ struct Fnv64 {
   uint64_t h = 14695981039346656037ull;  // FNV offset basis
   void feed(const void* data, size_t n) {
     const auto* p = static_cast<const unsigned char*>(data);
-    for (size_t i = 0; i < n; ++i) { h ^= p[i]; h *= 1099511628211ull; }
+    for (size_t i = 0; i < n; ++i) {
+      h ^= p[i];
+      h *= 1099511628211ull;
+    }
   }
   uint64_t value() const { return h; }
 };

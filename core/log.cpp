@@ -26,7 +26,9 @@ void info(const std::string& msg) { logger()->info(msg); }
 void warn(const std::string& msg) { logger()->warn(msg); }
 void error(const std::string& msg) { logger()->error(msg); }
 void debug(const std::string& msg) { logger()->debug(msg); }
-void set_verbose(bool verbose) { logger()->set_level(verbose ? spdlog::level::debug : spdlog::level::info); }
+void set_verbose(bool verbose) {
+  logger()->set_level(verbose ? spdlog::level::debug : spdlog::level::info);
+}
 void add_file(const std::string& path) {
   if (path.empty()) return;
   auto sink = std::make_shared<spdlog::sinks::basic_file_sink_mt>(path, /*truncate=*/false);

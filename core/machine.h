@@ -4,6 +4,6 @@
 #include <cstdint>
 
 namespace sl {
-int available_cores();             // at least 1
-int64_t physical_memory_bytes();   // 0 if unknown
+int available_cores();            // at least 1
+int64_t physical_memory_bytes();  // 0 if unknown
 }  // namespace sl

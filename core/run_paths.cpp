@@ -8,13 +8,17 @@
 namespace sl {
 namespace fs = std::filesystem;
 
-std::string RunPaths::file(const std::string& name) const { return (fs::path(dir) / name).string(); }
+std::string RunPaths::file(const std::string& name) const {
+  return (fs::path(dir) / name).string();
+}
 
 std::string RunPaths::snapshot(int64_t step) const {
   return file(absl::StrCat("checkpoint-step", step, ".bin"));
 }
 
-std::string sweep_runs_dir(const std::string& sweep_dir) { return (fs::path(sweep_dir) / "runs").string(); }
+std::string sweep_runs_dir(const std::string& sweep_dir) {
+  return (fs::path(sweep_dir) / "runs").string();
+}
 
 RunPaths sweep_run(const std::string& sweep_dir, const std::string& run_id) {
   return RunPaths((fs::path(sweep_runs_dir(sweep_dir)) / run_id).string());
@@ -27,11 +31,14 @@ absl::StatusOr<std::vector<std::string>> run_dirs_of(const std::string& dir) {
   const fs::path runs = sweep_runs_dir(dir);
   if (fs::is_directory(runs, ec)) {
     for (const auto& e : fs::directory_iterator(runs, ec))
-      if (e.is_directory() && fs::exists(RunPaths(e.path().string()).config(), ec)) out.push_back(e.path().string());
+      if (e.is_directory() && fs::exists(RunPaths(e.path().string()).config(), ec))
+        out.push_back(e.path().string());
   }
   if (out.empty()) {
-    return absl::NotFoundError(absl::StrCat(dir, " is neither a run directory (no config.yaml) nor a sweep "
-                                            "directory with runs (no runs/*/config.yaml)"));
+    return absl::NotFoundError(
+        absl::StrCat(dir,
+                     " is neither a run directory (no config.yaml) nor a sweep "
+                     "directory with runs (no runs/*/config.yaml)"));
   }
   std::sort(out.begin(), out.end());
   return out;

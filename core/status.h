@@ -8,10 +8,10 @@
 #define SL_CONCAT_INNER(a, b) a##b
 #define SL_CONCAT(a, b) SL_CONCAT_INNER(a, b)
 
-#define SL_RETURN_IF_ERROR(expr)                  \
-  do {                                            \
-    absl::Status sl_status_ = (expr);             \
-    if (!sl_status_.ok()) return sl_status_;      \
+#define SL_RETURN_IF_ERROR(expr)             \
+  do {                                       \
+    absl::Status sl_status_ = (expr);        \
+    if (!sl_status_.ok()) return sl_status_; \
   } while (0)
 
 #define SL_ASSIGN_OR_RETURN_IMPL(var, lhs, expr) \

@@ -28,11 +28,12 @@ int run_program(const std::vector<std::string>& argv, const std::string& log_pat
   args.push_back(nullptr);
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, log_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, log_path.c_str(),
+                                   O_WRONLY | O_CREAT | O_TRUNC, 0644);
   posix_spawn_file_actions_adddup2(&actions, STDOUT_FILENO, STDERR_FILENO);
   posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
-  // A clean signal mask and default dispositions: a caller that blocks SIGTERM to take it on a thread
-  // of its own (train/interrupt.h) must not pass that on to npm, tar or python.
+  // A clean signal mask and default dispositions: a caller that blocks SIGTERM to take it on a
+  // thread of its own (train/interrupt.h) must not pass that on to npm, tar or python.
   posix_spawnattr_t attr;
   posix_spawnattr_init(&attr);
   sigset_t none, defaults;

@@ -5,8 +5,9 @@
 #include <vector>
 
 namespace sl {
-// Runs argv[0] (looked up on PATH) with the given arguments, stdout and stderr into log_path, and waits.
-// Returns its exit status, 127 when it could not be started, 128 + N when killed by signal N.
+// Runs argv[0] (looked up on PATH) with the given arguments, stdout and stderr into log_path, and
+// waits. Returns its exit status, 127 when it could not be started, 128 + N when killed by signal
+// N.
 int run_program(const std::vector<std::string>& argv, const std::string& log_path);
 // True when `name` is an executable on PATH.
 bool program_on_path(const std::string& name);

@@ -13,10 +13,12 @@ namespace sl {
 
 namespace {
 // Every key of every mapping in the document: a plain scalar, once per mapping. yaml-cpp accepts a
-// repeated key and keeps the first value, so `lr: 1e-3` ... `lr: 3e-3` would silently train at 1e-3.
-// `where` places a node in errors; `lines`: positions mean lines of a file (not of an override).
+// repeated key and keeps the first value, so `lr: 1e-3` ... `lr: 3e-3` would silently train at
+// 1e-3. `where` places a node in errors; `lines`: positions mean lines of a file (not of an
+// override).
 absl::Status check_keys(const YAML::Node& node, const std::string& path,
-                        const std::function<std::string(const YAML::Node&)>& where, bool lines = true) {
+                        const std::function<std::string(const YAML::Node&)>& where,
+                        bool lines = true) {
   if (node.IsSequence()) {
     for (size_t i = 0; i < node.size(); ++i) {
       SL_RETURN_IF_ERROR(check_keys(node[i], absl::StrCat(path, "[", i, "]"), where, lines));
@@ -27,19 +29,20 @@ absl::Status check_keys(const YAML::Node& node, const std::string& path,
   std::map<std::string, YAML::Mark> seen;
   for (const auto& kv : node) {
     if (!kv.first.IsScalar()) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          where(kv.first), ": ", path.empty() ? "a key" : "a key in '" + path + "'",
-          " is ", kv.first.IsNull() ? "empty (~/null)" : "a list or mapping",
-          "; keys are plain names (e.g. lr: 1e-3)"));
+      return absl::InvalidArgumentError(
+          absl::StrCat(where(kv.first), ": ", path.empty() ? "a key" : "a key in '" + path + "'",
+                       " is ", kv.first.IsNull() ? "empty (~/null)" : "a list or mapping",
+                       "; keys are plain names (e.g. lr: 1e-3)"));
     }
     const std::string key = kv.first.Scalar();
     const std::string dotted = path.empty() ? key : path + "." + key;
     auto [it, fresh] = seen.emplace(key, kv.first.Mark());
     if (!fresh) {
-      const std::string first =
-          !lines || it->second.is_null() ? "" : absl::StrCat(" (first at line ", it->second.line + 1, ")");
-      return absl::InvalidArgumentError(absl::StrCat(where(kv.first), ": key '", dotted, "' appears twice", first,
-                                                     "; keep one"));
+      const std::string first = !lines || it->second.is_null()
+                                    ? ""
+                                    : absl::StrCat(" (first at line ", it->second.line + 1, ")");
+      return absl::InvalidArgumentError(
+          absl::StrCat(where(kv.first), ": key '", dotted, "' appears twice", first, "; keep one"));
     }
     SL_RETURN_IF_ERROR(check_keys(kv.second, dotted, where, lines));
   }
@@ -56,8 +59,8 @@ absl::StatusOr<YAML::Node> yaml_load_string(const std::string& text, const std::
   try {
     doc = YAML::Load(text);
   } catch (const YAML::ParserException& e) {
-    return absl::InvalidArgumentError(absl::StrCat(name, ":", e.mark.line + 1, ":", e.mark.column + 1,
-                                                   ": YAML syntax error: ", e.msg));
+    return absl::InvalidArgumentError(absl::StrCat(
+        name, ":", e.mark.line + 1, ":", e.mark.column + 1, ": YAML syntax error: ", e.msg));
   }
   SL_RETURN_IF_ERROR(check_document_keys(doc, name));
   return doc;
@@ -68,11 +71,11 @@ absl::StatusOr<YAML::Node> yaml_load_file(const std::string& path) {
   try {
     doc = YAML::LoadFile(path);
   } catch (const YAML::BadFile&) {
-    return absl::NotFoundError(absl::StrCat("cannot read config file ", path,
-                                            ": no such file or not readable"));
+    return absl::NotFoundError(
+        absl::StrCat("cannot read config file ", path, ": no such file or not readable"));
   } catch (const YAML::ParserException& e) {
-    return absl::InvalidArgumentError(absl::StrCat(path, ":", e.mark.line + 1, ":", e.mark.column + 1,
-                                                   ": YAML syntax error: ", e.msg));
+    return absl::InvalidArgumentError(absl::StrCat(
+        path, ":", e.mark.line + 1, ":", e.mark.column + 1, ": YAML syntax error: ", e.msg));
   }
   SL_RETURN_IF_ERROR(check_document_keys(doc, path));
   return doc;
@@ -89,8 +92,9 @@ const std::string* yaml_origin(const YamlOrigins& origins, const std::string& do
   const std::string* best = nullptr;
   size_t best_len = 0;
   for (const auto& [key, origin] : origins) {
-    const bool covers = dotted == key || (dotted.size() > key.size() && dotted.compare(0, key.size(), key) == 0 &&
-                                          (dotted[key.size()] == '.' || dotted[key.size()] == '['));
+    const bool covers =
+        dotted == key || (dotted.size() > key.size() && dotted.compare(0, key.size(), key) == 0 &&
+                          (dotted[key.size()] == '.' || dotted[key.size()] == '['));
     if (covers && (!best || key.size() > best_len)) {
       best = &origin;
       best_len = key.size();
@@ -100,7 +104,8 @@ const std::string* yaml_origin(const YamlOrigins& origins, const std::string& do
 }
 
 void yaml_set_origin(YamlOrigins* origins, const std::string& dotted, const std::string& origin) {
-  for (auto it = origins->lower_bound(dotted); it != origins->end() && it->first.compare(0, dotted.size(), dotted) == 0;) {
+  for (auto it = origins->lower_bound(dotted);
+       it != origins->end() && it->first.compare(0, dotted.size(), dotted) == 0;) {
     const std::string& k = it->first;
     if (k.size() > dotted.size() && k[dotted.size()] != '.' && k[dotted.size()] != '[') {
       ++it;
@@ -111,8 +116,8 @@ void yaml_set_origin(YamlOrigins* origins, const std::string& dotted, const std:
   (*origins)[dotted] = origin;
 }
 
-void yaml_record_positions(const std::string& file, const YAML::Node& node, const std::string& prefix,
-                           YamlOrigins* origins) {
+void yaml_record_positions(const std::string& file, const YAML::Node& node,
+                           const std::string& prefix, YamlOrigins* origins) {
   if (node.IsMap()) {
     for (const auto& kv : node) {
       if (!kv.first.IsScalar()) continue;
@@ -129,31 +134,34 @@ void yaml_record_positions(const std::string& file, const YAML::Node& node, cons
   }
 }
 
-std::string yaml_key_where(const std::string& file, const YAML::Node& root, const YamlOrigins& origins,
-                           const std::string& dotted) {
+std::string yaml_key_where(const std::string& file, const YAML::Node& root,
+                           const YamlOrigins& origins, const std::string& dotted) {
   if (const std::string* o = yaml_origin(origins, dotted)) return *o;
   YAML::Node at = root;
   for (const auto& key : absl::StrSplit(dotted, '.')) {
     if (!at.IsMap()) break;
     const YAML::Node next = at[std::string(key)];
     if (!next.IsDefined()) break;
-    at.reset(next);  // (at = next would rewrite the node `at` refers to: yaml-cpp nodes are references)
+    at.reset(
+        next);  // (at = next would rewrite the node `at` refers to: yaml-cpp nodes are references)
   }
   return yaml_where(file, at);
 }
 
-absl::Status yaml_apply_override(YAML::Node root, const std::string& assignment, YamlOrigins* origins) {
+absl::Status yaml_apply_override(YAML::Node root, const std::string& assignment,
+                                 YamlOrigins* origins) {
   size_t eq = assignment.find('=');
   if (eq == std::string::npos || eq == 0) {
-    return absl::InvalidArgumentError(absl::StrCat("override '", assignment,
-                                                   "' is not of the form key=value (e.g. optim.lr=3e-4)"));
+    return absl::InvalidArgumentError(absl::StrCat(
+        "override '", assignment, "' is not of the form key=value (e.g. optim.lr=3e-4)"));
   }
   const std::string dotted = assignment.substr(0, eq);
   const std::string origin = absl::StrCat("override '", assignment, "'");
   std::vector<std::string> keys = absl::StrSplit(dotted, '.');
   for (const auto& k : keys) {
     if (k.empty()) {
-      return absl::InvalidArgumentError(absl::StrCat(origin, ": key '", dotted, "' has an empty part; write dotted "
+      return absl::InvalidArgumentError(absl::StrCat(origin, ": key '", dotted,
+                                                     "' has an empty part; write dotted "
                                                      "keys like optim.lr"));
     }
   }
@@ -163,7 +171,8 @@ absl::Status yaml_apply_override(YAML::Node root, const std::string& assignment,
   } catch (const YAML::Exception& e) {
     return absl::InvalidArgumentError(absl::StrCat(origin, ": bad value: ", e.what()));
   }
-  SL_RETURN_IF_ERROR(check_keys(value, dotted, [&](const YAML::Node&) { return origin; }, /*lines=*/false));
+  SL_RETURN_IF_ERROR(check_keys(
+      value, dotted, [&](const YAML::Node&) { return origin; }, /*lines=*/false));
   // yaml-cpp's operator[] returns handles; walk with explicit copies of the handles.
   std::vector<YAML::Node> path{root};
   for (size_t i = 0; i + 1 < keys.size(); ++i) {
@@ -180,14 +189,21 @@ absl::Status yaml_apply_override(YAML::Node root, const std::string& assignment,
 
 absl::StatusOr<double> parse_count(const std::string& text_in) {
   std::string text;
-  for (char c : text_in) if (c != '_' && c != ',') text.push_back(c);
+  for (char c : text_in)
+    if (c != '_' && c != ',') text.push_back(c);
   if (text.empty()) return absl::InvalidArgumentError("empty number");
   double mult = 1;
   switch (text.back()) {
-    case 'k': case 'K': mult = 1e3; break;
-    case 'M': case 'm': mult = 1e6; break;
-    case 'B': case 'G': case 'g': case 'b': mult = 1e9; break;
-    case 'T': case 't': mult = 1e12; break;
+    case 'k':
+    case 'K': mult = 1e3; break;
+    case 'M':
+    case 'm': mult = 1e6; break;
+    case 'B':
+    case 'G':
+    case 'g':
+    case 'b': mult = 1e9; break;
+    case 'T':
+    case 't': mult = 1e12; break;
     default: break;
   }
   if (mult != 1) text.pop_back();
@@ -213,22 +229,27 @@ absl::StatusOr<double> parse_count(const std::string& text_in) {
   const double v = plain ? std::strtod(text.c_str(), &end) : 0;
   if (!plain || *end != '\0' || !std::isfinite(v * mult)) {
     const bool hex = text.find("0x") != std::string::npos || text.find("0X") != std::string::npos;
-    return absl::InvalidArgumentError(absl::StrCat("'", text_in, "' is not a number (write e.g. 5000, 5e6, 50k, 1.5M",
-                                                   hex ? "; hexadecimal is not read, write the decimal value" : "",
-                                                   ")"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("'", text_in, "' is not a number (write e.g. 5000, 5e6, 50k, 1.5M",
+                     hex ? "; hexadecimal is not read, write the decimal value" : "", ")"));
   }
   return v * mult;
 }
 
 YamlMap::YamlMap(std::string file, std::string prefix, YAML::Node node, YamlOrigins origins)
-    : file_(std::move(file)), prefix_(std::move(prefix)), node_(node), origins_(std::move(origins)) {}
+    : file_(std::move(file)),
+      prefix_(std::move(prefix)),
+      node_(node),
+      origins_(std::move(origins)) {}
 
-absl::StatusOr<YamlMap> YamlMap::of(std::string file, std::string prefix, YAML::Node node, YamlOrigins origins) {
+absl::StatusOr<YamlMap> YamlMap::of(std::string file, std::string prefix, YAML::Node node,
+                                    YamlOrigins origins) {
   if (node.IsDefined() && !node.IsNull() && !node.IsMap()) {
     const std::string* o = yaml_origin(origins, prefix);
-    return absl::InvalidArgumentError(absl::StrCat(o ? *o : yaml_where(file, node), ": ",
-                                                   prefix.empty() ? "the document" : "key '" + prefix + "'",
-                                                   " must be a mapping of key: value"));
+    return absl::InvalidArgumentError(
+        absl::StrCat(o ? *o : yaml_where(file, node), ": ",
+                     prefix.empty() ? "the document" : "key '" + prefix + "'",
+                     " must be a mapping of key: value"));
   }
   return YamlMap(std::move(file), std::move(prefix), node, std::move(origins));
 }
@@ -239,8 +260,9 @@ bool YamlMap::has(const std::string& key) const {
 
 absl::Status YamlMap::reject_null(const std::string& key) const {
   if (!node_.IsMap() || !node_[key].IsDefined() || !node_[key].IsNull()) return absl::OkStatus();
-  return error(key, yaml_origin(origins_, key_path(key)) ? "is empty (~/null); give a value"
-                                                         : "is empty (~/null); give a value or delete the line");
+  return error(key, yaml_origin(origins_, key_path(key))
+                        ? "is empty (~/null); give a value"
+                        : "is empty (~/null); give a value or delete the line");
 }
 
 std::string YamlMap::location(const std::string& key) const {
@@ -272,9 +294,14 @@ namespace {
 template <typename T>
 absl::Status read_scalar(YamlMap& m, const std::string& key, T* out, const char* type_name) {
   SL_RETURN_IF_ERROR(m.reject_null(key));
-  if (!m.has(key)) { m.raw(key); return absl::OkStatus(); }
+  if (!m.has(key)) {
+    m.raw(key);
+    return absl::OkStatus();
+  }
   YAML::Node n = m.raw(key);
-  if (!n.IsScalar()) return m.error(key, absl::StrCat("expected ", type_name, ", got a ", n.IsMap() ? "mapping" : "list"));
+  if (!n.IsScalar())
+    return m.error(
+        key, absl::StrCat("expected ", type_name, ", got a ", n.IsMap() ? "mapping" : "list"));
   try {
     *out = n.as<T>();
   } catch (const YAML::Exception&) {
@@ -286,7 +313,10 @@ absl::Status read_scalar(YamlMap& m, const std::string& key, T* out, const char*
 
 absl::Status YamlMap::get(const std::string& key, double* out) {
   SL_RETURN_IF_ERROR(reject_null(key));
-  if (!has(key)) { raw(key); return absl::OkStatus(); }
+  if (!has(key)) {
+    raw(key);
+    return absl::OkStatus();
+  }
   YAML::Node n = raw(key);
   if (!n.IsScalar()) return error(key, "expected a number");
   auto v = parse_count(n.Scalar());
@@ -312,14 +342,18 @@ absl::Status YamlMap::get(const std::string& key, int* out) {
   return absl::OkStatus();
 }
 
-absl::Status YamlMap::get(const std::string& key, bool* out) { return read_scalar(*this, key, out, "true or false"); }
-absl::Status YamlMap::get(const std::string& key, std::string* out) { return read_scalar(*this, key, out, "a string"); }
+absl::Status YamlMap::get(const std::string& key, bool* out) {
+  return read_scalar(*this, key, out, "true or false");
+}
+absl::Status YamlMap::get(const std::string& key, std::string* out) {
+  return read_scalar(*this, key, out, "a string");
+}
 
 absl::Status YamlMap::require(const std::string& key) {
   SL_RETURN_IF_ERROR(reject_null(key));
   if (!has(key)) {
-    return absl::InvalidArgumentError(absl::StrCat(yaml_where(file_, node_), ": missing required key '",
-                                                   key_path(key), "'"));
+    return absl::InvalidArgumentError(
+        absl::StrCat(yaml_where(file_, node_), ": missing required key '", key_path(key), "'"));
   }
   return absl::OkStatus();
 }
@@ -345,8 +379,8 @@ absl::Status YamlMap::finish() const {
       const std::string* o = yaml_origin(origins_, key_path(k));
       if (!o) o = origin_below(origins_, key_path(k));
       return absl::InvalidArgumentError(absl::StrCat(
-          o ? *o : yaml_where(file_, kv.first), ": unknown key '", key_path(k), "'; known keys here: ",
-          absl::StrJoin(known, ", "), ". Remove it or fix its spelling"));
+          o ? *o : yaml_where(file_, kv.first), ": unknown key '", key_path(k),
+          "'; known keys here: ", absl::StrJoin(known, ", "), ". Remove it or fix its spelling"));
     }
   }
   return absl::OkStatus();

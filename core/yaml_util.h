@@ -1,5 +1,6 @@
 // YAML reading with errors a user can act on: every message names the file, the dotted key, its
-// line and column, and what to change. Maps are read through YamlMap, which also rejects unknown keys.
+// line and column, and what to change. Maps are read through YamlMap, which also rejects unknown
+// keys.
 #pragma once
 #include <cstdint>
 #include <map>
@@ -11,8 +12,8 @@
 #include "yaml-cpp/yaml.h"
 
 namespace sl {
-// Parses a file; a syntax error becomes "file:line:col: ...". So does a key that appears twice in one
-// mapping (yaml-cpp would keep the first silently) and a key that is not a plain scalar.
+// Parses a file; a syntax error becomes "file:line:col: ...". So does a key that appears twice in
+// one mapping (yaml-cpp would keep the first silently) and a key that is not a plain scalar.
 absl::StatusOr<YAML::Node> yaml_load_file(const std::string& path);
 absl::StatusOr<YAML::Node> yaml_load_string(const std::string& text, const std::string& name);
 
@@ -31,19 +32,21 @@ const std::string* yaml_origin(const YamlOrigins& origins, const std::string& do
 void yaml_set_origin(YamlOrigins* origins, const std::string& dotted, const std::string& origin);
 // The "file:line:col" of every key below `prefix` in `node` (list elements as key[i]), recorded as
 // origins: positions that survive YAML::Clone, for documents assembled from pieces (sweep runs).
-void yaml_record_positions(const std::string& file, const YAML::Node& node, const std::string& prefix,
-                           YamlOrigins* origins);
+void yaml_record_positions(const std::string& file, const YAML::Node& node,
+                           const std::string& prefix, YamlOrigins* origins);
 // The origin, else "file:line:col" of the node at `dotted` (or of the nearest mapping above it that
 // exists), e.g. for an error about a key found after parsing.
-std::string yaml_key_where(const std::string& file, const YAML::Node& root, const YamlOrigins& origins,
-                           const std::string& dotted);
+std::string yaml_key_where(const std::string& file, const YAML::Node& root,
+                           const YamlOrigins& origins, const std::string& dotted);
 
-// Applies "a.b.c=value" overrides onto a document; the value is parsed as YAML ("3e-4", "true", "[1,2]").
-// With `origins`, records that the key came from this override.
-absl::Status yaml_apply_override(YAML::Node root, const std::string& assignment, YamlOrigins* origins = nullptr);
+// Applies "a.b.c=value" overrides onto a document; the value is parsed as YAML ("3e-4", "true",
+// "[1,2]"). With `origins`, records that the key came from this override.
+absl::Status yaml_apply_override(YAML::Node root, const std::string& assignment,
+                                 YamlOrigins* origins = nullptr);
 
-// Parses counts such as "50k", "1.5M", "2e9", "5_000_000" (suffixes k, M, B/G, T). Only plain decimal
-// numbers with an optional exponent: no hexadecimal, inf, nan or leading blanks (strtod's extras).
+// Parses counts such as "50k", "1.5M", "2e9", "5_000_000" (suffixes k, M, B/G, T). Only plain
+// decimal numbers with an optional exponent: no hexadecimal, inf, nan or leading blanks (strtod's
+// extras).
 absl::StatusOr<double> parse_count(const std::string& text);
 
 // A mapping being read: get() fills a field if the key is present (keeping the default otherwise),
@@ -70,7 +73,9 @@ class YamlMap {
   absl::Status finish() const;
 
   const std::string& file() const { return file_; }
-  std::string key_path(const std::string& key) const { return prefix_.empty() ? key : prefix_ + "." + key; }
+  std::string key_path(const std::string& key) const {
+    return prefix_.empty() ? key : prefix_ + "." + key;
+  }
   // "file:line:col: key 'model.n_head'" (or "override 'model.n_head=3': key 'model.n_head'") for
   // errors about a key's value.
   std::string where(const std::string& key) const;

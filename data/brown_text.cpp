@@ -17,8 +17,10 @@ std::vector<TaggedWord> split_tagged(const std::string& line) {
   std::string token;
   while (in >> token) {
     const size_t slash = token.rfind('/');
-    if (slash == std::string::npos || slash == 0) words.push_back({token, ""});
-    else words.push_back({token.substr(0, slash), token.substr(slash + 1)});
+    if (slash == std::string::npos || slash == 0)
+      words.push_back({token, ""});
+    else
+      words.push_back({token.substr(0, slash), token.substr(slash + 1)});
   }
   return words;
 }

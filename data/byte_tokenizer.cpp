@@ -14,8 +14,10 @@ std::string ByteTokenizer::decode(const std::vector<uint16_t>& ids) const {
   // Ids >= 256 cannot come from this tokenizer (a model with a larger vocab may sample them):
   // they decode to U+FFFD so the output stays valid UTF-8 and visibly marks the bad token.
   for (uint16_t id : ids) {
-    if (id < 256) text.push_back(static_cast<char>(id));
-    else text += "\xEF\xBF\xBD";
+    if (id < 256)
+      text.push_back(static_cast<char>(id));
+    else
+      text += "\xEF\xBF\xBD";
   }
   return text;
 }

@@ -1,4 +1,5 @@
-// Byte-level tokenizer: token id = one byte of the UTF-8 text (vocab 256). Lossless on any byte string.
+// Byte-level tokenizer: token id = one byte of the UTF-8 text (vocab 256). Lossless on any byte
+// string.
 #pragma once
 #include "data/tokenizer.h"
 

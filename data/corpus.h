@@ -14,6 +14,7 @@ struct Corpus {
   std::string source;  // the canonical --source spec (a synthetic source's parameters resolved)
   std::string name;    // short name for the default output directory: out/data/<name>
   std::vector<Document> documents;
-  double entropy_rate_nats = -1;  // exact entropy rate per token if the source is synthetic, else -1
+  double entropy_rate_nats =
+      -1;  // exact entropy rate per token if the source is synthetic, else -1
 };
 }  // namespace sl

@@ -22,9 +22,9 @@ constexpr int64_t kMaxContexts = int64_t{1} << 20;
 struct Rng {
   uint64_t state;
   uint64_t next() { return splitmix64(state++ * 0x9e3779b97f4a7c15ull); }
-  double uniform() { return (next() >> 11) * 0x1.0p-53; }  // [0, 1)
+  double uniform() { return (next() >> 11) * 0x1.0p-53; }               // [0, 1)
   double uniform_open() { return ((next() >> 11) + 0.5) * 0x1.0p-53; }  // (0, 1)
-  double normal() {  // Box-Muller
+  double normal() {                                                     // Box-Muller
     return std::sqrt(-2.0 * std::log(uniform_open())) * std::cos(2.0 * M_PI * uniform());
   }
   // Marsaglia & Tsang (2000); alpha < 1 via Gamma(alpha + 1) * U^(1/alpha).
@@ -60,7 +60,8 @@ bool is_markov_source(const std::string& source) {
 
 absl::StatusOr<MarkovSpec> parse_markov_spec(const std::string& source) {
   if (!is_markov_source(source))
-    return absl::InvalidArgumentError(absl::StrCat("\"", source, "\" is not a synthetic:markov spec"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("\"", source, "\" is not a synthetic:markov spec"));
   MarkovSpec spec;
   const size_t q = source.find('?');
   if (q != std::string::npos) {
@@ -69,18 +70,23 @@ absl::StatusOr<MarkovSpec> parse_markov_spec(const std::string& source) {
       const std::string key = parts[0];
       const std::string value = parts.size() > 1 ? parts[1] : "";
       bool ok = false;
-      if (key == "symbols") ok = absl::SimpleAtoi(value, &spec.symbols);
-      else if (key == "order") ok = absl::SimpleAtoi(value, &spec.order);
-      else if (key == "alpha") ok = absl::SimpleAtod(value, &spec.alpha);
-      else if (key == "tokens") ok = absl::SimpleAtoi(value, &spec.tokens);
-      else if (key == "seed") ok = absl::SimpleAtoi(value, &spec.seed);
+      if (key == "symbols")
+        ok = absl::SimpleAtoi(value, &spec.symbols);
+      else if (key == "order")
+        ok = absl::SimpleAtoi(value, &spec.order);
+      else if (key == "alpha")
+        ok = absl::SimpleAtod(value, &spec.alpha);
+      else if (key == "tokens")
+        ok = absl::SimpleAtoi(value, &spec.tokens);
+      else if (key == "seed")
+        ok = absl::SimpleAtoi(value, &spec.seed);
       else
-        return absl::InvalidArgumentError(absl::StrCat(
-            "unknown synthetic:markov parameter \"", key,
-            "\" in \"", source, "\": known are symbols, order, alpha, tokens, seed"));
+        return absl::InvalidArgumentError(
+            absl::StrCat("unknown synthetic:markov parameter \"", key, "\" in \"", source,
+                         "\": known are symbols, order, alpha, tokens, seed"));
       if (!ok)
-        return absl::InvalidArgumentError(absl::StrCat("synthetic:markov parameter ", key, "=\"",
-                                                       value, "\" is not a number"));
+        return absl::InvalidArgumentError(
+            absl::StrCat("synthetic:markov parameter ", key, "=\"", value, "\" is not a number"));
     }
   }
   if (spec.symbols < 2 || spec.symbols > kMaxSymbols)
@@ -90,9 +96,9 @@ absl::StatusOr<MarkovSpec> parse_markov_spec(const std::string& source) {
     return absl::InvalidArgumentError(
         absl::StrCat("synthetic:markov order=", spec.order, " must be >= 1"));
   if (std::pow(double(spec.symbols), spec.order) > double(kMaxContexts))
-    return absl::InvalidArgumentError(absl::StrCat(
-        "synthetic:markov symbols^order = ", spec.symbols, "^", spec.order, " contexts exceeds ",
-        kMaxContexts, ": lower symbols or order"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("synthetic:markov symbols^order = ", spec.symbols, "^", spec.order,
+                     " contexts exceeds ", kMaxContexts, ": lower symbols or order"));
   if (!(spec.alpha > 0) || !std::isfinite(spec.alpha))
     return absl::InvalidArgumentError(
         absl::StrCat("synthetic:markov alpha=", spec.alpha, " must be a positive number"));
@@ -115,9 +121,7 @@ int64_t MarkovChain::contexts() const {
   return c;
 }
 
-int64_t MarkovChain::advance(int64_t c, int y) const {
-  return (c * symbols + y) % contexts();
-}
+int64_t MarkovChain::advance(int64_t c, int y) const { return (c * symbols + y) % contexts(); }
 
 MarkovChain make_markov_chain(const MarkovSpec& spec) {
   MarkovChain chain;
@@ -187,7 +191,8 @@ absl::StatusOr<std::vector<uint8_t>> sample_markov(const MarkovChain& chain, int
   std::vector<uint8_t> out;
   out.reserve(n);
   std::vector<int> first(chain.order);
-  for (int i = chain.order - 1, c = static_cast<int>(context); i >= 0; --i, c /= k) first[i] = c % k;
+  for (int i = chain.order - 1, c = static_cast<int>(context); i >= 0; --i, c /= k)
+    first[i] = c % k;
   for (int i = 0; i < chain.order && static_cast<int64_t>(out.size()) < n; ++i)
     out.push_back(static_cast<uint8_t>(first[i]));
   ProgressLine progress("synthetic:markov: sampling", 5.0);

@@ -1,7 +1,7 @@
 // synthetic:markov: text from a random Markov chain whose entropy rate is known exactly, so the
-// irreducible loss of the data is known (a model's val loss can approach it, never beat it).
-// Spec: synthetic:markov[?symbols=K&order=n&alpha=A&tokens=T&seed=S] with defaults below. The chain
-// has K symbols (written as the characters a-z, A-Z, 0-9, one byte = one token each), contexts of the
+// irreducible loss of the data is known (a model's val loss can approach it, never beat it). Spec:
+// synthetic:markov[?symbols=K&order=n&alpha=A&tokens=T&seed=S] with defaults below. The chain has K
+// symbols (written as the characters a-z, A-Z, 0-9, one byte = one token each), contexts of the
 // last n symbols, and for every context a next-symbol distribution drawn from a symmetric
 // Dirichlet(alpha) (small alpha = sparse, predictable rows). The first context is drawn from the
 // stationary distribution, so the stream is stationary from its first token.
@@ -15,21 +15,23 @@
 
 namespace sl {
 struct MarkovSpec {
-  int symbols = 16;           // alphabet size K, 2..62
-  int order = 1;              // context length n >= 1; K^n contexts, at most 2^20
-  double alpha = 0.2;         // Dirichlet concentration of each row, > 0
-  int64_t tokens = 2000000;   // length of the generated text
-  uint64_t seed = 1;          // seeds the transition matrix and the sample
+  int symbols = 16;          // alphabet size K, 2..62
+  int order = 1;             // context length n >= 1; K^n contexts, at most 2^20
+  double alpha = 0.2;        // Dirichlet concentration of each row, > 0
+  int64_t tokens = 2000000;  // length of the generated text
+  uint64_t seed = 1;         // seeds the transition matrix and the sample
 };
 
-// Parses "synthetic:markov" or "synthetic:markov?key=value&..."; unknown keys and bad values are errors.
+// Parses "synthetic:markov" or "synthetic:markov?key=value&..."; unknown keys and bad values are
+// errors.
 absl::StatusOr<MarkovSpec> parse_markov_spec(const std::string& source);
 std::string markov_spec_string(const MarkovSpec& spec);  // canonical, every parameter spelled out
 bool is_markov_source(const std::string& source);
 
 struct MarkovChain {
   int symbols = 0, order = 0;
-  std::vector<double> next;  // next[c * symbols + y] = P(y | context c); c encodes the last `order` symbols
+  std::vector<double>
+      next;  // next[c * symbols + y] = P(y | context c); c encodes the last `order` symbols
   int64_t contexts() const;
   // Context after `c` emits `y`: drop the oldest symbol, append y.
   int64_t advance(int64_t c, int y) const;
@@ -41,7 +43,8 @@ absl::StatusOr<std::vector<double>> markov_stationary(const MarkovChain& chain);
 // H = -sum_c pi_c sum_y P(y|c) log P(y|c), nats per token.
 absl::StatusOr<double> markov_entropy_rate(const MarkovChain& chain);
 // `n` symbols (0..K-1) sampled from the chain, first context from the stationary distribution.
-absl::StatusOr<std::vector<uint8_t>> sample_markov(const MarkovChain& chain, int64_t n, uint64_t seed);
+absl::StatusOr<std::vector<uint8_t>> sample_markov(const MarkovChain& chain, int64_t n,
+                                                   uint64_t seed);
 char markov_symbol_char(int symbol);
 
 absl::StatusOr<Corpus> markov_corpus(const MarkovSpec& spec);

@@ -56,7 +56,8 @@ std::string default_out_dir(const std::string& source) {
 std::string default_out_dir(const PrepareOptions& o) {
   std::string dir = default_out_dir(o.source);
   if (!o.mix.tasks.empty())
-    dir += absl::StrCat("-mix-", absl::StrJoin(o.mix.tasks, "_"), "-", std::round(o.mix.fraction * 1000) / 10);
+    dir += absl::StrCat("-mix-", absl::StrJoin(o.mix.tasks, "_"), "-",
+                        std::round(o.mix.fraction * 1000) / 10);
   return dir;
 }
 
@@ -119,10 +120,12 @@ absl::StatusOr<DatasetMeta> prepare_dataset(const PrepareOptions& o) {
   SL_RETURN_IF_ERROR(write_file_atomic((dir / "train.bin").string(), train_bytes));
   SL_RETURN_IF_ERROR(write_file_atomic((dir / "val.bin").string(), val_bytes));
   SL_RETURN_IF_ERROR(write_file_atomic((dir / "meta.json").string(), dataset_meta_to_json(meta)));
-  // Read back what was written against its checksums: a bad disk or a full one shows here, not later.
+  // Read back what was written against its checksums: a bad disk or a full one shows here, not
+  // later.
   SL_RETURN_IF_ERROR(open_token_dataset(out_dir, /*verify_checksums=*/true).status());
-  log::info(absl::StrCat("prepared ", out_dir, ": ", meta.train_tokens, " train + ", meta.val_tokens,
-                         " val tokens (", split.val_units, " of ", split.units, " units in val)"));
+  log::info(absl::StrCat("prepared ", out_dir, ": ", meta.train_tokens, " train + ",
+                         meta.val_tokens, " val tokens (", split.val_units, " of ", split.units,
+                         " units in val)"));
   return meta;
 }
 }  // namespace sl

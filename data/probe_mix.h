@@ -20,7 +20,8 @@ struct ProbeMixSpec {
 };
 
 // Generated documents holding about `target_bytes` bytes of train-split task text.
-absl::StatusOr<std::vector<Document>> probe_mix_documents(const ProbeMixSpec& spec, int64_t target_bytes);
+absl::StatusOr<std::vector<Document>> probe_mix_documents(const ProbeMixSpec& spec,
+                                                          int64_t target_bytes);
 
 // Adds generated documents to `corpus` so they make up spec.fraction of its bytes, spread evenly
 // between the corpus's own documents; appends "+mix(tasks;fraction;seed)" to corpus->source and

@@ -1,6 +1,6 @@
-// Probe task generators: problems from a counter-based splitmix64 stream, rendered through templates.
-// The problem stream of a cell does not depend on the template (nor, for arithmetic, on the format),
-// so templates and formats are compared on the same problems.
+// Probe task generators: problems from a counter-based splitmix64 stream, rendered through
+// templates. The problem stream of a cell does not depend on the template (nor, for arithmetic, on
+// the format), so templates and formats are compared on the same problems.
 #include "data/probe_tasks.h"
 
 #include <algorithm>
@@ -32,7 +32,9 @@ class ProbeRng {
 };
 
 uint64_t mix_in(uint64_t h, uint64_t v) { return splitmix64(h ^ splitmix64(v + 0x51ed27ull)); }
-uint64_t mix_in(uint64_t h, const std::string& s) { return mix_in(h, hash_bytes(s.data(), s.size())); }
+uint64_t mix_in(uint64_t h, const std::string& s) {
+  return mix_in(h, hash_bytes(s.data(), s.size()));
+}
 
 // One solved example: prompt text (without the leading "\n") and completion (with its "\n").
 struct Example {
@@ -74,7 +76,8 @@ Example render_arith(const ArithTask& t, int tmpl, int64_t a, int64_t b) {
     case ArithFormat::kReversed: e.completion = std::string(c.rbegin(), c.rend()); break;
     case ArithFormat::kScratchpad:
       e.marker = " => ";
-      e.completion = (t.multiply ? multiplication_scratchpad(a, b) : addition_scratchpad(a, b)) + e.marker;
+      e.completion =
+          (t.multiply ? multiplication_scratchpad(a, b) : addition_scratchpad(a, b)) + e.marker;
       e.answer_begin = e.completion.size();
       e.completion += c;
       break;
@@ -84,14 +87,17 @@ Example render_arith(const ArithTask& t, int tmpl, int64_t a, int64_t b) {
   return e;
 }
 
-// A random function on d-letter strings, shown by k pairs with distinct keys; the query is one of the
-// shown keys (so k >= 1 is solvable by looking it up in context), or an unseen pair at k = 0 (chance
-// level). The split is decided per pair ("icl_map:x=y"): an instance uses only pairs of its own split,
-// so no eval pair is ever written in training text; the instance key is its query pair.
-Example render_icl_map(ProbeRng& rng, int d, int shots, int tmpl, bool want_eval, std::string* shots_text) {
+// A random function on d-letter strings, shown by k pairs with distinct keys; the query is one of
+// the shown keys (so k >= 1 is solvable by looking it up in context), or an unseen pair at k = 0
+// (chance level). The split is decided per pair ("icl_map:x=y"): an instance uses only pairs of its
+// own split, so no eval pair is ever written in training text; the instance key is its query pair.
+Example render_icl_map(ProbeRng& rng, int d, int shots, int tmpl, bool want_eval,
+                       std::string* shots_text) {
   std::vector<std::pair<std::string, std::string>> pairs;
   std::set<std::string> seen;
-  auto pair_key = [](const std::string& x, const std::string& y) { return "icl_map:" + x + "=" + y; };
+  auto pair_key = [](const std::string& x, const std::string& y) {
+    return "icl_map:" + x + "=" + y;
+  };
   while (static_cast<int>(pairs.size()) < std::max(shots, 1)) {
     std::string x = rng.letters(d), y = rng.letters(d);
     if (is_eval_key(pair_key(x, y)) != want_eval || seen.count(x)) continue;
@@ -136,22 +142,34 @@ const std::vector<ProbeTaskInfo>& task_table() {
   static const std::vector<ProbeTaskInfo> tasks = [] {
     std::vector<ProbeTaskInfo> t;
     const char* fmt_names[] = {"", "_rev", "_pad"};
-    const char* fmt_desc[] = {"answer written plainly", "answer digits reversed (least significant first)",
-                              "scratchpad: working written out, scored on the final answer after \" => \""};
+    const char* fmt_desc[] = {
+        "answer written plainly", "answer digits reversed (least significant first)",
+        "scratchpad: working written out, scored on the final answer after \" => \""};
     for (int mul = 0; mul < 2; ++mul)
       for (int f = 0; f < 3; ++f)
-        t.push_back({absl::StrCat(mul ? "mul" : "add", fmt_names[f]), "arithmetic",
-                     absl::StrCat(mul ? "k-digit multiplication, " : "k-digit addition, ", fmt_desc[f],
-                                  "; difficulty = k"),
-                     mul ? std::vector<int>{1, 2, 3} : std::vector<int>{1, 2, 3, 4, 5}, {0}, 3});
-    t.push_back({"icl_map", "icl",
-                 "a random mapping of d-letter strings shown by k pairs in the prompt, then one shown key "
-                 "(k = 0: an unseen key, chance level); difficulty = d",
-                 {1, 2}, {0, 1, 2, 4, 8}, 3});
-    t.push_back({"copy", "induction",
-                 "continue a random sequence of 4+2d letters that appeared earlier in the context, given "
-                 "its first 4 letters; difficulty = d (answer length 2d)",
-                 {1, 2, 3, 4}, {0}, 3});
+        t.push_back({absl::StrCat(mul ? "mul" : "add", fmt_names[f]),
+                     "arithmetic",
+                     absl::StrCat(mul ? "k-digit multiplication, " : "k-digit addition, ",
+                                  fmt_desc[f], "; difficulty = k"),
+                     mul ? std::vector<int>{1, 2, 3} : std::vector<int>{1, 2, 3, 4, 5},
+                     {0},
+                     3});
+    t.push_back(
+        {"icl_map",
+         "icl",
+         "a random mapping of d-letter strings shown by k pairs in the prompt, then one shown key "
+         "(k = 0: an unseen key, chance level); difficulty = d",
+         {1, 2},
+         {0, 1, 2, 4, 8},
+         3});
+    t.push_back(
+        {"copy",
+         "induction",
+         "continue a random sequence of 4+2d letters that appeared earlier in the context, given "
+         "its first 4 letters; difficulty = d (answer length 2d)",
+         {1, 2, 3, 4},
+         {0},
+         3});
     return t;
   }();
   return tasks;
@@ -159,7 +177,8 @@ const std::vector<ProbeTaskInfo>& task_table() {
 
 absl::StatusOr<ArithTask> arith_task(const std::string& name) {
   ArithTask t{name.rfind("mul", 0) == 0, ArithFormat::kPlain};
-  if (name.size() > 3) t.format = name.substr(3) == "_rev" ? ArithFormat::kReversed : ArithFormat::kScratchpad;
+  if (name.size() > 3)
+    t.format = name.substr(3) == "_rev" ? ArithFormat::kReversed : ArithFormat::kScratchpad;
   return t;
 }
 }  // namespace
@@ -172,12 +191,13 @@ absl::StatusOr<const ProbeTaskInfo*> find_probe_task(const std::string& name) {
     if (t.name == name) return &t;
     names.push_back(t.name);
   }
-  return absl::InvalidArgumentError(absl::StrCat("unknown probe task \"", name, "\"; known tasks: ",
-                                                 absl::StrJoin(names, ", "),
-                                                 " (or the families arithmetic, icl, induction, all)"));
+  return absl::InvalidArgumentError(
+      absl::StrCat("unknown probe task \"", name, "\"; known tasks: ", absl::StrJoin(names, ", "),
+                   " (or the families arithmetic, icl, induction, all)"));
 }
 
-absl::StatusOr<std::vector<std::string>> resolve_probe_tasks(const std::vector<std::string>& names) {
+absl::StatusOr<std::vector<std::string>> resolve_probe_tasks(
+    const std::vector<std::string>& names) {
   std::vector<std::string> out;
   auto add = [&out](const std::string& n) {
     if (std::find(out.begin(), out.end(), n) == out.end()) out.push_back(n);
@@ -194,12 +214,14 @@ absl::StatusOr<std::vector<std::string>> resolve_probe_tasks(const std::vector<s
     SL_ASSIGN_OR_RETURN(const ProbeTaskInfo* t, find_probe_task(n));
     add(t->name);
   }
-  if (out.empty()) return absl::InvalidArgumentError("no probe tasks given; name at least one (e.g. all)");
+  if (out.empty())
+    return absl::InvalidArgumentError("no probe tasks given; name at least one (e.g. all)");
   return out;
 }
 
 bool is_eval_key(const std::string& key) {
-  return splitmix64(hash_bytes(key.data(), key.size())) % 1000 < static_cast<uint64_t>(kEvalPermille);
+  return splitmix64(hash_bytes(key.data(), key.size())) % 1000 <
+         static_cast<uint64_t>(kEvalPermille);
 }
 
 std::string addition_scratchpad(int64_t a, int64_t b) {
@@ -234,16 +256,18 @@ std::string extract_final_answer(const std::string& generated, const std::string
   return at == std::string::npos ? "" : line.substr(at + marker.size());
 }
 
-absl::StatusOr<ProbeInstance> make_probe_instance(const std::string& task, int difficulty, int shots,
-                                                  int template_id, ProbeSplit split, uint64_t seed,
-                                                  int64_t index) {
+absl::StatusOr<ProbeInstance> make_probe_instance(const std::string& task, int difficulty,
+                                                  int shots, int template_id, ProbeSplit split,
+                                                  uint64_t seed, int64_t index) {
   SL_ASSIGN_OR_RETURN(const ProbeTaskInfo* info, find_probe_task(task));
-  if (std::find(info->difficulties.begin(), info->difficulties.end(), difficulty) == info->difficulties.end())
+  if (std::find(info->difficulties.begin(), info->difficulties.end(), difficulty) ==
+      info->difficulties.end())
     return absl::InvalidArgumentError(absl::StrCat("task ", task, " has no difficulty ", difficulty,
-                                                   "; its difficulties are ", absl::StrJoin(info->difficulties, ", ")));
+                                                   "; its difficulties are ",
+                                                   absl::StrJoin(info->difficulties, ", ")));
   if (template_id < 0 || template_id >= info->templates)
-    return absl::InvalidArgumentError(absl::StrCat("task ", task, " has templates 0..", info->templates - 1,
-                                                   ", not ", template_id));
+    return absl::InvalidArgumentError(absl::StrCat("task ", task, " has templates 0..",
+                                                   info->templates - 1, ", not ", template_id));
   if (shots < 0) return absl::InvalidArgumentError(absl::StrCat("shots must be >= 0, got ", shots));
   const bool want_eval = split == ProbeSplit::kEval;
   // The problem stream ignores the template (and the arithmetic format): cells differing only in
@@ -280,14 +304,17 @@ absl::StatusOr<ProbeInstance> make_probe_instance(const std::string& task, int d
     for (int i = 0; found && i < shots; ++i) {
       Example s;
       if (!draw(false, &s))
-        return absl::InvalidArgumentError(absl::StrCat("task ", task, " difficulty ", difficulty, " has too few "
-                                                       "distinct train problems for ", shots, " shots"));
+        return absl::InvalidArgumentError(absl::StrCat("task ", task, " difficulty ", difficulty,
+                                                       " has too few "
+                                                       "distinct train problems for ",
+                                                       shots, " shots"));
       shots_text += s.query + s.completion;
     }
   } else {
     for (int i = 0; i < kMaxTries && !found; ++i) {
-      q = info->name == "copy" ? render_copy(rng, difficulty, template_id)
-                               : render_icl_map(rng, difficulty, shots, template_id, want_eval, &shots_text);
+      q = info->name == "copy"
+              ? render_copy(rng, difficulty, template_id)
+              : render_icl_map(rng, difficulty, shots, template_id, want_eval, &shots_text);
       found = is_eval_key(q.key) == want_eval;
     }
     if (found && info->name == "copy") {
@@ -302,7 +329,8 @@ absl::StatusOr<ProbeInstance> make_probe_instance(const std::string& task, int d
   }
   if (!found)
     return absl::InternalError(absl::StrCat("task ", task, " difficulty ", difficulty, ": no ",
-                                            want_eval ? "eval" : "train", " problem found in ", kMaxTries, " draws"));
+                                            want_eval ? "eval" : "train", " problem found in ",
+                                            kMaxTries, " draws"));
   inst.key = q.key;
   inst.prompt = "\n" + shots_text + q.query;
   inst.completion = q.completion;

@@ -10,8 +10,8 @@ namespace sl {
 absl::StatusOr<TrainValSplit> split_train_val(const std::vector<std::vector<uint16_t>>& documents,
                                               const SplitOptions& options) {
   if (!(options.val_fraction > 0 && options.val_fraction < 1))
-    return absl::InvalidArgumentError(absl::StrCat(
-        "--val-fraction ", options.val_fraction, " must be strictly between 0 and 1"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("--val-fraction ", options.val_fraction, " must be strictly between 0 and 1"));
   if (options.block_tokens < 1)
     return absl::InvalidArgumentError(
         absl::StrCat("--block-tokens ", options.block_tokens, " must be positive"));
@@ -51,9 +51,9 @@ absl::StatusOr<TrainValSplit> split_train_val(const std::vector<std::vector<uint
     ++val_units;
   }
   if (val_units == static_cast<int64_t>(units.size()))
-    return absl::InvalidArgumentError(absl::StrCat(
-        "--val-fraction ", options.val_fraction, " leaves no unit for train (", units.size(),
-        " units): lower the fraction or --block-tokens"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("--val-fraction ", options.val_fraction, " leaves no unit for train (",
+                     units.size(), " units): lower the fraction or --block-tokens"));
 
   TrainValSplit split;
   split.units = static_cast<int64_t>(units.size());

@@ -1,9 +1,9 @@
-// The train/val split. Rule: each document is cut into units of at most block_tokens tokens (a short
-// document is one unit). The units are shuffled with a seeded splitmix64 Fisher-Yates shuffle and
-// taken in that order into val until val holds at least val_fraction of all tokens; the rest is train.
-// Both splits keep the corpus order of their units. The result depends only on (tokens, options):
-// the same corpus and seed give the same files on any machine. Val overshoots its target by less than
-// one unit.
+// The train/val split. Rule: each document is cut into units of at most block_tokens tokens (a
+// short document is one unit). The units are shuffled with a seeded splitmix64 Fisher-Yates shuffle
+// and taken in that order into val until val holds at least val_fraction of all tokens; the rest is
+// train. Both splits keep the corpus order of their units. The result depends only on (tokens,
+// options): the same corpus and seed give the same files on any machine. Val overshoots its target
+// by less than one unit.
 #pragma once
 #include <cstdint>
 #include <vector>
@@ -12,7 +12,7 @@
 
 namespace sl {
 struct SplitOptions {
-  double val_fraction = 0.1;     // in (0, 1)
+  double val_fraction = 0.1;  // in (0, 1)
   uint64_t seed = 0;
   int64_t block_tokens = 65536;  // largest unit; a long document is cut into blocks of this size
 };

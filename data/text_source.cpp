@@ -56,8 +56,9 @@ absl::StatusOr<Corpus> text_corpus(const std::string& path) {
       if (it->is_regular_file()) files.push_back(relative);
     }
     if (ec) return absl::InternalError(absl::StrCat("cannot list ", path, ": ", ec.message()));
-    std::sort(files.begin(), files.end(),
-              [](const fs::path& a, const fs::path& b) { return a.generic_string() < b.generic_string(); });
+    std::sort(files.begin(), files.end(), [](const fs::path& a, const fs::path& b) {
+      return a.generic_string() < b.generic_string();
+    });
     for (const auto& relative : files) {
       SL_ASSIGN_OR_RETURN(Document doc, read_document(root / relative, relative.generic_string()));
       corpus.documents.push_back(std::move(doc));

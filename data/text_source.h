@@ -1,6 +1,6 @@
-// Text files as a corpus: one file is one document; a directory contributes every regular file under
-// it (recursively, hidden entries skipped), sorted by relative path so the order never depends on the
-// file system. A file containing a NUL byte is rejected as not text.
+// Text files as a corpus: one file is one document; a directory contributes every regular file
+// under it (recursively, hidden entries skipped), sorted by relative path so the order never
+// depends on the file system. A file containing a NUL byte is rejected as not text.
 #pragma once
 #include <string>
 

@@ -1,4 +1,5 @@
-// open_token_dataset and meta.json (de)serialisation. Every error names the file and says what to do.
+// open_token_dataset and meta.json (de)serialisation. Every error names the file and says what to
+// do.
 #include "data/token_dataset.h"
 
 #include <filesystem>
@@ -11,8 +12,8 @@ namespace sl {
 namespace {
 using nlohmann::json;
 
-// The command that would (re)create `dir`: the source from meta.json if known, else a guess from the
-// directory name (out/data/austen -> austen, out/data/brown -> brown), else a placeholder.
+// The command that would (re)create `dir`: the source from meta.json if known, else a guess from
+// the directory name (out/data/austen -> austen, out/data/brown -> brown), else a placeholder.
 std::string prepare_hint(const std::string& dir, const std::string& known_source) {
   std::string source = known_source;
   if (source.empty()) {
@@ -41,8 +42,7 @@ absl::StatusOr<std::unique_ptr<TokenFile>> open_split(const std::string& dir, co
     return absl::Status(file.status().code(),
                         absl::StrCat(file.status().message(), ": ", prepare_hint(dir, source)));
   if ((*file)->size() == 0)
-    return absl::DataLossError(
-        absl::StrCat(path, " is empty: ", prepare_hint(dir, source)));
+    return absl::DataLossError(absl::StrCat(path, " is empty: ", prepare_hint(dir, source)));
   return file;
 }
 }  // namespace
@@ -77,8 +77,8 @@ absl::StatusOr<DatasetMeta> read_dataset_meta(const std::string& path) {
   try {
     for (const char* key : {"tokenizer", "vocab_size", "train_tokens", "val_tokens"})
       if (!j.contains(key))
-        return absl::DataLossError(absl::StrCat(path, " lacks the key \"", key,
-                                                "\": prepare the dataset again"));
+        return absl::DataLossError(
+            absl::StrCat(path, " lacks the key \"", key, "\": prepare the dataset again"));
     m.tokenizer = j.at("tokenizer").get<std::string>();
     m.vocab_size = j.at("vocab_size").get<int>();
     m.train_tokens = j.at("train_tokens").get<int64_t>();
@@ -133,9 +133,9 @@ absl::StatusOr<TokenDataset> open_token_dataset(const std::string& dir, bool ver
     const bool is_train = f == ds.train.get();
     const int64_t expected = is_train ? ds.meta.train_tokens : ds.meta.val_tokens;
     if (f->size() != expected)
-      return absl::DataLossError(absl::StrCat(
-          f->path(), " has ", f->size(), " tokens but ", meta_path, " says ", expected,
-          ": the file is truncated or stale; ", prepare_hint(dir, source)));
+      return absl::DataLossError(
+          absl::StrCat(f->path(), " has ", f->size(), " tokens but ", meta_path, " says ", expected,
+                       ": the file is truncated or stale; ", prepare_hint(dir, source)));
     const std::string& sum = is_train ? ds.meta.train_checksum : ds.meta.val_checksum;
     if (verify_checksums && !sum.empty() && f->checksum() != sum)
       return absl::DataLossError(absl::StrCat(f->path(), " does not match its checksum in ",
@@ -143,10 +143,9 @@ absl::StatusOr<TokenDataset> open_token_dataset(const std::string& dir, bool ver
                                               prepare_hint(dir, source)));
   }
   if (ds.max_token >= ds.meta.vocab_size)
-    return absl::DataLossError(absl::StrCat(dir, " holds token id ", ds.max_token, " but ", meta_path,
-                                            " says vocab_size ", ds.meta.vocab_size,
-                                            ": the files do not belong together; ",
-                                            prepare_hint(dir, source)));
+    return absl::DataLossError(absl::StrCat(
+        dir, " holds token id ", ds.max_token, " but ", meta_path, " says vocab_size ",
+        ds.meta.vocab_size, ": the files do not belong together; ", prepare_hint(dir, source)));
   return ds;
 }
 }  // namespace sl

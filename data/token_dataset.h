@@ -1,6 +1,6 @@
-// A prepared dataset directory, laid out as nanoGPT does: train.bin and val.bin hold uint16 token ids
-// (little-endian, no header), meta.json describes them. Token files are memory-mapped, never copied.
-// Format details: docs/data.md.
+// A prepared dataset directory, laid out as nanoGPT does: train.bin and val.bin hold uint16 token
+// ids (little-endian, no header), meta.json describes them. Token files are memory-mapped, never
+// copied. Format details: docs/data.md.
 #pragma once
 #include <cstdint>
 #include <memory>
@@ -20,9 +20,10 @@ struct DatasetMeta {
   int64_t train_tokens = 0, val_tokens = 0;
   std::string train_checksum, val_checksum;  // hex FNV-1a 64 of the files' bytes ("" if unknown)
   double entropy_rate_nats = -1;  // exact entropy rate per token of a synthetic source, else -1
-  double unigram_entropy_nats = -1;  // entropy of the train split's token frequencies, -1 if unknown
-  double val_fraction = 0;           // requested fraction of tokens in val.bin
-  uint64_t split_seed = 0;           // seed of the train/val split (and of a synthetic source)
+  double unigram_entropy_nats =
+      -1;                   // entropy of the train split's token frequencies, -1 if unknown
+  double val_fraction = 0;  // requested fraction of tokens in val.bin
+  uint64_t split_seed = 0;  // seed of the train/val split (and of a synthetic source)
 };
 
 // A read-only mapping of one uint16 token file.
@@ -54,12 +55,13 @@ struct TokenDataset {
   int max_token = 0;  // largest id present in train/val (checked against the model's vocab)
 };
 
-// Opens DIR/train.bin, DIR/val.bin and DIR/meta.json (meta.json optional for nanoGPT .bin files: then
-// the tokenizer is assumed byte-level if all ids < 256, else GPT-2's 50257, and bytes_per_token is 0).
-// Checks: both files exist and are non-empty, even byte counts, token counts equal meta.json's, ids
-// below meta.json's vocab_size, and (verify_checksums) the checksums. Errors name the file and the fix
-// (e.g. "run `scalelab prepare --source brown`").
-absl::StatusOr<TokenDataset> open_token_dataset(const std::string& dir, bool verify_checksums = false);
+// Opens DIR/train.bin, DIR/val.bin and DIR/meta.json (meta.json optional for nanoGPT .bin files:
+// then the tokenizer is assumed byte-level if all ids < 256, else GPT-2's 50257, and
+// bytes_per_token is 0). Checks: both files exist and are non-empty, even byte counts, token counts
+// equal meta.json's, ids below meta.json's vocab_size, and (verify_checksums) the checksums. Errors
+// name the file and the fix (e.g. "run `scalelab prepare --source brown`").
+absl::StatusOr<TokenDataset> open_token_dataset(const std::string& dir,
+                                                bool verify_checksums = false);
 
 absl::StatusOr<DatasetMeta> read_dataset_meta(const std::string& path);
 std::string dataset_meta_to_json(const DatasetMeta& m);

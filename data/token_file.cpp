@@ -36,9 +36,8 @@ absl::StatusOr<std::unique_ptr<TokenFile>> TokenFile::open(const std::string& pa
   const size_t bytes = static_cast<size_t>(st.st_size);
   if (bytes % 2 != 0) {
     ::close(fd);
-    return absl::DataLossError(absl::StrCat(
-        path, " has an odd number of bytes (", bytes,
-        "): it is truncated or not a uint16 token file"));
+    return absl::DataLossError(absl::StrCat(path, " has an odd number of bytes (", bytes,
+                                            "): it is truncated or not a uint16 token file"));
   }
   std::unique_ptr<TokenFile> file(new TokenFile());
   file->path_ = path;

@@ -1,4 +1,5 @@
-// WindowSampler: window i starts at a uniform draw from splitmix64(seed, i); no state but (seed, i).
+// WindowSampler: window i starts at a uniform draw from splitmix64(seed, i); no state but (seed,
+// i).
 #include "data/window_sampler.h"
 
 #include <algorithm>
@@ -18,9 +19,10 @@ WindowSampler::WindowSampler(int64_t n_tokens, int window, uint64_t seed, int64_
       num_starts_(limit_ - window + 1),
       seed_(seed) {
   if (window < 1 || num_starts_ < 1) {
-    std::fprintf(stderr,
-                 "WindowSampler: window %d does not fit %lld tokens (call check_window_fits first)\n",
-                 window, static_cast<long long>(limit_));
+    std::fprintf(
+        stderr,
+        "WindowSampler: window %d does not fit %lld tokens (call check_window_fits first)\n",
+        window, static_cast<long long>(limit_));
     std::abort();
   }
 }
@@ -29,7 +31,8 @@ int64_t WindowSampler::start(int64_t index) const {
   // Two rounds of mixing decorrelate nearby seeds and indices; the high 64 bits of r * num_starts
   // map r to [0, num_starts) with a bias below num_starts / 2^64 (negligible).
   const uint64_t r = splitmix64(splitmix64(seed_) ^ static_cast<uint64_t>(index));
-  const unsigned __int128 scaled = static_cast<unsigned __int128>(r) * static_cast<uint64_t>(num_starts_);
+  const unsigned __int128 scaled =
+      static_cast<unsigned __int128>(r) * static_cast<uint64_t>(num_starts_);
   return static_cast<int64_t>(scaled >> 64);
 }
 
@@ -43,9 +46,9 @@ absl::Status check_window_fits(const std::string& file, int64_t n_tokens, int wi
         absl::StrCat(file, " has ", n_tokens, " tokens, fewer than one window of ctx+1 = ", window,
                      ": lower the model's ctx or prepare more data"));
   if (unique_tokens > 0 && unique_tokens < window)
-    return absl::InvalidArgumentError(
-        absl::StrCat("the unique-token limit ", unique_tokens, " is smaller than one window of ctx+1 = ",
-                     window, ": raise the limit or lower the model's ctx"));
+    return absl::InvalidArgumentError(absl::StrCat(
+        "the unique-token limit ", unique_tokens, " is smaller than one window of ctx+1 = ", window,
+        ": raise the limit or lower the model's ctx"));
   return absl::OkStatus();
 }
 }  // namespace sl

@@ -16,7 +16,9 @@ struct SplitMix64 {
     z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
     return z ^ (z >> 31);
   }
-  size_t below(size_t n) { return static_cast<size_t>((static_cast<unsigned __int128>(next()) * n) >> 64); }
+  size_t below(size_t n) {
+    return static_cast<size_t>((static_cast<unsigned __int128>(next()) * n) >> 64);
+  }
 };
 }  // namespace
 
@@ -45,10 +47,13 @@ double sorted_percentile(const std::vector<double>& v, double q) {
 }
 
 absl::StatusOr<BootstrapResult> bootstrap_chinchilla(const std::vector<ScalingPoint>& points,
-                                                     const ChinchillaFit& fit, const ChinchillaOptions& fit_opt,
+                                                     const ChinchillaFit& fit,
+                                                     const ChinchillaOptions& fit_opt,
                                                      const BootstrapOptions& opt) {
-  if (opt.samples < 2) return absl::InvalidArgumentError(absl::StrCat("--bootstrap must be >= 2, got ", opt.samples));
-  if (!(opt.level > 0 && opt.level < 1)) return absl::InvalidArgumentError("bootstrap level must be in (0, 1)");
+  if (opt.samples < 2)
+    return absl::InvalidArgumentError(absl::StrCat("--bootstrap must be >= 2, got ", opt.samples));
+  if (!(opt.level > 0 && opt.level < 1))
+    return absl::InvalidArgumentError("bootstrap level must be in (0, 1)");
   std::vector<std::vector<double>> starts;
   if (opt.full_grid) {
     starts = fit_opt.grid.starts();
@@ -71,7 +76,8 @@ absl::StatusOr<BootstrapResult> bootstrap_chinchilla(const std::vector<ScalingPo
       sample.log_loss.push_back(all.log_loss[i]);
       sample.weight.push_back(counts[i]);
     }
-    std::vector<LocalMinimum> minima = minimize_from_starts(chinchilla_shape(), sample, starts, one_thread);
+    std::vector<LocalMinimum> minima =
+        minimize_from_starts(chinchilla_shape(), sample, starts, one_thread);
     int best = best_minimum(minima);
     if (best < 0) return;
     rows[k] = chinchilla_quantities(ChinchillaParams::from_theta(minima[best].theta.data()));
@@ -80,12 +86,14 @@ absl::StatusOr<BootstrapResult> bootstrap_chinchilla(const std::vector<ScalingPo
   BootstrapResult result;
   result.options = opt;
   for (size_t k = 0; k < rows.size(); ++k) {
-    if (ok[k]) result.refits.push_back(rows[k]);
-    else ++result.failed;
+    if (ok[k])
+      result.refits.push_back(rows[k]);
+    else
+      ++result.failed;
   }
   if (result.refits.size() < 2) {
-    return absl::InternalError(absl::StrCat("bootstrap: only ", result.refits.size(), " of ", opt.samples,
-                                            " refits reached a finite optimum"));
+    return absl::InternalError(absl::StrCat("bootstrap: only ", result.refits.size(), " of ",
+                                            opt.samples, " refits reached a finite optimum"));
   }
   const auto estimate = chinchilla_quantities(fit.params);
   const auto& names = chinchilla_quantity_names();

@@ -1,14 +1,15 @@
 // Nonparametric bootstrap of the approach-3 fit: resample the points with replacement, refit, and
-// summarise each quantity (E, A, B, alpha, beta, a, b) by its standard error (the sd over refits) and
-// a percentile interval. Resample k of `samples` draws from its own generator seeded by (seed, k),
-// so results do not depend on thread count or order.
+// summarise each quantity (E, A, B, alpha, beta, a, b) by its standard error (the sd over refits)
+// and a percentile interval. Resample k of `samples` draws from its own generator seeded by (seed,
+// k), so results do not depend on thread count or order.
 //
 // Refit starts: by default not the full 4,500-start grid but the full-data optimum plus the other
 // distinct local minima the full grid found (ChinchillaFit::distinct_minima, up to 10 starts). A
-// resample perturbs the objective a little, so its optimum lies in the basin of the full-data one; the
-// other minima guard against a resample whose best basin switches. BENCHMARKS.md ("fit") measures
-// that this finds the same optimum as the full grid on resamples, at a fraction of the time;
-// full_grid = true (--bootstrap-full-grid) refits from the whole grid for anyone who wants to check.
+// resample perturbs the objective a little, so its optimum lies in the basin of the full-data one;
+// the other minima guard against a resample whose best basin switches. BENCHMARKS.md ("fit")
+// measures that this finds the same optimum as the full grid on resamples, at a fraction of the
+// time; full_grid = true (--bootstrap-full-grid) refits from the whole grid for anyone who wants to
+// check.
 #pragma once
 #include <array>
 #include <cstdint>
@@ -38,8 +39,8 @@ std::array<double, 7> chinchilla_quantities(const ChinchillaParams& p);
 
 struct BootstrapResult {
   BootstrapOptions options;
-  int failed = 0;                                  // refits with no finite objective (left out)
-  std::vector<std::array<double, 7>> refits;       // one row per successful refit, quantities in order
+  int failed = 0;                             // refits with no finite objective (left out)
+  std::vector<std::array<double, 7>> refits;  // one row per successful refit, quantities in order
   std::map<std::string, IntervalSummary> summary;  // by quantity name
 };
 
@@ -49,6 +50,7 @@ std::vector<int> bootstrap_counts(size_t n, uint64_t seed, uint64_t k);
 double sorted_percentile(const std::vector<double>& sorted, double q);
 
 absl::StatusOr<BootstrapResult> bootstrap_chinchilla(const std::vector<ScalingPoint>& points,
-                                                     const ChinchillaFit& fit, const ChinchillaOptions& fit_opt,
+                                                     const ChinchillaFit& fit,
+                                                     const ChinchillaOptions& fit_opt,
                                                      const BootstrapOptions& opt);
 }  // namespace sl

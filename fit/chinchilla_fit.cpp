@@ -5,8 +5,12 @@
 #include <set>
 
 namespace sl {
-double ChinchillaParams::G() const { return std::pow(alpha * A / (beta * B), 1.0 / (alpha + beta)); }
-double ChinchillaParams::loss(double n, double d) const { return E + A / std::pow(n, alpha) + B / std::pow(d, beta); }
+double ChinchillaParams::G() const {
+  return std::pow(alpha * A / (beta * B), 1.0 / (alpha + beta));
+}
+double ChinchillaParams::loss(double n, double d) const {
+  return E + A / std::pow(n, alpha) + B / std::pow(d, beta);
+}
 double ChinchillaParams::n_opt(double flops) const { return G() * std::pow(flops / 6.0, a()); }
 double ChinchillaParams::d_opt(double flops) const { return std::pow(flops / 6.0, b()) / G(); }
 
@@ -72,16 +76,19 @@ absl::Status check_chinchilla_data(const std::vector<ScalingPoint>& points) {
   }
   if (points.size() < 6 || ns.size() < 2 || ds.size() < 2) {
     return absl::InvalidArgumentError(absl::StrCat(
-        "the chinchilla law has 5 parameters and needs at least 6 points with at least 2 distinct N and 2 "
+        "the chinchilla law has 5 parameters and needs at least 6 points with at least 2 distinct "
+        "N and 2 "
         "distinct D; got ",
         points.size(), " points, ", ns.size(), " distinct N, ", ds.size(), " distinct D"));
   }
   return absl::OkStatus();
 }
 
-std::vector<LocalMinimum> distinct_minima(std::vector<LocalMinimum> minima, size_t keep, double tol) {
-  std::stable_sort(minima.begin(), minima.end(),
-                   [](const LocalMinimum& x, const LocalMinimum& y) { return x.objective < y.objective; });
+std::vector<LocalMinimum> distinct_minima(std::vector<LocalMinimum> minima, size_t keep,
+                                          double tol) {
+  std::stable_sort(minima.begin(), minima.end(), [](const LocalMinimum& x, const LocalMinimum& y) {
+    return x.objective < y.objective;
+  });
   std::vector<LocalMinimum> out;
   for (auto& m : minima) {
     if (out.size() >= keep || !std::isfinite(m.objective)) break;
@@ -95,11 +102,14 @@ std::vector<LocalMinimum> distinct_minima(std::vector<LocalMinimum> minima, size
   return out;
 }
 
-absl::StatusOr<ChinchillaFit> fit_chinchilla(const std::vector<ScalingPoint>& points, const ChinchillaOptions& opt) {
+absl::StatusOr<ChinchillaFit> fit_chinchilla(const std::vector<ScalingPoint>& points,
+                                             const ChinchillaOptions& opt) {
   SL_RETURN_IF_ERROR(check_chinchilla_data(points));
-  if (opt.grid.size() == 0) return absl::InvalidArgumentError("chinchilla fit: the start grid is empty");
+  if (opt.grid.size() == 0)
+    return absl::InvalidArgumentError("chinchilla fit: the start grid is empty");
   LseLawData data = chinchilla_law_data(points);
-  std::vector<LocalMinimum> minima = minimize_from_starts(chinchilla_shape(), data, opt.grid.starts(), opt.minimize);
+  std::vector<LocalMinimum> minima =
+      minimize_from_starts(chinchilla_shape(), data, opt.grid.starts(), opt.minimize);
   int best = best_minimum(minima);
   if (best < 0) {
     return absl::InternalError(absl::StrCat("chinchilla fit: none of ", minima.size(),
@@ -112,10 +122,12 @@ absl::StatusOr<ChinchillaFit> fit_chinchilla(const std::vector<ScalingPoint>& po
   fit.best_start = static_cast<size_t>(best);
   for (const auto& m : minima) fit.converged_starts += m.nlopt_result > 0 ? 1 : 0;
   for (size_t i = 0; i < data.size(); ++i) {
-    fit.residuals.push_back(lse_law_predict_log(chinchilla_shape(), minima[best].theta.data(), data.x1[i], data.x2[i]) -
-                            data.log_loss[i]);
+    fit.residuals.push_back(
+        lse_law_predict_log(chinchilla_shape(), minima[best].theta.data(), data.x1[i], data.x2[i]) -
+        data.log_loss[i]);
   }
-  fit.distinct_minima = distinct_minima(std::move(minima), 1 + static_cast<size_t>(opt.keep_distinct_minima));
+  fit.distinct_minima =
+      distinct_minima(std::move(minima), 1 + static_cast<size_t>(opt.keep_distinct_minima));
   return fit;
 }
 }  // namespace sl

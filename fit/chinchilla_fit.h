@@ -38,7 +38,8 @@ StartGrid hoffmann_start_grid();
 struct ChinchillaOptions {
   StartGrid grid = hoffmann_start_grid();
   MinimizeOptions minimize;
-  int keep_distinct_minima = 9;  // how many other local minima to keep (bootstrap starts, diagnostics)
+  int keep_distinct_minima =
+      9;  // how many other local minima to keep (bootstrap starts, diagnostics)
 };
 
 struct ChinchillaFit {
@@ -58,8 +59,10 @@ const LseLawShape& chinchilla_shape();
 
 // Checks the data can identify five parameters: at least 6 points, 2 distinct N and 2 distinct D.
 absl::Status check_chinchilla_data(const std::vector<ScalingPoint>& points);
-absl::StatusOr<ChinchillaFit> fit_chinchilla(const std::vector<ScalingPoint>& points, const ChinchillaOptions& opt);
+absl::StatusOr<ChinchillaFit> fit_chinchilla(const std::vector<ScalingPoint>& points,
+                                             const ChinchillaOptions& opt);
 // Up to `keep` minima, best first, each differing from those before it by more than `tol` in some
 // parameter.
-std::vector<LocalMinimum> distinct_minima(std::vector<LocalMinimum> minima, size_t keep, double tol = 1e-2);
+std::vector<LocalMinimum> distinct_minima(std::vector<LocalMinimum> minima, size_t keep,
+                                          double tol = 1e-2);
 }  // namespace sl

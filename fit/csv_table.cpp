@@ -28,20 +28,23 @@ bool CsvTable::has_column(const std::string& name) const {
   return false;
 }
 
-absl::StatusOr<int> CsvTable::column_index(const std::string& name, const std::string& flag_hint) const {
+absl::StatusOr<int> CsvTable::column_index(const std::string& name,
+                                           const std::string& flag_hint) const {
   for (size_t i = 0; i < header.size(); ++i)
     if (header[i] == name) return static_cast<int>(i);
-  std::string hint = flag_hint.empty() ? "" : absl::StrCat(" (choose another with ", flag_hint, ")");
-  return absl::InvalidArgumentError(absl::StrCat(path, ": no column '", name, "'", hint,
-                                                 "; its columns are: ", absl::StrJoin(header, ", ")));
+  std::string hint =
+      flag_hint.empty() ? "" : absl::StrCat(" (choose another with ", flag_hint, ")");
+  return absl::InvalidArgumentError(absl::StrCat(
+      path, ": no column '", name, "'", hint, "; its columns are: ", absl::StrJoin(header, ", ")));
 }
 
 absl::StatusOr<double> CsvTable::numeric_cell(size_t row, int col) const {
   const std::string& cell = rows[row][static_cast<size_t>(col)];
   double v = 0;
   if (!parse_double(cell, &v)) {
-    return absl::InvalidArgumentError(absl::StrCat(path, ":", line_of(row), ": column '", header[col],
-                                                   "' holds '", cell, "', not a number (drop the row with --where)"));
+    return absl::InvalidArgumentError(absl::StrCat(path, ":", line_of(row), ": column '",
+                                                   header[col], "' holds '", cell,
+                                                   "', not a number (drop the row with --where)"));
   }
   return v;
 }
@@ -87,7 +90,8 @@ static absl::Status split_records(const std::string& text, const std::string& pa
       cell_started = true;
     }
   }
-  if (in_quotes) return absl::InvalidArgumentError(absl::StrCat(path, ":", line, ": unterminated quoted cell"));
+  if (in_quotes)
+    return absl::InvalidArgumentError(absl::StrCat(path, ":", line, ": unterminated quoted cell"));
   if (cell_started || !record.empty()) end_record();
   return absl::OkStatus();
 }
@@ -95,14 +99,16 @@ static absl::Status split_records(const std::string& text, const std::string& pa
 absl::StatusOr<CsvTable> parse_csv_table(const std::string& text, const std::string& path) {
   std::vector<std::vector<std::string>> records;
   SL_RETURN_IF_ERROR(split_records(text, path, &records));
-  if (records.empty()) return absl::InvalidArgumentError(absl::StrCat(path, ": empty file, expected a header row"));
+  if (records.empty())
+    return absl::InvalidArgumentError(absl::StrCat(path, ": empty file, expected a header row"));
   CsvTable t;
   t.path = path;
   t.header = records[0];
   for (size_t r = 1; r < records.size(); ++r) {
     if (records[r].size() != t.header.size()) {
-      return absl::InvalidArgumentError(absl::StrCat(path, ": row ", r + 1, " has ", records[r].size(),
-                                                     " cells but the header has ", t.header.size()));
+      return absl::InvalidArgumentError(
+          absl::StrCat(path, ": row ", r + 1, " has ", records[r].size(),
+                       " cells but the header has ", t.header.size()));
     }
     t.rows.push_back(std::move(records[r]));
   }

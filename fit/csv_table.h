@@ -9,14 +9,16 @@
 
 namespace sl {
 struct CsvTable {
-  std::string path;                          // where it was read from (for error messages)
-  std::vector<std::string> header;           // column names
+  std::string path;                            // where it was read from (for error messages)
+  std::vector<std::string> header;             // column names
   std::vector<std::vector<std::string>> rows;  // every row has header.size() cells
 
   bool has_column(const std::string& name) const;
   // Index of `name`, or an error naming the file, the column and the columns it does have.
-  absl::StatusOr<int> column_index(const std::string& name, const std::string& flag_hint = "") const;
-  // The cell at rows[row][col] as a finite double; empty cells and text are errors naming file:line.
+  absl::StatusOr<int> column_index(const std::string& name,
+                                   const std::string& flag_hint = "") const;
+  // The cell at rows[row][col] as a finite double; empty cells and text are errors naming
+  // file:line.
   absl::StatusOr<double> numeric_cell(size_t row, int col) const;
   // 1-based line number of a data row in the file (header is line 1).
   size_t line_of(size_t row) const { return row + 2; }

@@ -13,15 +13,20 @@ absl::StatusOr<CurveData> curve_data_from_table(CsvTable table, const CurveColum
   CurveData data;
   data.path = table.path;
   data.rows_read = table.rows.size();
-  std::map<std::string, std::string> aliases{{"N", cols.n_col}, {"C", cols.c_col}, {"loss", cols.loss_col},
-                                             {"L", cols.loss_col}};
+  std::map<std::string, std::string> aliases{
+      {"N", cols.n_col}, {"C", cols.c_col}, {"loss", cols.loss_col}, {"L", cols.loss_col}};
   SL_ASSIGN_OR_RETURN(std::vector<size_t> dropped, apply_row_filters(filters, aliases, &table));
   for (size_t i = 0; i < filters.size(); ++i)
-    if (dropped[i] > 0) data.notes.push_back(absl::StrCat("--where '", filters[i].text, "' dropped ", dropped[i], " rows"));
-  SL_ASSIGN_OR_RETURN(int run_col, table.column_index(cols.run_col, "--run-col (the envelope reads curves.csv)"));
+    if (dropped[i] > 0)
+      data.notes.push_back(
+          absl::StrCat("--where '", filters[i].text, "' dropped ", dropped[i], " rows"));
+  SL_ASSIGN_OR_RETURN(
+      int run_col, table.column_index(cols.run_col, "--run-col (the envelope reads curves.csv)"));
   SL_ASSIGN_OR_RETURN(int n_col, table.column_index(cols.n_col, "--n-col"));
   SL_ASSIGN_OR_RETURN(int c_col, table.column_index(cols.c_col, "--c-col"));
-  SL_ASSIGN_OR_RETURN(int loss_col, table.column_index(cols.loss_col, "--loss-col (the envelope reads curves.csv)"));
+  SL_ASSIGN_OR_RETURN(
+      int loss_col,
+      table.column_index(cols.loss_col, "--loss-col (the envelope reads curves.csv)"));
   std::map<std::string, size_t> index;
   size_t no_loss = 0, zero_c = 0;
   for (size_t r = 0; r < table.rows.size(); ++r) {
@@ -46,19 +51,25 @@ absl::StatusOr<CurveData> curve_data_from_table(CsvTable table, const CurveColum
     if (added) data.runs.push_back(RunCurve{row[run_col], n, {}, {}});
     RunCurve& run = data.runs[it->second];
     if (run.n != n) {
-      return absl::InvalidArgumentError(absl::StrCat(table.path, ":", table.line_of(r), ": run ", run.run_id,
-                                                     " has two values of ", cols.n_col, " (", run.n, " and ", n, ")"));
+      return absl::InvalidArgumentError(absl::StrCat(table.path, ":", table.line_of(r), ": run ",
+                                                     run.run_id, " has two values of ", cols.n_col,
+                                                     " (", run.n, " and ", n, ")"));
     }
     run.c.push_back(c);
     run.loss.push_back(loss);
     ++data.points;
   }
-  if (no_loss) data.notes.push_back(absl::StrCat("skipped ", no_loss, " rows with no ", cols.loss_col, " (not eval points)"));
-  if (zero_c) data.notes.push_back(absl::StrCat("skipped ", zero_c, " rows with ", cols.c_col, " = 0 (step 0)"));
+  if (no_loss)
+    data.notes.push_back(
+        absl::StrCat("skipped ", no_loss, " rows with no ", cols.loss_col, " (not eval points)"));
+  if (zero_c)
+    data.notes.push_back(
+        absl::StrCat("skipped ", zero_c, " rows with ", cols.c_col, " = 0 (step 0)"));
   for (auto& run : data.runs) {
     std::vector<size_t> order(run.c.size());
     std::iota(order.begin(), order.end(), 0);
-    std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) { return run.c[a] < run.c[b]; });
+    std::stable_sort(order.begin(), order.end(),
+                     [&](size_t a, size_t b) { return run.c[a] < run.c[b]; });
     RunCurve sorted{run.run_id, run.n, {}, {}};
     for (size_t i : order) {
       sorted.c.push_back(run.c[i]);
@@ -87,9 +98,11 @@ absl::StatusOr<EnvelopeFit> fit_envelope(const CurveData& data, const EnvelopeOp
     hi = std::max(hi, run.c.back());
   }
   if (data.runs.size() < 2 || !(hi > lo) || opt.grid_points < 2) {
-    return absl::InvalidArgumentError(absl::StrCat(data.path, ": the envelope needs curves of at least 2 runs with "
-                                                   "eval points at more than one FLOP count; got ",
-                                                   data.runs.size(), " runs, ", data.points, " points"));
+    return absl::InvalidArgumentError(
+        absl::StrCat(data.path,
+                     ": the envelope needs curves of at least 2 runs with "
+                     "eval points at more than one FLOP count; got ",
+                     data.runs.size(), " runs, ", data.points, " points"));
   }
   EnvelopeFit fit;
   std::set<double> sizes;
@@ -111,9 +124,10 @@ absl::StatusOr<EnvelopeFit> fit_envelope(const CurveData& data, const EnvelopeOp
   }
   fit.distinct_sizes = sizes.size();
   if (sizes.size() < 2) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        data.path, ": one size (N=", *sizes.begin(), ") is best at every FLOP count, so N_opt(C) has no slope; "
-        "train larger models for longer"));
+    return absl::InvalidArgumentError(
+        absl::StrCat(data.path, ": one size (N=", *sizes.begin(),
+                     ") is best at every FLOP count, so N_opt(C) has no slope; "
+                     "train larger models for longer"));
   }
   fit.n_opt_line = fit_loglog_line(flops, n_opt);
   fit.d_opt_line = fit_loglog_line(flops, d_opt);

@@ -1,10 +1,9 @@
 // Chinchilla approach 1 (Hoffmann et al. 2022, section 3.1): the lower envelope of loss against
 // FLOPs over every run's curve. At `grid_points` log-spaced FLOP values across the curves' range,
-// each run's loss is interpolated (linearly in log C, only inside the run's own range) and the lowest
-// wins; the winning run's N is N_opt(C) and D_opt = C / (6 N_opt). N_opt = k C^a and D_opt = k C^b
-// are then fitted over the envelope's points.
-// Input: export's curves.csv (one row per logged point): rows without a loss (training-only steps)
-// or with C = 0 (step 0) are skipped with a note.
+// each run's loss is interpolated (linearly in log C, only inside the run's own range) and the
+// lowest wins; the winning run's N is N_opt(C) and D_opt = C / (6 N_opt). N_opt = k C^a and D_opt =
+// k C^b are then fitted over the envelope's points. Input: export's curves.csv (one row per logged
+// point): rows without a loss (training-only steps) or with C = 0 (step 0) are skipped with a note.
 #pragma once
 #include <string>
 #include <vector>

@@ -20,15 +20,29 @@ json chinchilla_to_json(const ChinchillaFit& fit, const std::vector<ScalingPoint
                         const BootstrapResult* boot) {
   const ChinchillaParams& p = fit.params;
   json j{{"law", "L(N, D) = E + A / N^alpha + B / D^beta"},
-         {"E", p.E}, {"A", p.A}, {"B", p.B}, {"alpha", p.alpha}, {"beta", p.beta},
-         {"a", number(p.a())}, {"b", number(p.b())}, {"G", number(p.G())},
-         {"objective", fit.objective}, {"huber_delta", kHuberDelta},
-         {"starts", fit.starts}, {"converged_starts", fit.converged_starts}, {"best_start", fit.best_start}};
+         {"E", p.E},
+         {"A", p.A},
+         {"B", p.B},
+         {"alpha", p.alpha},
+         {"beta", p.beta},
+         {"a", number(p.a())},
+         {"b", number(p.b())},
+         {"G", number(p.G())},
+         {"objective", fit.objective},
+         {"huber_delta", kHuberDelta},
+         {"starts", fit.starts},
+         {"converged_starts", fit.converged_starts},
+         {"best_start", fit.best_start}};
   json minima = json::array();
   for (const auto& m : fit.distinct_minima) {
     ChinchillaParams q = ChinchillaParams::from_theta(m.theta.data());
-    minima.push_back({{"objective", m.objective}, {"E", q.E}, {"A", q.A}, {"B", q.B}, {"alpha", q.alpha},
-                      {"beta", q.beta}, {"start", m.start_index}});
+    minima.push_back({{"objective", m.objective},
+                      {"E", q.E},
+                      {"A", q.A},
+                      {"B", q.B},
+                      {"alpha", q.alpha},
+                      {"beta", q.beta},
+                      {"start", m.start_index}});
   }
   j["local_minima"] = minima;
   if (boot) {
@@ -39,11 +53,13 @@ json chinchilla_to_json(const ChinchillaFit& fit, const std::vector<ScalingPoint
     }
     j["intervals"] = intervals;
     j["standard_errors"] = se;
-    j["bootstrap"] = {{"samples", boot->options.samples},
-                      {"seed", boot->options.seed},
-                      {"level", boot->options.level},
-                      {"failed", boot->failed},
-                      {"refit_starts", boot->options.full_grid ? "full grid" : "full-data optimum + distinct local minima"}};
+    j["bootstrap"] = {
+        {"samples", boot->options.samples},
+        {"seed", boot->options.seed},
+        {"level", boot->options.level},
+        {"failed", boot->failed},
+        {"refit_starts",
+         boot->options.full_grid ? "full grid" : "full-data optimum + distinct local minima"}};
   }
   json data = json::array();
   double ss = 0, worst = 0;
@@ -52,10 +68,16 @@ json chinchilla_to_json(const ChinchillaFit& fit, const std::vector<ScalingPoint
     double r = fit.residuals[i];
     ss += r * r;
     worst = std::max(worst, std::fabs(r));
-    data.push_back({{"run_id", pt.run_id}, {"N", pt.n}, {"D", pt.d}, {"C", pt.c}, {"loss", pt.loss},
-                    {"predicted", p.loss(pt.n, pt.d)}, {"residual", r}});
+    data.push_back({{"run_id", pt.run_id},
+                    {"N", pt.n},
+                    {"D", pt.d},
+                    {"C", pt.c},
+                    {"loss", pt.loss},
+                    {"predicted", p.loss(pt.n, pt.d)},
+                    {"residual", r}});
   }
-  j["residuals"] = {{"rms", std::sqrt(ss / points.size())}, {"max_abs", worst},
+  j["residuals"] = {{"rms", std::sqrt(ss / points.size())},
+                    {"max_abs", worst},
                     {"definition", "log predicted - log observed"}};
   j["data"] = data;
   return j;
@@ -67,7 +89,8 @@ json isoflop_to_json(const IsoflopFit& fit, const std::vector<ScalingPoint>& poi
     json runs = json::array();
     for (size_t i : prof.members) {
       const auto& pt = points[i];
-      runs.push_back({{"run_id", pt.run_id}, {"N", pt.n}, {"D", pt.d}, {"C", pt.c}, {"loss", pt.loss}});
+      runs.push_back(
+          {{"run_id", pt.run_id}, {"N", pt.n}, {"D", pt.d}, {"C", pt.c}, {"loss", pt.loss}});
     }
     json b{{"flops", prof.flops}, {"usable", prof.usable}, {"note", prof.note}, {"runs", runs}};
     if (prof.usable) {
@@ -83,7 +106,8 @@ json isoflop_to_json(const IsoflopFit& fit, const std::vector<ScalingPoint>& poi
               {"b", number(fit.d_opt_line.slope)},
               {"N_opt", loglog_line_to_json(fit.n_opt_line)},
               {"D_opt", loglog_line_to_json(fit.d_opt_line)},
-              {"budgets_from", fit.used_budget_column ? "budget column" : "C grouped by relative tolerance"},
+              {"budgets_from",
+               fit.used_budget_column ? "budget column" : "C grouped by relative tolerance"},
               {"budgets", budgets}};
 }
 
@@ -111,7 +135,9 @@ json kaplan_to_json(const KaplanFit& fit, const std::vector<ScalingPoint>& point
   for (const auto& law : fit.laws) {
     json data = json::array();
     for (size_t k = 0; k < law.points.size(); ++k)
-      data.push_back({{"run_id", points[law.points[k]].run_id}, {law.variable, law.x[k]}, {"loss", law.loss[k]}});
+      data.push_back({{"run_id", points[law.points[k]].run_id},
+                      {law.variable, law.x[k]},
+                      {"loss", law.loss[k]}});
     json l{{"variable", law.variable}, {"fitted", law.fitted}, {"note", law.note}, {"data", data}};
     if (law.fitted) l["without_E"] = power_law_json(law.pure, law.variable);
     if (law.fitted_with_constant) l["with_E"] = power_law_json(law.with_constant, law.variable);

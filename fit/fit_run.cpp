@@ -26,8 +26,8 @@ struct Inputs {
   std::string summary, curves;
 };
 
-// A directory means export's summary.csv and curves.csv inside it; a file is the summary table, or the
-// curves table when only the envelope is asked for.
+// A directory means export's summary.csv and curves.csv inside it; a file is the summary table, or
+// the curves table when only the envelope is asked for.
 absl::StatusOr<Inputs> resolve_inputs(const FitRequest& r, const std::vector<std::string>& laws) {
   Inputs in;
   bool only_envelope = laws.size() == 1 && laws[0] == "envelope";
@@ -42,7 +42,8 @@ absl::StatusOr<Inputs> resolve_inputs(const FitRequest& r, const std::vector<std
   }
   if (!r.curves.empty()) in.curves = r.curves;
   if (!in.summary.empty() && !only_envelope && !fs::exists(in.summary))
-    return absl::NotFoundError(absl::StrCat(in.summary, ": no such file (pass export's summary.csv or its directory)"));
+    return absl::NotFoundError(
+        absl::StrCat(in.summary, ": no such file (pass export's summary.csv or its directory)"));
   return in;
 }
 
@@ -85,19 +86,24 @@ absl::StatusOr<FitReport> run_fit(const FitRequest& r) {
 
   // Summary-based laws share one read of the table.
   ScalingData data;
-  bool need_summary = std::any_of(laws.begin(), laws.end(), [](const std::string& l) { return l != "envelope"; });
+  bool need_summary =
+      std::any_of(laws.begin(), laws.end(), [](const std::string& l) { return l != "envelope"; });
   if (need_summary) {
     SL_ASSIGN_OR_RETURN(CsvTable table, read_csv_table(in.summary));
     SL_ASSIGN_OR_RETURN(data, scaling_data_from_table(std::move(table), r.columns, filters));
     for (const auto& n : data.notes) report.notes.push_back(absl::StrCat(in.summary, ": ", n));
-    report.json["inputs"]["summary"] = {{"path", in.summary}, {"rows_read", data.rows_read},
-                                        {"points", data.points.size()}, {"notes", data.notes}};
+    report.json["inputs"]["summary"] = {{"path", in.summary},
+                                        {"rows_read", data.rows_read},
+                                        {"points", data.points.size()},
+                                        {"notes", data.notes}};
     if (data.points.empty()) {
-      return absl::InvalidArgumentError(absl::StrCat(in.summary, ": no rows left to fit (", data.rows_read,
-                                                     " read; ", absl::StrJoin(data.notes, "; "), ")"));
+      return absl::InvalidArgumentError(absl::StrCat(in.summary, ": no rows left to fit (",
+                                                     data.rows_read, " read; ",
+                                                     absl::StrJoin(data.notes, "; "), ")"));
     }
   }
-  // In --law all, a law the data cannot support is skipped with its reason; asked alone, it is an error.
+  // In --law all, a law the data cannot support is skipped with its reason; asked alone, it is an
+  // error.
   auto skip_or_fail = [&](const std::string& law, const absl::Status& st) -> absl::Status {
     if (!all) return st;
     report.json["skipped"][law] = std::string(st.message());
@@ -146,21 +152,26 @@ absl::StatusOr<FitReport> run_fit(const FitRequest& r) {
       tables.push_back(kaplan_table(*fit));
     } else {  // envelope
       if (!fs::exists(in.curves)) {
-        SL_RETURN_IF_ERROR(skip_or_fail(law, absl::NotFoundError(absl::StrCat(
-                                                 in.curves, ": no such file; the envelope needs export's curves.csv "
-                                                            "(give it with --curves)"))));
+        SL_RETURN_IF_ERROR(
+            skip_or_fail(law, absl::NotFoundError(absl::StrCat(
+                                  in.curves,
+                                  ": no such file; the envelope needs export's curves.csv "
+                                  "(give it with --curves)"))));
         continue;
       }
       CurveColumns cols;
       cols.n_col = r.columns.n_col;
       if (r.c_col_given) cols.c_col = r.columns.c_col;
       if (r.loss_col_given) cols.loss_col = r.columns.loss_col;
-      report.json["options"]["envelope_columns"] = {{"c_col", cols.c_col}, {"loss_col", cols.loss_col}};
+      report.json["options"]["envelope_columns"] = {{"c_col", cols.c_col},
+                                                    {"loss_col", cols.loss_col}};
       SL_ASSIGN_OR_RETURN(CsvTable table, read_csv_table(in.curves));
       SL_ASSIGN_OR_RETURN(CurveData curves, curve_data_from_table(std::move(table), cols, filters));
       for (const auto& n : curves.notes) report.notes.push_back(absl::StrCat(in.curves, ": ", n));
-      report.json["inputs"]["curves"] = {{"path", in.curves}, {"rows_read", curves.rows_read},
-                                         {"points", curves.points}, {"notes", curves.notes}};
+      report.json["inputs"]["curves"] = {{"path", in.curves},
+                                         {"rows_read", curves.rows_read},
+                                         {"points", curves.points},
+                                         {"notes", curves.notes}};
       EnvelopeOptions opt;
       opt.grid_points = r.envelope_points;
       auto fit = fit_envelope(curves, opt);
@@ -173,7 +184,8 @@ absl::StatusOr<FitReport> run_fit(const FitRequest& r) {
     }
   }
   if (tables.empty()) {
-    return absl::InvalidArgumentError(absl::StrCat("no law could be fitted: ", report.json["skipped"].dump()));
+    return absl::InvalidArgumentError(
+        absl::StrCat("no law could be fitted: ", report.json["skipped"].dump()));
   }
   report.table = absl::StrJoin(tables, "\n");
   return report;

@@ -1,6 +1,6 @@
 // `scalelab fit` as a library call: options in, every requested law fitted, a JSON document (what
-// fit.json holds: estimates, intervals, the data used, the options) and a readable table out. The CLI
-// only parses flags into FitRequest and prints; tests call run_fit directly.
+// fit.json holds: estimates, intervals, the data used, the options) and a readable table out. The
+// CLI only parses flags into FitRequest and prints; tests call run_fit directly.
 #pragma once
 #include <string>
 #include <vector>
@@ -13,8 +13,9 @@
 
 namespace sl {
 struct FitRequest {
-  std::string input;   // a CSV, or a directory holding export's summary.csv / curves.csv
-  std::string curves;  // curves.csv for the envelope; default: the input (law envelope) or its sibling
+  std::string input;  // a CSV, or a directory holding export's summary.csv / curves.csv
+  std::string
+      curves;  // curves.csv for the envelope; default: the input (law envelope) or its sibling
   std::string law = "chinchilla";  // chinchilla | isoflop | envelope | kaplan | all
   FitColumns columns;
   bool loss_col_given = false;  // else summary uses final_val_loss and curves val_loss
@@ -31,7 +32,7 @@ struct FitRequest {
 
 struct FitReport {
   nlohmann::json json;
-  std::string table;  // human-readable, for stdout
+  std::string table;               // human-readable, for stdout
   std::vector<std::string> notes;  // dropped rows, skipped laws: for stderr
 };
 

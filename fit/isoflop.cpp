@@ -8,8 +8,8 @@
 #include "absl/strings/str_format.h"
 
 namespace sl {
-std::vector<std::vector<size_t>> group_by_budget(const std::vector<ScalingPoint>& points, bool use_budget_column,
-                                                 double tolerance) {
+std::vector<std::vector<size_t>> group_by_budget(const std::vector<ScalingPoint>& points,
+                                                 bool use_budget_column, double tolerance) {
   std::vector<std::vector<size_t>> groups;
   if (use_budget_column) {
     std::map<double, std::vector<size_t>> by_budget;
@@ -19,7 +19,8 @@ std::vector<std::vector<size_t>> group_by_budget(const std::vector<ScalingPoint>
   }
   std::vector<size_t> order(points.size());
   for (size_t i = 0; i < order.size(); ++i) order[i] = i;
-  std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) { return points[a].c < points[b].c; });
+  std::stable_sort(order.begin(), order.end(),
+                   [&](size_t a, size_t b) { return points[a].c < points[b].c; });
   double group_start = 0;
   for (size_t i : order) {
     if (groups.empty() || points[i].c > group_start * (1 + tolerance)) {
@@ -31,7 +32,8 @@ std::vector<std::vector<size_t>> group_by_budget(const std::vector<ScalingPoint>
   return groups;
 }
 
-void fit_parabola(const std::vector<double>& x, const std::vector<double>& y, double* c0, double* c1, double* c2) {
+void fit_parabola(const std::vector<double>& x, const std::vector<double>& y, double* c0,
+                  double* c1, double* c2) {
   // Normal equations on centred x (better conditioned), then shifted back.
   const size_t n = x.size();
   double mx = 0;
@@ -47,7 +49,8 @@ void fit_parabola(const std::vector<double>& x, const std::vector<double>& y, do
     }
   }
   // Solve [[s0 s1 s2] [s1 s2 s3] [s2 s3 s4]] q = t by Cramer's rule.
-  auto det3 = [](double a, double b, double c, double d, double e, double f, double g, double h, double i) {
+  auto det3 = [](double a, double b, double c, double d, double e, double f, double g, double h,
+                 double i) {
     return a * (e * i - f * h) - b * (d * i - f * g) + c * (d * h - e * g);
   };
   double D = det3(s[0], s[1], s[2], s[1], s[2], s[3], s[2], s[3], s[4]);
@@ -79,18 +82,22 @@ absl::StatusOr<IsoflopFit> fit_isoflop(const ScalingData& data, const IsoflopOpt
     }
     prof.flops = data.has_budget ? pts[members[0]].budget : std::exp(log_c / members.size());
     if (sizes.size() < opt.min_sizes) {
-      prof.note = absl::StrFormat("%zu distinct sizes; a parabola needs %zu", sizes.size(), opt.min_sizes);
+      prof.note =
+          absl::StrFormat("%zu distinct sizes; a parabola needs %zu", sizes.size(), opt.min_sizes);
     } else {
       fit_parabola(x, y, &prof.c0, &prof.c1, &prof.c2);
       if (!(prof.c2 > 0)) {
-        prof.note = "loss is not U-shaped in log N at this budget (no interior minimum); add larger and smaller sizes";
+        prof.note =
+            "loss is not U-shaped in log N at this budget (no interior minimum); add larger and "
+            "smaller sizes";
       } else {
         double x_opt = -prof.c1 / (2 * prof.c2);
         prof.n_opt = std::exp(x_opt);
         prof.d_opt = prof.flops / (6 * prof.n_opt);
         prof.loss_at_opt = prof.c0 + prof.c1 * x_opt + prof.c2 * x_opt * x_opt;
         prof.usable = true;
-        prof.extrapolated = x_opt < *std::min_element(x.begin(), x.end()) || x_opt > *std::max_element(x.begin(), x.end());
+        prof.extrapolated = x_opt < *std::min_element(x.begin(), x.end()) ||
+                            x_opt > *std::max_element(x.begin(), x.end());
         if (prof.extrapolated) prof.note = "minimum lies outside the sampled sizes (extrapolated)";
         flops.push_back(prof.flops);
         n_opt.push_back(prof.n_opt);
@@ -103,13 +110,15 @@ absl::StatusOr<IsoflopFit> fit_isoflop(const ScalingData& data, const IsoflopOpt
   if (distinct_flops.size() < 2) {
     std::string detail;
     for (const auto& p : fit.profiles)
-      detail += absl::StrFormat("; C=%.3g: %zu runs%s%s", p.flops, p.members.size(), p.usable ? "" : ", ",
-                                p.usable ? "" : p.note);
+      detail += absl::StrFormat("; C=%.3g: %zu runs%s%s", p.flops, p.members.size(),
+                                p.usable ? "" : ", ", p.usable ? "" : p.note);
     return absl::InvalidArgumentError(absl::StrCat(
         "the isoflop fit needs at least 2 compute budgets, each with runs of >= ", opt.min_sizes,
-        " sizes whose loss is U-shaped in log N; got ", distinct_flops.size(), " usable of ", fit.profiles.size(),
-        " budgets", detail,
-        data.has_budget ? "" : " (budgets grouped by C within --budget-tolerance; a flops_budget column overrides)"));
+        " sizes whose loss is U-shaped in log N; got ", distinct_flops.size(), " usable of ",
+        fit.profiles.size(), " budgets", detail,
+        data.has_budget ? ""
+                        : " (budgets grouped by C within --budget-tolerance; a flops_budget column "
+                          "overrides)"));
   }
   fit.n_opt_line = fit_loglog_line(flops, n_opt);
   fit.d_opt_line = fit_loglog_line(flops, d_opt);

@@ -1,10 +1,10 @@
-// Chinchilla approach 2 (Hoffmann et al. 2022, section 3.2): for each compute budget, fit a parabola
-// of loss against log N over the runs trained with that budget, take its minimum as N_opt(C), and
-// fit N_opt = k_N C^a and D_opt = k_D C^b (D_opt = C / (6 N_opt)) across budgets.
+// Chinchilla approach 2 (Hoffmann et al. 2022, section 3.2): for each compute budget, fit a
+// parabola of loss against log N over the runs trained with that budget, take its minimum as
+// N_opt(C), and fit N_opt = k_N C^a and D_opt = k_D C^b (D_opt = C / (6 N_opt)) across budgets.
 // Budgets: the table's budget column (sweeps in IsoFLOP mode write `flops_budget`) when it has one;
 // otherwise runs are grouped by C = 6 N D (or --c-col): sorted by C, a run joins the current group
-// while its C is within `budget_tolerance` (relative) of the group's smallest C. A group's C is then
-// the geometric mean of its members'.
+// while its C is within `budget_tolerance` (relative) of the group's smallest C. A group's C is
+// then the geometric mean of its members'.
 #pragma once
 #include <string>
 #include <vector>
@@ -20,7 +20,7 @@ struct IsoflopOptions {
 
 struct IsoflopProfile {
   double flops = 0;
-  std::vector<size_t> members;  // indices into the points
+  std::vector<size_t> members;    // indices into the points
   double c0 = 0, c1 = 0, c2 = 0;  // loss = c0 + c1 x + c2 x^2, x = ln N
   double n_opt = 0, d_opt = 0, loss_at_opt = 0;
   bool usable = false;
@@ -36,10 +36,11 @@ struct IsoflopFit {
 };
 
 // The budget groups (exposed for tests and plots).
-std::vector<std::vector<size_t>> group_by_budget(const std::vector<ScalingPoint>& points, bool use_budget_column,
-                                                 double tolerance);
+std::vector<std::vector<size_t>> group_by_budget(const std::vector<ScalingPoint>& points,
+                                                 bool use_budget_column, double tolerance);
 // Least-squares parabola y = c0 + c1 x + c2 x^2.
-void fit_parabola(const std::vector<double>& x, const std::vector<double>& y, double* c0, double* c1, double* c2);
+void fit_parabola(const std::vector<double>& x, const std::vector<double>& y, double* c0,
+                  double* c1, double* c2);
 
 absl::StatusOr<IsoflopFit> fit_isoflop(const ScalingData& data, const IsoflopOptions& opt);
 }  // namespace sl

@@ -5,14 +5,18 @@
 #include <set>
 
 namespace sl {
-double PowerLawFit::predict(double x) const { return A / std::pow(x, alpha) + (with_constant ? E : 0.0); }
+double PowerLawFit::predict(double x) const {
+  return A / std::pow(x, alpha) + (with_constant ? E : 0.0);
+}
 
-absl::StatusOr<PowerLawFit> fit_power_law(const std::vector<double>& x, const std::vector<double>& loss,
-                                          bool with_constant, const MinimizeOptions& opt) {
+absl::StatusOr<PowerLawFit> fit_power_law(const std::vector<double>& x,
+                                          const std::vector<double>& loss, bool with_constant,
+                                          const MinimizeOptions& opt) {
   std::set<double> distinct(x.begin(), x.end());
   size_t needed = with_constant ? 4 : 2;
   if (distinct.size() < needed) {
-    return absl::InvalidArgumentError(absl::StrCat("needs ", needed, " distinct points, has ", distinct.size()));
+    return absl::InvalidArgumentError(
+        absl::StrCat("needs ", needed, " distinct points, has ", distinct.size()));
   }
   LseLawShape shape{1, with_constant};
   LseLawData data;
@@ -21,11 +25,13 @@ absl::StatusOr<PowerLawFit> fit_power_law(const std::vector<double>& x, const st
     data.log_loss.push_back(std::log(loss[i]));
     data.weight.push_back(1.0);
   }
-  // Starts: a over {0, 5, ..., 25}, alpha over {0, 0.5, ..., 2} (approach 3's grid), e over {-1, ..., 1}.
+  // Starts: a over {0, 5, ..., 25}, alpha over {0, 0.5, ..., 2} (approach 3's grid), e over {-1,
+  // ..., 1}.
   std::vector<std::vector<double>> starts;
   for (double a = 0; a <= 25; a += 5)
     for (double alpha = 0; alpha <= 2; alpha += 0.5) {
-      if (!with_constant) starts.push_back({a, alpha});
+      if (!with_constant)
+        starts.push_back({a, alpha});
       else
         for (double e = -1; e <= 1; e += 0.5) starts.push_back({a, alpha, e});
     }
@@ -45,12 +51,14 @@ absl::StatusOr<PowerLawFit> fit_power_law(const std::vector<double>& x, const st
 
 // For each value of `key`, the point with the largest `other` (ties: the lowest loss).
 template <typename Key, typename Other>
-static std::vector<size_t> best_per_key(const std::vector<ScalingPoint>& pts, Key key, Other other) {
+static std::vector<size_t> best_per_key(const std::vector<ScalingPoint>& pts, Key key,
+                                        Other other) {
   std::map<double, size_t> chosen;
   for (size_t i = 0; i < pts.size(); ++i) {
     auto [it, added] = chosen.emplace(key(pts[i]), i);
     const ScalingPoint& cur = pts[it->second];
-    if (!added && (other(pts[i]) > other(cur) || (other(pts[i]) == other(cur) && pts[i].loss < cur.loss)))
+    if (!added &&
+        (other(pts[i]) > other(cur) || (other(pts[i]) == other(cur) && pts[i].loss < cur.loss)))
       it->second = i;
   }
   std::vector<size_t> out;
@@ -75,7 +83,8 @@ static std::vector<size_t> compute_frontier(const std::vector<ScalingPoint>& pts
   return out;
 }
 
-absl::StatusOr<KaplanFit> fit_kaplan(const std::vector<ScalingPoint>& pts, const MinimizeOptions& opt) {
+absl::StatusOr<KaplanFit> fit_kaplan(const std::vector<ScalingPoint>& pts,
+                                     const MinimizeOptions& opt) {
   KaplanFit fit;
   auto N = [](const ScalingPoint& p) { return p.n; };
   auto D = [](const ScalingPoint& p) { return p.d; };
@@ -105,10 +114,12 @@ absl::StatusOr<KaplanFit> fit_kaplan(const std::vector<ScalingPoint>& pts, const
     }
   }
   if (!any) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "the kaplan fits need at least 2 distinct sizes (L(N)), data sizes (L(D)) or compute values on the "
-        "frontier (L(C)); got ", fit.laws[0].points.size(), " sizes, ", fit.laws[1].points.size(), " data sizes, ",
-        fit.laws[2].points.size(), " frontier points"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("the kaplan fits need at least 2 distinct sizes (L(N)), data sizes (L(D)) or "
+                     "compute values on the "
+                     "frontier (L(C)); got ",
+                     fit.laws[0].points.size(), " sizes, ", fit.laws[1].points.size(),
+                     " data sizes, ", fit.laws[2].points.size(), " frontier points"));
   }
   return fit;
 }

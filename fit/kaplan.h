@@ -21,8 +21,8 @@ struct PowerLawFit {
 };
 
 struct KaplanLaw {
-  std::string name;        // "L(N)", "L(D)", "L(C)"
-  std::string variable;    // "N", "D", "C"
+  std::string name;            // "L(N)", "L(D)", "L(C)"
+  std::string variable;        // "N", "D", "C"
   std::vector<size_t> points;  // indices into the data used
   std::vector<double> x, loss;
   bool fitted = false, fitted_with_constant = false;
@@ -35,7 +35,9 @@ struct KaplanFit {
 };
 
 // One-term power law by multistart L-BFGS; needs >= 2 points (>= 4 with the constant).
-absl::StatusOr<PowerLawFit> fit_power_law(const std::vector<double>& x, const std::vector<double>& loss,
-                                          bool with_constant, const MinimizeOptions& opt);
-absl::StatusOr<KaplanFit> fit_kaplan(const std::vector<ScalingPoint>& points, const MinimizeOptions& opt);
+absl::StatusOr<PowerLawFit> fit_power_law(const std::vector<double>& x,
+                                          const std::vector<double>& loss, bool with_constant,
+                                          const MinimizeOptions& opt);
+absl::StatusOr<KaplanFit> fit_kaplan(const std::vector<ScalingPoint>& points,
+                                     const MinimizeOptions& opt);
 }  // namespace sl

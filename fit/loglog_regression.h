@@ -1,5 +1,5 @@
-// Ordinary least squares of log y on log x: y = k x^slope. Used for the compute-optimal exponents of
-// approaches 1 and 2 (N_opt = k C^a). Standard errors need at least 3 points (else NaN).
+// Ordinary least squares of log y on log x: y = k x^slope. Used for the compute-optimal exponents
+// of approaches 1 and 2 (N_opt = k C^a). Standard errors need at least 3 points (else NaN).
 #pragma once
 #include <cstddef>
 #include <vector>

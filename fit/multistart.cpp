@@ -24,8 +24,8 @@ double nlopt_objective(unsigned n, const double* x, double* grad, void* ctx_ptr)
 }
 }  // namespace
 
-LocalMinimum minimize_from(const LseLawShape& shape, const LseLawData& data, const std::vector<double>& start,
-                           const MinimizeOptions& opt) {
+LocalMinimum minimize_from(const LseLawShape& shape, const LseLawData& data,
+                           const std::vector<double>& start, const MinimizeOptions& opt) {
   const unsigned dim = static_cast<unsigned>(shape.dim());
   ObjectiveContext ctx{&shape, &data, opt.delta};
   nlopt_opt handle = nlopt_create(NLOPT_LD_LBFGS, dim);

@@ -24,8 +24,8 @@ struct LocalMinimum {
 };
 
 // One L-BFGS run from `start`.
-LocalMinimum minimize_from(const LseLawShape& shape, const LseLawData& data, const std::vector<double>& start,
-                           const MinimizeOptions& opt);
+LocalMinimum minimize_from(const LseLawShape& shape, const LseLawData& data,
+                           const std::vector<double>& start, const MinimizeOptions& opt);
 
 // Runs every start (in parallel); returns all local minima in start order. The best is the one with
 // the lowest finite objective, ties going to the earlier start (so thread count never changes it).

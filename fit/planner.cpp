@@ -11,8 +11,8 @@ namespace sl {
 using nlohmann::json;
 
 absl::StatusOr<double> parse_quantity(const std::string& text, const std::string& flag) {
-  static const std::pair<char, double> kSuffixes[] = {{'k', 1e3}, {'K', 1e3}, {'M', 1e6}, {'G', 1e9},
-                                                      {'B', 1e9}, {'T', 1e12}};
+  static const std::pair<char, double> kSuffixes[] = {{'k', 1e3}, {'K', 1e3}, {'M', 1e6},
+                                                      {'G', 1e9}, {'B', 1e9}, {'T', 1e12}};
   std::string body = text;
   double scale = 1;
   for (const auto& [suffix, value] : kSuffixes) {
@@ -24,8 +24,8 @@ absl::StatusOr<double> parse_quantity(const std::string& text, const std::string
   }
   double v = 0;
   if (!parse_double(body, &v) || !(v * scale > 0)) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(flag, " '", text, "': expected a positive number such as 1e18, 50k, 1.5M, 2G or 3T"));
+    return absl::InvalidArgumentError(absl::StrCat(
+        flag, " '", text, "': expected a positive number such as 1e18, 50k, 1.5M, 2G or 3T"));
   }
   return v * scale;
 }
@@ -35,14 +35,17 @@ absl::StatusOr<PlanLaw> plan_law_from_fit_json(const std::string& path) {
   json j = json::parse(text, nullptr, false);
   if (j.is_discarded()) return absl::InvalidArgumentError(absl::StrCat(path, ": not valid JSON"));
   if (!j.contains("chinchilla")) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        path, ": has no 'chinchilla' section; plan needs an approach-3 fit (scalelab fit --law chinchilla or all)"));
+    return absl::InvalidArgumentError(
+        absl::StrCat(path,
+                     ": has no 'chinchilla' section; plan needs an approach-3 fit (scalelab fit "
+                     "--law chinchilla or all)"));
   }
   const json& c = j["chinchilla"];
   PlanLaw law;
   for (const char* key : {"E", "A", "B", "alpha", "beta"}) {
     if (!c.contains(key) || !c[key].is_number())
-      return absl::InvalidArgumentError(absl::StrCat(path, ": chinchilla.", key, " is missing or not a number"));
+      return absl::InvalidArgumentError(
+          absl::StrCat(path, ": chinchilla.", key, " is missing or not a number"));
   }
   law.params.E = c["E"];
   law.params.A = c["A"];
@@ -50,8 +53,9 @@ absl::StatusOr<PlanLaw> plan_law_from_fit_json(const std::string& path) {
   law.params.alpha = c["alpha"];
   law.params.beta = c["beta"];
   if (!(law.params.alpha > 0 && law.params.beta > 0)) {
-    return absl::InvalidArgumentError(absl::StrCat(path, ": the fit has alpha = ", law.params.alpha, ", beta = ",
-                                                   law.params.beta, "; a compute-optimal plan needs both > 0"));
+    return absl::InvalidArgumentError(absl::StrCat(path, ": the fit has alpha = ", law.params.alpha,
+                                                   ", beta = ", law.params.beta,
+                                                   "; a compute-optimal plan needs both > 0"));
   }
   law.source = path;
   if (j.contains("options") && j["options"].contains("n_col")) law.n_col = j["options"]["n_col"];
@@ -76,7 +80,8 @@ struct Allocation {
 absl::StatusOr<Allocation> allocate(const ChinchillaParams& p, const PlanRequest& r) {
   const bool C = r.flops.has_value(), N = r.params.has_value(), D = r.tokens.has_value();
   Allocation a;
-  if (C && N && D) return absl::InvalidArgumentError("give at most two of --flops, --params, --tokens");
+  if (C && N && D)
+    return absl::InvalidArgumentError("give at most two of --flops, --params, --tokens");
   if (C && N) {
     a = {"budget and size given: D = C / 6N", *r.flops, *r.params, *r.flops / (6 * *r.params)};
   } else if (C && D) {
@@ -88,12 +93,15 @@ absl::StatusOr<Allocation> allocate(const ChinchillaParams& p, const PlanRequest
   } else if (N) {
     // N = G (C/6)^a  =>  C = 6 (N / G)^(1/a)
     double c = 6 * std::pow(*r.params / p.G(), 1 / p.a());
-    a = {"size given: the budget at which it is compute-optimal, and its D", c, *r.params, p.d_opt(c)};
+    a = {"size given: the budget at which it is compute-optimal, and its D", c, *r.params,
+         p.d_opt(c)};
   } else if (D) {
     double c = 6 * std::pow(*r.tokens * p.G(), 1 / p.b());
-    a = {"tokens given: the budget at which they are compute-optimal, and its N", c, p.n_opt(c), *r.tokens};
+    a = {"tokens given: the budget at which they are compute-optimal, and its N", c, p.n_opt(c),
+         *r.tokens};
   } else {
-    return absl::InvalidArgumentError("give --flops C (and optionally --params N or --tokens D), or --params / --tokens");
+    return absl::InvalidArgumentError(
+        "give --flops C (and optionally --params N or --tokens D), or --params / --tokens");
   }
   return a;
 }
@@ -123,46 +131,70 @@ absl::StatusOr<PlanResult> make_plan(const PlanLaw& law, const PlanRequest& r) {
   SL_ASSIGN_OR_RETURN(GptConfig shape, shape_for(a.n, law.n_col, r));
   const ParamCounts pc = count_params(shape);
   const FlopsPerToken fpt = flops_per_token(shape);
-  const double shape_n = static_cast<double>(law.n_col == "params_total" ? pc.total : pc.nonembedding);
+  const double shape_n =
+      static_cast<double>(law.n_col == "params_total" ? pc.total : pc.nonembedding);
   const double shape_tokens = a.flops / train_flops_per_token(fpt, r.convention);
   const double shape_loss = p.loss(shape_n, shape_tokens);
 
   PlanResult out;
-  out.json = json{
-      {"fit", {{"source", law.source}, {"n_col", law.n_col}, {"E", p.E}, {"A", p.A}, {"B", p.B},
-               {"alpha", p.alpha}, {"beta", p.beta}, {"a", p.a()}, {"b", p.b()}}},
-      {"question", a.question},
-      {"flops", a.flops}, {"N", a.n}, {"D", a.d}, {"tokens_per_param", a.d / a.n}, {"loss", loss},
-      {"optimum_at_flops", {{"N_opt", opt_n}, {"D_opt", opt_d}, {"loss", opt_loss}}},
-      {"shape",
-       {{"name", shape.shape_name()}, {"n_layer", shape.n_layer}, {"d_model", shape.d_model},
-        {"n_head", shape.n_head}, {"d_ff", shape.ff()}, {"ctx", shape.ctx}, {"vocab", shape.vocab},
-        {"params_total", pc.total}, {"params_nonembedding", pc.nonembedding},
-        {"flops_per_token", {{"6n", fpt.kaplan_6n}, {"6n_attention", fpt.kaplan_6n_attention},
-                             {"chinchilla", fpt.chinchilla.train}}},
-        {"flops_convention", flops_convention_name(r.convention)},
-        {"tokens", shape_tokens}, {"loss", shape_loss}}}};
+  out.json = json{{"fit",
+                   {{"source", law.source},
+                    {"n_col", law.n_col},
+                    {"E", p.E},
+                    {"A", p.A},
+                    {"B", p.B},
+                    {"alpha", p.alpha},
+                    {"beta", p.beta},
+                    {"a", p.a()},
+                    {"b", p.b()}}},
+                  {"question", a.question},
+                  {"flops", a.flops},
+                  {"N", a.n},
+                  {"D", a.d},
+                  {"tokens_per_param", a.d / a.n},
+                  {"loss", loss},
+                  {"optimum_at_flops", {{"N_opt", opt_n}, {"D_opt", opt_d}, {"loss", opt_loss}}},
+                  {"shape",
+                   {{"name", shape.shape_name()},
+                    {"n_layer", shape.n_layer},
+                    {"d_model", shape.d_model},
+                    {"n_head", shape.n_head},
+                    {"d_ff", shape.ff()},
+                    {"ctx", shape.ctx},
+                    {"vocab", shape.vocab},
+                    {"params_total", pc.total},
+                    {"params_nonembedding", pc.nonembedding},
+                    {"flops_per_token",
+                     {{"6n", fpt.kaplan_6n},
+                      {"6n_attention", fpt.kaplan_6n_attention},
+                      {"chinchilla", fpt.chinchilla.train}}},
+                    {"flops_convention", flops_convention_name(r.convention)},
+                    {"tokens", shape_tokens},
+                    {"loss", shape_loss}}}};
 
   std::string& s = out.table;
   s += absl::StrFormat("plan from %s\n", law.source);
-  s += absl::StrFormat("  L(N, D) = %.4g + %.4g / N^%.4f + %.4g / D^%.4f   (N = %s)\n", p.E, p.A, p.alpha, p.B,
-                       p.beta, law.n_col);
+  s += absl::StrFormat("  L(N, D) = %.4g + %.4g / N^%.4f + %.4g / D^%.4f   (N = %s)\n", p.E, p.A,
+                       p.alpha, p.B, p.beta, law.n_col);
   s += absl::StrFormat("  %s\n", a.question);
   s += absl::StrFormat("  %-22s %.4g FLOPs\n", "budget C = 6ND", a.flops);
   s += absl::StrFormat("  %-22s %.4g\n", "N (parameters)", a.n);
   s += absl::StrFormat("  %-22s %.4g  (%.1f tokens per parameter)\n", "D (tokens)", a.d, a.d / a.n);
   s += absl::StrFormat("  %-22s %.4f\n", "predicted loss", loss);
   if (std::fabs(a.n / opt_n - 1) > 1e-9) {
-    s += absl::StrFormat("  %-22s N %.4g, D %.4g, loss %.4f (%+.4f)\n", "optimum at this C", opt_n, opt_d, opt_loss,
-                         loss - opt_loss);
+    s += absl::StrFormat("  %-22s N %.4g, D %.4g, loss %.4f (%+.4f)\n", "optimum at this C", opt_n,
+                         opt_d, opt_loss, loss - opt_loss);
   }
   s += absl::StrFormat("  %-22s %s: n_layer %d, d_model %d, n_head %d, ctx %d, vocab %d\n", "shape",
-                       shape.shape_name(), shape.n_layer, shape.d_model, shape.n_head, shape.ctx, shape.vocab);
-  s += absl::StrFormat("  %-22s total %d, non-embedding %d\n", "parameters", pc.total, pc.nonembedding);
+                       shape.shape_name(), shape.n_layer, shape.d_model, shape.n_head, shape.ctx,
+                       shape.vocab);
+  s += absl::StrFormat("  %-22s total %d, non-embedding %d\n", "parameters", pc.total,
+                       pc.nonembedding);
   s += absl::StrFormat("  %-22s 6N %.4g, 6N+attention %.4g, chinchilla %.4g\n", "FLOPs per token",
                        fpt.kaplan_6n, fpt.kaplan_6n_attention, fpt.chinchilla.train);
-  s += absl::StrFormat("  %-22s %.4g tokens (FLOPs per token by %s), predicted loss %.4f\n", "shape on this budget",
-                       shape_tokens, flops_convention_name(r.convention), shape_loss);
+  s += absl::StrFormat("  %-22s %.4g tokens (FLOPs per token by %s), predicted loss %.4f\n",
+                       "shape on this budget", shape_tokens, flops_convention_name(r.convention),
+                       shape_loss);
   return out;
 }
 }  // namespace sl

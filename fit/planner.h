@@ -7,8 +7,8 @@
 //   --tokens D                the budget at which D is compute-optimal, and its N
 //   --params N --tokens D     the expected loss, C = 6ND, and the optimum at that C
 // Each answer comes with a concrete shape (model/shape_rule.h) for its N: n_layer, d_model, n_head,
-// the exact parameter counts and FLOPs per token from model/accounting.h, the tokens the budget buys
-// for that shape under the chosen FLOP convention, and the loss predicted for it.
+// the exact parameter counts and FLOPs per token from model/accounting.h, the tokens the budget
+// buys for that shape under the chosen FLOP convention, and the loss predicted for it.
 #pragma once
 #include <optional>
 #include <string>
@@ -21,8 +21,8 @@
 namespace sl {
 struct PlanLaw {
   ChinchillaParams params;
-  std::string source;                        // fit.json path or published citation
-  std::string n_col = "params_nonembedding"; // what N meant in the fit
+  std::string source;                         // fit.json path or published citation
+  std::string n_col = "params_nonembedding";  // what N meant in the fit
 };
 
 // Reads the chinchilla section of a fit.json written by `scalelab fit`.

@@ -39,8 +39,9 @@ absl::Status run_plot_script(const std::vector<std::string>& args, const std::st
   const std::string log = (fs::path(out_dir) / "plot.log").string();
   const int rc = run_program(argv, log);
   if (rc != 0) {
-    return absl::InternalError(absl::StrCat("plotting failed (exit ", rc, "): ", absl::StrJoin(argv, " "), ": ",
-                                            log_tail(log), " (", log, ")"));
+    return absl::InternalError(absl::StrCat("plotting failed (exit ", rc,
+                                            "): ", absl::StrJoin(argv, " "), ": ", log_tail(log),
+                                            " (", log, ")"));
   }
   if (auto text = read_file(log); text.ok()) std::fputs(text->c_str(), stdout);
   return absl::OkStatus();

@@ -1,7 +1,7 @@
-// `scalelab fit --plot DIR`: runs scripts/plot.py on the fit.json just written. The script is found at
-// $SCALELAB_PLOT_SCRIPT, else next to the binary's source tree (<binary dir>/../scripts/plot.py, then
-// <binary dir>/scripts/plot.py); the interpreter is $SCALELAB_PYTHON, else /usr/bin/python3 (Debian's,
-// which has matplotlib, numpy and pandas; a python3 earlier on PATH may not).
+// `scalelab fit --plot DIR`: runs scripts/plot.py on the fit.json just written. The script is found
+// at $SCALELAB_PLOT_SCRIPT, else next to the binary's source tree (<binary dir>/../scripts/plot.py,
+// then <binary dir>/scripts/plot.py); the interpreter is $SCALELAB_PYTHON, else /usr/bin/python3
+// (Debian's, which has matplotlib, numpy and pandas; a python3 earlier on PATH may not).
 #pragma once
 #include <string>
 #include <vector>
@@ -10,7 +10,8 @@
 
 namespace sl {
 absl::StatusOr<std::string> find_plot_script();
-// Runs the plot script with `args` (argv words, e.g. {"--fit", path, "--out", dir}); its output goes to
-// OUT_DIR/plot.log and is printed on success ("wrote ...png" lines); a failure quotes the log's tail.
+// Runs the plot script with `args` (argv words, e.g. {"--fit", path, "--out", dir}); its output
+// goes to OUT_DIR/plot.log and is printed on success ("wrote ...png" lines); a failure quotes the
+// log's tail.
 absl::Status run_plot_script(const std::vector<std::string>& args, const std::string& out_dir);
 }  // namespace sl

@@ -21,8 +21,9 @@ absl::StatusOr<RowFilter> parse_row_filter(const std::string& text) {
     }
     return f;
   }
-  return absl::InvalidArgumentError(absl::StrCat(
-      "--where '", text, "': expected COLUMN OP VALUE with OP one of < <= > >= == != (e.g. 'loss<4')"));
+  return absl::InvalidArgumentError(
+      absl::StrCat("--where '", text,
+                   "': expected COLUMN OP VALUE with OP one of < <= > >= == != (e.g. 'loss<4')"));
 }
 
 static bool compare_numbers(double a, const std::string& op, double b) {
@@ -34,9 +35,9 @@ static bool compare_numbers(double a, const std::string& op, double b) {
   return a != b;
 }
 
-absl::StatusOr<std::vector<size_t>> apply_row_filters(const std::vector<RowFilter>& filters,
-                                                      const std::map<std::string, std::string>& aliases,
-                                                      CsvTable* table) {
+absl::StatusOr<std::vector<size_t>> apply_row_filters(
+    const std::vector<RowFilter>& filters, const std::map<std::string, std::string>& aliases,
+    CsvTable* table) {
   std::vector<int> cols;
   for (const auto& f : filters) {
     std::string name = f.column;
@@ -54,8 +55,10 @@ absl::StatusOr<std::vector<size_t>> apply_row_filters(const std::vector<RowFilte
       const RowFilter& f = filters[i];
       const std::string& cell = row[static_cast<size_t>(cols[i])];
       double v = 0;
-      if (f.numeric) keep = parse_double(cell, &v) && compare_numbers(v, f.op, f.number);
-      else keep = (cell == f.value) == (f.op == "==");
+      if (f.numeric)
+        keep = parse_double(cell, &v) && compare_numbers(v, f.op, f.number);
+      else
+        keep = (cell == f.value) == (f.op == "==");
       if (!keep) ++dropped[i];
     }
     if (keep) kept.push_back(std::move(row));

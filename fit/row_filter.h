@@ -24,7 +24,7 @@ absl::StatusOr<RowFilter> parse_row_filter(const std::string& text);
 
 // Keeps the rows passing every filter; `aliases` maps N/D/C/loss to column names. Returns how many
 // rows each filter dropped (in filter order, a row counted at the first filter it fails).
-absl::StatusOr<std::vector<size_t>> apply_row_filters(const std::vector<RowFilter>& filters,
-                                                      const std::map<std::string, std::string>& aliases,
-                                                      CsvTable* table);
+absl::StatusOr<std::vector<size_t>> apply_row_filters(
+    const std::vector<RowFilter>& filters, const std::map<std::string, std::string>& aliases,
+    CsvTable* table);
 }  // namespace sl

@@ -5,8 +5,10 @@
 namespace sl {
 std::map<std::string, std::string> FitColumns::aliases() const {
   std::map<std::string, std::string> m{{"N", n_col}, {"loss", loss_col}, {"L", loss_col}};
-  if (c_col.empty()) m["D"] = d_col;
-  else m["C"] = c_col;
+  if (c_col.empty())
+    m["D"] = d_col;
+  else
+    m["C"] = c_col;
   return m;
 }
 
@@ -14,9 +16,9 @@ std::map<std::string, std::string> FitColumns::aliases() const {
 static absl::StatusOr<double> positive_cell(const CsvTable& t, size_t row, int col) {
   SL_ASSIGN_OR_RETURN(double v, t.numeric_cell(row, col));
   if (!(v > 0)) {
-    return absl::InvalidArgumentError(absl::StrCat(t.path, ":", t.line_of(row), ": column '", t.header[col],
-                                                   "' is ", v, " but must be > 0 (drop the row with --where '",
-                                                   t.header[col], ">0')"));
+    return absl::InvalidArgumentError(
+        absl::StrCat(t.path, ":", t.line_of(row), ": column '", t.header[col], "' is ", v,
+                     " but must be > 0 (drop the row with --where '", t.header[col], ">0')"));
   }
   return v;
 }
@@ -26,28 +28,34 @@ absl::StatusOr<ScalingData> scaling_data_from_table(CsvTable table, const FitCol
   ScalingData data;
   data.path = table.path;
   data.rows_read = table.rows.size();
-  SL_ASSIGN_OR_RETURN(std::vector<size_t> dropped, apply_row_filters(filters, cols.aliases(), &table));
+  SL_ASSIGN_OR_RETURN(std::vector<size_t> dropped,
+                      apply_row_filters(filters, cols.aliases(), &table));
   for (size_t i = 0; i < filters.size(); ++i) {
     if (dropped[i] > 0)
-      data.notes.push_back(absl::StrCat("--where '", filters[i].text, "' dropped ", dropped[i], " rows"));
+      data.notes.push_back(
+          absl::StrCat("--where '", filters[i].text, "' dropped ", dropped[i], " rows"));
   }
   if (table.has_column("status")) {
     SL_ASSIGN_OR_RETURN(int status_col, table.column_index("status"));
     std::map<std::string, size_t> not_done;
     std::vector<std::vector<std::string>> kept;
     for (auto& row : table.rows) {
-      if (row[status_col] == "done") kept.push_back(std::move(row));
-      else ++not_done[row[status_col].empty() ? "(empty)" : row[status_col]];
+      if (row[status_col] == "done")
+        kept.push_back(std::move(row));
+      else
+        ++not_done[row[status_col].empty() ? "(empty)" : row[status_col]];
     }
     table.rows = std::move(kept);
     for (const auto& [status, count] : not_done)
-      data.notes.push_back(absl::StrCat("dropped ", count, " rows whose status is ", status, " (not done)"));
+      data.notes.push_back(
+          absl::StrCat("dropped ", count, " rows whose status is ", status, " (not done)"));
   }
   SL_ASSIGN_OR_RETURN(int n_col, table.column_index(cols.n_col, "--n-col"));
   SL_ASSIGN_OR_RETURN(int loss_col, table.column_index(cols.loss_col, "--loss-col"));
   int d_col = -1, c_col = -1;
   if (cols.c_col.empty()) {
-    SL_ASSIGN_OR_RETURN(d_col, table.column_index(cols.d_col, "--d-col, or give compute with --c-col"));
+    SL_ASSIGN_OR_RETURN(d_col,
+                        table.column_index(cols.d_col, "--d-col, or give compute with --c-col"));
   } else {
     SL_ASSIGN_OR_RETURN(c_col, table.column_index(cols.c_col, "--c-col"));
   }
@@ -74,8 +82,9 @@ absl::StatusOr<ScalingData> scaling_data_from_table(CsvTable table, const FitCol
     data.points.push_back(std::move(p));
   }
   if (budget_col >= 0 && !data.has_budget && !data.points.empty()) {
-    data.notes.push_back(absl::StrCat("column '", cols.budget_col,
-                                      "' is empty in some rows: IsoFLOP budgets are grouped by C instead"));
+    data.notes.push_back(
+        absl::StrCat("column '", cols.budget_col,
+                     "' is empty in some rows: IsoFLOP budgets are grouped by C instead"));
   }
   return data;
 }

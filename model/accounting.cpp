@@ -17,10 +17,14 @@ ParamCounts count_params(const GptConfig& c) {
 }
 
 std::vector<std::pair<std::string, double>> ChinchillaFlops::terms() const {
-  return {{"embeddings", embeddings},         {"attention_qkv", attention_qkv},
-          {"attention_logits", attention_logits}, {"attention_softmax", attention_softmax},
-          {"attention_values", attention_values}, {"attention_output", attention_output},
-          {"mlp", mlp},                       {"logits", logits}};
+  return {{"embeddings", embeddings},
+          {"attention_qkv", attention_qkv},
+          {"attention_logits", attention_logits},
+          {"attention_softmax", attention_softmax},
+          {"attention_values", attention_values},
+          {"attention_output", attention_output},
+          {"mlp", mlp},
+          {"logits", logits}};
 }
 
 FlopsPerToken flops_per_token(const GptConfig& c) {
@@ -46,10 +50,11 @@ FlopsPerToken flops_per_token(const GptConfig& c) {
 
 absl::StatusOr<FlopsConvention> parse_flops_convention(const std::string& name) {
   if (name == "6n" || name == "kaplan_6n") return FlopsConvention::kKaplan6N;
-  if (name == "6n_attention" || name == "kaplan_6n_attention") return FlopsConvention::kKaplan6NAttention;
+  if (name == "6n_attention" || name == "kaplan_6n_attention")
+    return FlopsConvention::kKaplan6NAttention;
   if (name == "chinchilla") return FlopsConvention::kChinchilla;
-  return absl::InvalidArgumentError(absl::StrCat("unknown FLOPs convention '", name,
-                                                 "'; use 6n, 6n_attention or chinchilla"));
+  return absl::InvalidArgumentError(
+      absl::StrCat("unknown FLOPs convention '", name, "'; use 6n, 6n_attention or chinchilla"));
 }
 
 const char* flops_convention_name(FlopsConvention c) {

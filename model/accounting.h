@@ -1,9 +1,11 @@
 // Parameter and FLOP accounting as pure functions of the config. The parameter count is checked
 // against the real module in tests; FLOPs follow three published conventions:
 //   kaplan_6n            6 N, N = non-embedding parameters (Kaplan et al. 2020)
-//   kaplan_6n_attention  6 N + 6 n_layer ctx d_model (Kaplan's attention term, forward 2 n_layer ctx d)
+//   kaplan_6n_attention  6 N + 6 n_layer ctx d_model (Kaplan's attention term, forward
+//                        2 n_layer ctx d)
 //   chinchilla           every term of Hoffmann et al. 2022, appendix F, backward = 2 x forward
-// All FLOPs are per trained token (the appendix's per-sequence terms divided by the sequence length).
+// All FLOPs are per trained token (the appendix's per-sequence terms divided by the sequence
+// length).
 #pragma once
 #include <cstdint>
 #include <string>
@@ -14,11 +16,11 @@
 
 namespace sl {
 struct ParamCounts {
-  int64_t total = 0;          // every trainable parameter (tied head counted once)
-  int64_t nonembedding = 0;   // total minus token/position embeddings and an untied output head
+  int64_t total = 0;         // every trainable parameter (tied head counted once)
+  int64_t nonembedding = 0;  // total minus token/position embeddings and an untied output head
   int64_t token_embedding = 0;
   int64_t position_embedding = 0;
-  int64_t head = 0;           // untied output head (0 when tied)
+  int64_t head = 0;  // untied output head (0 when tied)
   int64_t per_layer = 0;
 };
 ParamCounts count_params(const GptConfig& c);

@@ -18,14 +18,17 @@ std::optional<KeyError> check_gpt_config(const GptConfig& c) {
   if (c.d_model % c.n_head != 0) {
     int h = c.n_head;
     while (c.d_model % h != 0) --h;  // largest divisor below the request
-    return bad("n_head", absl::StrFormat("d_model %d is not divisible by n_head %d; use a divisor of "
-                                         "d_model (e.g. n_head: %d) or change d_model",
-                                         c.d_model, c.n_head, h));
+    return bad("n_head",
+               absl::StrFormat("d_model %d is not divisible by n_head %d; use a divisor of "
+                               "d_model (e.g. n_head: %d) or change d_model",
+                               c.d_model, c.n_head, h));
   }
-  if (c.d_ff < 0) return bad("d_ff", absl::StrCat("must be >= 0 (0 means 4*d_model), got ", c.d_ff));
+  if (c.d_ff < 0)
+    return bad("d_ff", absl::StrCat("must be >= 0 (0 means 4*d_model), got ", c.d_ff));
   if (c.ctx < 1) return bad("ctx", absl::StrCat("must be >= 1, got ", c.ctx));
   if (c.vocab < 2) return bad("vocab", absl::StrCat("must be >= 2, got ", c.vocab));
-  if (c.dropout < 0 || c.dropout >= 1) return bad("dropout", absl::StrCat("must be in [0, 1), got ", c.dropout));
+  if (c.dropout < 0 || c.dropout >= 1)
+    return bad("dropout", absl::StrCat("must be in [0, 1), got ", c.dropout));
   return std::nullopt;
 }
 
@@ -38,16 +41,18 @@ absl::Status validate_gpt_config(const GptConfig& c, const std::string& where) {
 namespace {
 const ConfigSchema<GptConfig>& gpt_schema() {
   using G = GptConfig;
-  static const auto s = ConfigSchema<G>()
-      .field("n_layer", &G::n_layer, "transformer blocks")
-      .field("d_model", &G::d_model, "residual stream width")
-      .field("n_head", &G::n_head, "attention heads; must divide d_model")
-      .field_written_as("d_ff", &G::d_ff, "MLP hidden width (0 = 4 * d_model)", [](const G& g) { return g.ff(); })
-      .field("ctx", &G::ctx, "context length T (learned position embeddings)")
-      .field("vocab", &G::vocab, "vocabulary size (must cover the data's token ids)")
-      .field("bias", &G::bias, "biases in the linear and LayerNorm layers")
-      .field("tied", &G::tied, "the output head shares the token embedding matrix")
-      .field("dropout", &G::dropout, "dropout on embeddings, attention output and MLP output");
+  static const auto s =
+      ConfigSchema<G>()
+          .field("n_layer", &G::n_layer, "transformer blocks")
+          .field("d_model", &G::d_model, "residual stream width")
+          .field("n_head", &G::n_head, "attention heads; must divide d_model")
+          .field_written_as("d_ff", &G::d_ff, "MLP hidden width (0 = 4 * d_model)",
+                            [](const G& g) { return g.ff(); })
+          .field("ctx", &G::ctx, "context length T (learned position embeddings)")
+          .field("vocab", &G::vocab, "vocabulary size (must cover the data's token ids)")
+          .field("bias", &G::bias, "biases in the linear and LayerNorm layers")
+          .field("tied", &G::tied, "the output head shares the token embedding matrix")
+          .field("dropout", &G::dropout, "dropout on embeddings, attention output and MLP output");
   return s;
 }
 }  // namespace

@@ -11,15 +11,19 @@
 
 namespace sl {
 namespace {
-void check_dnnl(dnnl_status_t status) { TORCH_CHECK(status == dnnl_success, "dnnl_sgemm failed with status ", status); }
+void check_dnnl(dnnl_status_t status) {
+  TORCH_CHECK(status == dnnl_success, "dnnl_sgemm failed with status ", status);
+}
 
-// Row-major C (M x N) = alpha op(A) op(B) + beta C, with op(A) M x K and op(B) K x N. ta: A is stored
-// K x M (so op(A) is its transpose); tb likewise. oneDNN (Debian's libdnnl) rather than the MKL inside
-// PyPI's LibTorch: MKL runs its generic kernels on AMD CPUs, 64-100 GFLOP/s a core on this machine's
-// shapes against oneDNN's 206-238 (docs/bench.md). Inside at::parallel_for it runs on the calling thread.
-void gemm(bool ta, bool tb, int M, int N, int K, float alpha, const float* A, int lda, const float* B, int ldb,
-          float beta, float* C, int ldc) {
-  check_dnnl(dnnl_sgemm(ta ? 'T' : 'N', tb ? 'T' : 'N', M, N, K, alpha, A, lda, B, ldb, beta, C, ldc));
+// Row-major C (M x N) = alpha op(A) op(B) + beta C, with op(A) M x K and op(B) K x N. ta: A is
+// stored K x M (so op(A) is its transpose); tb likewise. oneDNN (Debian's libdnnl) rather than the
+// MKL inside PyPI's LibTorch: MKL runs its generic kernels on AMD CPUs, 64-100 GFLOP/s a core on
+// this machine's shapes against oneDNN's 206-238 (docs/bench.md). Inside at::parallel_for it runs
+// on the calling thread.
+void gemm(bool ta, bool tb, int M, int N, int K, float alpha, const float* A, int lda,
+          const float* B, int ldb, float beta, float* C, int ldc) {
+  check_dnnl(
+      dnnl_sgemm(ta ? 'T' : 'N', tb ? 'T' : 'N', M, N, K, alpha, A, lda, B, ldb, beta, C, ldc));
 }
 
 // Rows per block: a block of query rows only needs the keys up to its last row, so the upper
@@ -36,7 +40,9 @@ inline __attribute__((always_inline)) vf16 load16(const float* p) {
   std::memcpy(&v, p, sizeof v);
   return v;
 }
-inline __attribute__((always_inline)) void store16(float* p, vf16 v) { std::memcpy(p, &v, sizeof v); }
+inline __attribute__((always_inline)) void store16(float* p, vf16 v) {
+  std::memcpy(p, &v, sizeof v);
+}
 
 inline __attribute__((always_inline)) float hsum(vf16 v) {
   float s = 0;
@@ -44,8 +50,8 @@ inline __attribute__((always_inline)) float hsum(vf16 v) {
   return s;
 }
 
-// exp(x) for x <= 0 (Cephes expf: range reduction by ln 2, degree-6 polynomial; within 2 ulp of expf
-// for x >= -87, and a tiny positive number instead of 0 below that).
+// exp(x) for x <= 0 (Cephes expf: range reduction by ln 2, degree-6 polynomial; within 2 ulp of
+// expf for x >= -87, and a tiny positive number instead of 0 below that).
 inline __attribute__((always_inline)) vf16 exp16(vf16 x) {
   const vf16 lo = vf16{} - 87.0f;
   x = x < lo ? lo : x;
@@ -68,8 +74,8 @@ inline __attribute__((always_inline)) float exp1(float x) {
   return exp16(v)[0];
 }
 
-// Rows r0..r1 of a scaled score block (row i at S + (i - r0) * ld): softmax over columns 0..i, zeros
-// over i+1..r1-1 (the part of the block above the diagonal). Columns >= r1 are never read.
+// Rows r0..r1 of a scaled score block (row i at S + (i - r0) * ld): softmax over columns 0..i,
+// zeros over i+1..r1-1 (the part of the block above the diagonal). Columns >= r1 are never read.
 #if defined(__x86_64__) && (defined(__GNUC__) && !defined(__clang__))
 __attribute__((target_clones("avx512f", "avx2", "default")))
 #endif
@@ -105,8 +111,8 @@ void softmax_causal_block(float* S, int ld, int r0, int r1) {
   }
 }
 
-// Softmax backward for rows r0..r1: dS = scale * P * (dP - rowsum(P * dP)), over columns 0..i, zeros
-// above the diagonal inside the block. P rows at P + (i - r0) * ld, dP (in, dS out) likewise.
+// Softmax backward for rows r0..r1: dS = scale * P * (dP - rowsum(P * dP)), over columns 0..i,
+// zeros above the diagonal inside the block. P rows at P + (i - r0) * ld, dP (in, dS out) likewise.
 #if defined(__x86_64__) && (defined(__GNUC__) && !defined(__clang__))
 __attribute__((target_clones("avx512f", "avx2", "default")))
 #endif
@@ -132,13 +138,14 @@ torch::Tensor dnnl_matmul_wt(const torch::Tensor& x, const torch::Tensor& w) {
   auto sizes = x.sizes().vec();
   sizes.back() = N;
   auto y = torch::empty(sizes, x.options());
-  check_dnnl(dnnl_sgemm('N', 'T', M, N, K, 1.0f, x.data_ptr<float>(), K, w.data_ptr<float>(), K, 0.0f,
-                          y.data_ptr<float>(), N));
+  check_dnnl(dnnl_sgemm('N', 'T', M, N, K, 1.0f, x.data_ptr<float>(), K, w.data_ptr<float>(), K,
+                        0.0f, y.data_ptr<float>(), N));
   return y;
 }
 
 struct DnnlLinearFunction : torch::autograd::Function<DnnlLinearFunction> {
-  static torch::Tensor forward(torch::autograd::AutogradContext* ctx, const torch::Tensor& x, const torch::Tensor& w) {
+  static torch::Tensor forward(torch::autograd::AutogradContext* ctx, const torch::Tensor& x,
+                               const torch::Tensor& w) {
     ctx->save_for_backward({x, w});
     return dnnl_matmul_wt(x, w);
   }
@@ -152,13 +159,13 @@ struct DnnlLinearFunction : torch::autograd::Function<DnnlLinearFunction> {
     torch::Tensor dx, dw;
     if (ctx->needs_input_grad(0)) {
       dx = torch::empty_like(x);
-      check_dnnl(dnnl_sgemm('N', 'N', M, K, N, 1.0f, dy.data_ptr<float>(), N, w.data_ptr<float>(), K, 0.0f,
-                              dx.data_ptr<float>(), K));
+      check_dnnl(dnnl_sgemm('N', 'N', M, K, N, 1.0f, dy.data_ptr<float>(), N, w.data_ptr<float>(),
+                            K, 0.0f, dx.data_ptr<float>(), K));
     }
     if (ctx->needs_input_grad(1)) {
       dw = torch::empty_like(w);
-      check_dnnl(dnnl_sgemm('T', 'N', N, K, M, 1.0f, dy.data_ptr<float>(), N, x.data_ptr<float>(), K, 0.0f,
-                              dw.data_ptr<float>(), K));
+      check_dnnl(dnnl_sgemm('T', 'N', N, K, M, 1.0f, dy.data_ptr<float>(), N, x.data_ptr<float>(),
+                            K, 0.0f, dw.data_ptr<float>(), K));
     }
     return {dx, dw};
   }
@@ -169,14 +176,16 @@ struct Shape {
 };
 
 Shape shape_of(const torch::Tensor& qkv, int64_t n_head) {
-  TORCH_CHECK(qkv.dim() == 3 && qkv.size(2) % (3 * n_head) == 0, "fused attention: qkv must be (B, T, 3C)");
+  TORCH_CHECK(qkv.dim() == 3 && qkv.size(2) % (3 * n_head) == 0,
+              "fused attention: qkv must be (B, T, 3C)");
   const int64_t C = qkv.size(2) / 3;
   return {qkv.size(0), qkv.size(1), C, n_head, C / n_head};
 }
 
-// Forward for heads [begin, end) of B * nh. P: the (T, T) probabilities of a head at att + bh * T * T,
-// or a scratch buffer when att is null (no backward needed).
-void forward_heads(const float* qkv, float* y, float* att, const Shape& s, int64_t begin, int64_t end) {
+// Forward for heads [begin, end) of B * nh. P: the (T, T) probabilities of a head at att + bh * T *
+// T, or a scratch buffer when att is null (no backward needed).
+void forward_heads(const float* qkv, float* y, float* att, const Shape& s, int64_t begin,
+                   int64_t end) {
   const int T = static_cast<int>(s.T), hs = static_cast<int>(s.hs);
   const int ld3 = static_cast<int>(3 * s.C), ldc = static_cast<int>(s.C);
   const float scale = 1.0f / std::sqrt(static_cast<float>(hs));
@@ -191,15 +200,17 @@ void forward_heads(const float* qkv, float* y, float* att, const Shape& s, int64
     for (int r0 = 0; r0 < T; r0 += kBlock) {
       const int r1 = std::min(T, r0 + kBlock), m = r1 - r0;
       float* Pr = P + static_cast<int64_t>(r0) * T;
-      gemm(false, true, m, r1, hs, scale, q + static_cast<int64_t>(r0) * ld3, ld3, k, ld3, 0.0f, Pr, T);
+      gemm(false, true, m, r1, hs, scale, q + static_cast<int64_t>(r0) * ld3, ld3, k, ld3, 0.0f, Pr,
+           T);
       softmax_causal_block(Pr, T, r0, r1);
-      gemm(false, false, m, hs, r1, 1.0f, Pr, T, v, ld3, 0.0f, o + static_cast<int64_t>(r0) * ldc, ldc);
+      gemm(false, false, m, hs, r1, 1.0f, Pr, T, v, ld3, 0.0f, o + static_cast<int64_t>(r0) * ldc,
+           ldc);
     }
   }
 }
 
-void backward_heads(const float* qkv, const float* att, const float* dy, float* dqkv, const Shape& s,
-                    int64_t begin, int64_t end) {
+void backward_heads(const float* qkv, const float* att, const float* dy, float* dqkv,
+                    const Shape& s, int64_t begin, int64_t end) {
   const int T = static_cast<int>(s.T), hs = static_cast<int>(s.hs);
   const int ld3 = static_cast<int>(3 * s.C), ldc = static_cast<int>(s.C);
   const float scale = 1.0f / std::sqrt(static_cast<float>(hs));
@@ -218,24 +229,27 @@ void backward_heads(const float* qkv, const float* att, const float* dy, float* 
     for (int r0 = 0; r0 < T; r0 += kBlock) {
       const int r1 = std::min(T, r0 + kBlock), m = r1 - r0;
       float* dSr = dS.data() + static_cast<int64_t>(r0) * T;
-      gemm(false, true, m, r1, hs, 1.0f, dO + static_cast<int64_t>(r0) * ldc, ldc, v, ld3, 0.0f, dSr, T);
+      gemm(false, true, m, r1, hs, 1.0f, dO + static_cast<int64_t>(r0) * ldc, ldc, v, ld3, 0.0f,
+           dSr, T);
       softmax_backward_block(P + static_cast<int64_t>(r0) * T, dSr, T, r0, r1, scale);
-      gemm(false, false, m, hs, r1, 1.0f, dSr, T, k, ld3, 0.0f, dq + static_cast<int64_t>(r0) * ld3, ld3);
+      gemm(false, false, m, hs, r1, 1.0f, dSr, T, k, ld3, 0.0f, dq + static_cast<int64_t>(r0) * ld3,
+           ld3);
     }
     // Column blocks: keys c0..c1 are attended by queries c0..T-1 only: dV = P^T dO, dK = dS^T Q.
     for (int c0 = 0; c0 < T; c0 += kBlock) {
       const int c1 = std::min(T, c0 + kBlock), n = c1 - c0, rows = T - c0;
       const int64_t corner = static_cast<int64_t>(c0) * T + c0;
-      gemm(true, false, n, hs, rows, 1.0f, P + corner, T, dO + static_cast<int64_t>(c0) * ldc, ldc, 0.0f,
-           dv + static_cast<int64_t>(c0) * ld3, ld3);
-      gemm(true, false, n, hs, rows, 1.0f, dS.data() + corner, T, q + static_cast<int64_t>(c0) * ld3, ld3, 0.0f,
-           dk + static_cast<int64_t>(c0) * ld3, ld3);
+      gemm(true, false, n, hs, rows, 1.0f, P + corner, T, dO + static_cast<int64_t>(c0) * ldc, ldc,
+           0.0f, dv + static_cast<int64_t>(c0) * ld3, ld3);
+      gemm(true, false, n, hs, rows, 1.0f, dS.data() + corner, T,
+           q + static_cast<int64_t>(c0) * ld3, ld3, 0.0f, dk + static_cast<int64_t>(c0) * ld3, ld3);
     }
   }
 }
 
 // (y, att): att is defined only when `keep` (the probabilities the backward pass needs).
-std::pair<torch::Tensor, torch::Tensor> attention_forward(const torch::Tensor& qkv, int64_t n_head, bool keep) {
+std::pair<torch::Tensor, torch::Tensor> attention_forward(const torch::Tensor& qkv, int64_t n_head,
+                                                          bool keep) {
   const Shape s = shape_of(qkv, n_head);
   auto y = torch::empty({s.B, s.T, s.C}, qkv.options());
   torch::Tensor att;
@@ -243,12 +257,14 @@ std::pair<torch::Tensor, torch::Tensor> attention_forward(const torch::Tensor& q
   const float* in = qkv.data_ptr<float>();
   float* out = y.data_ptr<float>();
   float* a = keep ? att.data_ptr<float>() : nullptr;
-  at::parallel_for(0, s.B * s.nh, 1, [&](int64_t begin, int64_t end) { forward_heads(in, out, a, s, begin, end); });
+  at::parallel_for(0, s.B * s.nh, 1,
+                   [&](int64_t begin, int64_t end) { forward_heads(in, out, a, s, begin, end); });
   return {y, att};
 }
 
 struct FusedAttentionFunction : torch::autograd::Function<FusedAttentionFunction> {
-  static torch::Tensor forward(torch::autograd::AutogradContext* ctx, const torch::Tensor& qkv, int64_t n_head) {
+  static torch::Tensor forward(torch::autograd::AutogradContext* ctx, const torch::Tensor& qkv,
+                               int64_t n_head) {
     auto [y, att] = attention_forward(qkv, n_head, /*keep=*/true);
     ctx->save_for_backward({qkv, att});
     ctx->saved_data["n_head"] = n_head;
@@ -266,14 +282,18 @@ struct FusedAttentionFunction : torch::autograd::Function<FusedAttentionFunction
     const float* a = att.data_ptr<float>();
     const float* g = dy.data_ptr<float>();
     float* out = dqkv.data_ptr<float>();
-    at::parallel_for(0, s.B * s.nh, 1, [&](int64_t begin, int64_t end) { backward_heads(q, a, g, out, s, begin, end); });
+    at::parallel_for(0, s.B * s.nh, 1, [&](int64_t begin, int64_t end) {
+      backward_heads(q, a, g, out, s, begin, end);
+    });
     return {dqkv, torch::Tensor()};
   }
 };
 }  // namespace
 
-torch::Tensor dnnl_linear(const torch::Tensor& x_in, const torch::Tensor& w_in, const torch::Tensor& b) {
-  TORCH_CHECK(x_in.device().is_cpu() && x_in.scalar_type() == torch::kFloat && w_in.scalar_type() == torch::kFloat,
+torch::Tensor dnnl_linear(const torch::Tensor& x_in, const torch::Tensor& w_in,
+                          const torch::Tensor& b) {
+  TORCH_CHECK(x_in.device().is_cpu() && x_in.scalar_type() == torch::kFloat &&
+                  w_in.scalar_type() == torch::kFloat,
               "dnnl_linear: float32 CPU tensors only");
   auto x = x_in.contiguous(), w = w_in.contiguous();
   torch::Tensor y;
@@ -289,7 +309,8 @@ torch::Tensor fused_causal_attention_cpu(const torch::Tensor& qkv_in, int64_t n_
   TORCH_CHECK(qkv_in.device().is_cpu() && qkv_in.scalar_type() == torch::kFloat,
               "fused attention: float32 CPU tensors only");
   auto qkv = qkv_in.contiguous();
-  if (torch::GradMode::is_enabled() && qkv.requires_grad()) return FusedAttentionFunction::apply(qkv, n_head);
+  if (torch::GradMode::is_enabled() && qkv.requires_grad())
+    return FusedAttentionFunction::apply(qkv, n_head);
   return attention_forward(qkv, n_head, /*keep=*/false).first;
 }
 }  // namespace sl

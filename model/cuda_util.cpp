@@ -15,7 +15,9 @@
 namespace sl {
 #if defined(SCALELAB_WITH_CUDA)
 namespace {
-int index_of(torch::Device device) { return device.has_index() ? device.index() : at::cuda::current_device(); }
+int index_of(torch::Device device) {
+  return device.has_index() ? device.index() : at::cuda::current_device();
+}
 }  // namespace
 
 bool built_with_cuda() { return true; }
@@ -56,7 +58,8 @@ CudaGraphStep::CudaGraphStep() = default;
 CudaGraphStep::~CudaGraphStep() = default;
 bool CudaGraphStep::available() { return torch::cuda::is_available(); }
 void CudaGraphStep::capture(const std::function<void()>& step, int warmup) {
-  if (!available()) throw std::logic_error("CUDA graphs need a GPU; check CudaGraphStep::available()");
+  if (!available())
+    throw std::logic_error("CUDA graphs need a GPU; check CudaGraphStep::available()");
   impl_ = std::make_unique<Impl>();
   torch::cuda::synchronize();
   auto stream = c10::cuda::getStreamFromPool();
@@ -91,8 +94,11 @@ CudaGraphStep::CudaGraphStep() = default;
 CudaGraphStep::~CudaGraphStep() = default;
 bool CudaGraphStep::available() { return false; }
 void CudaGraphStep::capture(const std::function<void()>&, int) {
-  throw std::logic_error("CUDA graphs need a LibTorch built with CUDA; check CudaGraphStep::available()");
+  throw std::logic_error(
+      "CUDA graphs need a LibTorch built with CUDA; check CudaGraphStep::available()");
 }
-void CudaGraphStep::replay() { throw std::logic_error("CUDA graphs need a LibTorch built with CUDA"); }
+void CudaGraphStep::replay() {
+  throw std::logic_error("CUDA graphs need a LibTorch built with CUDA");
+}
 #endif
 }  // namespace sl

@@ -1,6 +1,6 @@
 // CUDA helpers for the trainer and the bench. Compiled with CUDA where LibTorch has it
-// (SCALELAB_WITH_CUDA, set by model/CMakeLists.txt: every CI build does); elsewhere they report
-// "no CUDA". None of them touches the CUDA runtime unless asked about a CUDA device, so a CUDA build
+// (SCALELAB_WITH_CUDA, set by model/CMakeLists.txt: every CI build does); elsewhere they report "no
+// CUDA". None of them touches the CUDA runtime unless asked about a CUDA device, so a CUDA build
 // runs its CPU paths on a machine without a GPU or driver.
 #pragma once
 #include <torch/torch.h>

@@ -27,9 +27,11 @@ CausalSelfAttentionImpl::CausalSelfAttentionImpl(const GptConfig& c)
 }
 
 torch::Tensor CausalSelfAttentionImpl::forward(const torch::Tensor& x) {
-  auto y = causal_self_attention(linear_forward(x, c_attn->weight, c_attn->bias), n_head, dropout, is_training());
+  auto y = causal_self_attention(linear_forward(x, c_attn->weight, c_attn->bias), n_head, dropout,
+                                 is_training());
   y = linear_forward(y, c_proj->weight, c_proj->bias);  // (B, T, C)
-  return dropout > 0 ? F::dropout(y, F::DropoutFuncOptions().p(dropout).training(is_training())) : y;
+  return dropout > 0 ? F::dropout(y, F::DropoutFuncOptions().p(dropout).training(is_training()))
+                     : y;
 }
 
 MlpImpl::MlpImpl(const GptConfig& c) : dropout(c.dropout) {
@@ -38,8 +40,10 @@ MlpImpl::MlpImpl(const GptConfig& c) : dropout(c.dropout) {
 }
 
 torch::Tensor MlpImpl::forward(const torch::Tensor& x) {
-  auto y = linear_forward(torch::gelu(linear_forward(x, c_fc->weight, c_fc->bias)), c_proj->weight, c_proj->bias);
-  return dropout > 0 ? F::dropout(y, F::DropoutFuncOptions().p(dropout).training(is_training())) : y;
+  auto y = linear_forward(torch::gelu(linear_forward(x, c_fc->weight, c_fc->bias)), c_proj->weight,
+                          c_proj->bias);
+  return dropout > 0 ? F::dropout(y, F::DropoutFuncOptions().p(dropout).training(is_training()))
+                     : y;
 }
 
 BlockImpl::BlockImpl(const GptConfig& c) {
@@ -85,17 +89,21 @@ void GptImpl::reset_parameters() {
 
 torch::Tensor GptImpl::forward(const torch::Tensor& idx) {
   const int64_t T = idx.size(1);
-  TORCH_CHECK(T <= config.ctx, "sequence of length ", T, " exceeds the context length ", config.ctx);
-  auto pos = torch::arange(T, idx.options());                       // (T)
-  auto x = wte->forward(idx) + wpe->forward(pos);                   // (B, T, d)
-  if (config.dropout > 0) x = F::dropout(x, F::DropoutFuncOptions().p(config.dropout).training(is_training()));
+  TORCH_CHECK(T <= config.ctx, "sequence of length ", T, " exceeds the context length ",
+              config.ctx);
+  auto pos = torch::arange(T, idx.options());      // (T)
+  auto x = wte->forward(idx) + wpe->forward(pos);  // (B, T, d)
+  if (config.dropout > 0)
+    x = F::dropout(x, F::DropoutFuncOptions().p(config.dropout).training(is_training()));
   for (const auto& block : *blocks) x = block->as<Block>()->forward(x);
   x = ln_f->forward(x);
-  return config.tied ? linear_forward(x, wte->weight) : linear_forward(x, lm_head->weight, lm_head->bias);  // (B, T, vocab)
+  return config.tied ? linear_forward(x, wte->weight)
+                     : linear_forward(x, lm_head->weight, lm_head->bias);  // (B, T, vocab)
 }
 
 torch::Tensor GptImpl::loss(const torch::Tensor& idx, const torch::Tensor& targets) {
   auto logits = forward(idx);
-  return F::cross_entropy(logits.view({-1, logits.size(-1)}).to(torch::kFloat), targets.reshape({-1}));
+  return F::cross_entropy(logits.view({-1, logits.size(-1)}).to(torch::kFloat),
+                          targets.reshape({-1}));
 }
 }  // namespace sl

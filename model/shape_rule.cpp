@@ -9,7 +9,8 @@
 namespace sl {
 absl::StatusOr<GptConfig> shape_for_nonembedding_params(double target, const ShapeRule& rule,
                                                         const GptConfig& base) {
-  if (!(target > 0)) return absl::InvalidArgumentError(absl::StrCat("target size must be > 0, got ", target));
+  if (!(target > 0))
+    return absl::InvalidArgumentError(absl::StrCat("target size must be > 0, got ", target));
   if (rule.head_dim < 1 || rule.aspect <= 0) {
     return absl::InvalidArgumentError("shape rule: head_dim must be >= 1 and aspect > 0");
   }
@@ -28,11 +29,11 @@ absl::StatusOr<GptConfig> shape_for_nonembedding_params(double target, const Sha
       c.d_ff = 0;
       double n = static_cast<double>(count_params(c).nonembedding);
       double n_err = std::fabs(std::log(n / target));
-      double aspect_err = std::fabs(std::log(static_cast<double>(c.d_model) / layers / rule.aspect));
+      double aspect_err =
+          std::fabs(std::log(static_cast<double>(c.d_model) / layers / rule.aspect));
       bool in_tol = n_err <= std::log1p(rule.tolerance);
       bool best_in_tol = best_n_err <= std::log1p(rule.tolerance);
-      bool better = !found ||
-                    (in_tol && (!best_in_tol || aspect_err < best_aspect_err)) ||
+      bool better = !found || (in_tol && (!best_in_tol || aspect_err < best_aspect_err)) ||
                     (!in_tol && !best_in_tol && n_err < best_n_err);
       if (better) {
         best = c;

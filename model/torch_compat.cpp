@@ -8,7 +8,6 @@
 
 #include "model/cpu_kernels.h"
 
-
 #if TORCH_VERSION_MAJOR < 2 || (TORCH_VERSION_MAJOR == 2 && TORCH_VERSION_MINOR < 4)
 #error "scalelab needs LibTorch 2.4 or later (device-type autocast API); see docs/build.md"
 #endif
@@ -18,31 +17,35 @@ torch::Tensor causal_attention_reference(const torch::Tensor& q, const torch::Te
                                          const torch::Tensor& v) {
   const int64_t T = q.size(-2);
   auto att = torch::matmul(q, k.transpose(-2, -1)) / std::sqrt(static_cast<double>(q.size(-1)));
-  auto mask = torch::ones({T, T}, torch::TensorOptions().dtype(torch::kBool).device(q.device())).tril();
+  auto mask =
+      torch::ones({T, T}, torch::TensorOptions().dtype(torch::kBool).device(q.device())).tril();
   att = att.masked_fill(mask.logical_not(), -std::numeric_limits<float>::infinity());
   return torch::matmul(torch::softmax(att, -1), v);
 }
 
-torch::Tensor causal_attention(const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v,
-                               double dropout_p, bool training) {
+torch::Tensor causal_attention(const torch::Tensor& q, const torch::Tensor& k,
+                               const torch::Tensor& v, double dropout_p, bool training) {
   return at::scaled_dot_product_attention(q, k, v, /*attn_mask=*/{}, training ? dropout_p : 0.0,
                                           /*is_causal=*/true);
 }
 
-torch::Tensor causal_self_attention(const torch::Tensor& qkv, int64_t n_head, double dropout_p, bool training) {
-  if (qkv.device().is_cpu() && qkv.scalar_type() == torch::kFloat && (!training || dropout_p <= 0)) {
+torch::Tensor causal_self_attention(const torch::Tensor& qkv, int64_t n_head, double dropout_p,
+                                    bool training) {
+  if (qkv.device().is_cpu() && qkv.scalar_type() == torch::kFloat &&
+      (!training || dropout_p <= 0)) {
     return fused_causal_attention_cpu(qkv, n_head);
   }
   const int64_t B = qkv.size(0), T = qkv.size(1), C = qkv.size(2) / 3, hs = C / n_head;
-  auto parts = qkv.split(C, /*dim=*/2);                            // 3 x (B, T, C)
-  auto q = parts[0].view({B, T, n_head, hs}).transpose(1, 2);      // (B, nh, T, hs)
+  auto parts = qkv.split(C, /*dim=*/2);                        // 3 x (B, T, C)
+  auto q = parts[0].view({B, T, n_head, hs}).transpose(1, 2);  // (B, nh, T, hs)
   auto k = parts[1].view({B, T, n_head, hs}).transpose(1, 2);
   auto v = parts[2].view({B, T, n_head, hs}).transpose(1, 2);
-  auto y = causal_attention(q, k, v, dropout_p, training);          // (B, nh, T, hs)
-  return y.transpose(1, 2).contiguous().view({B, T, C});           // heads side by side again
+  auto y = causal_attention(q, k, v, dropout_p, training);  // (B, nh, T, hs)
+  return y.transpose(1, 2).contiguous().view({B, T, C});    // heads side by side again
 }
 
-torch::Tensor linear_forward(const torch::Tensor& x, const torch::Tensor& w, const torch::Tensor& b) {
+torch::Tensor linear_forward(const torch::Tensor& x, const torch::Tensor& w,
+                             const torch::Tensor& b) {
   if (x.device().is_cpu() && x.scalar_type() == torch::kFloat) return dnnl_linear(x, w, b);
   return torch::linear(x, w, b);
 }
@@ -67,8 +70,8 @@ void fused_adamw_step(std::vector<torch::Tensor> params, std::vector<torch::Tens
                       std::vector<torch::Tensor> exp_avg, std::vector<torch::Tensor> exp_avg_sq,
                       std::vector<torch::Tensor> steps, double lr, double beta1, double beta2,
                       double weight_decay, double eps) {
-  at::_fused_adamw_(params, grads, exp_avg, exp_avg_sq, /*max_exp_avg_sqs=*/{}, steps, lr, beta1, beta2,
-                    weight_decay, eps, /*amsgrad=*/false, /*maximize=*/false);
+  at::_fused_adamw_(params, grads, exp_avg, exp_avg_sq, /*max_exp_avg_sqs=*/{}, steps, lr, beta1,
+                    beta2, weight_decay, eps, /*amsgrad=*/false, /*maximize=*/false);
 }
 
 const char* torch_version_string() { return TORCH_VERSION; }

@@ -11,14 +11,17 @@
 namespace sl {
 // Causal attention. q, k, v: (B, nh, T, hs) -> (B, nh, T, hs): scaled_dot_product_attention (flash
 // kernels on CUDA and CPU).
-torch::Tensor causal_attention(const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v,
-                               double dropout_p, bool training);
-// The same from the c_attn output: qkv (B, T, 3C) = [q | k | v] with heads side by side -> (B, T, C).
-// On the CPU in float32 without dropout: the fused kernel of model/cpu_kernels.h (no layout copies,
-// upper triangle skipped, oneDNN GEMMs); otherwise split, causal_attention, re-assemble.
-torch::Tensor causal_self_attention(const torch::Tensor& qkv, int64_t n_head, double dropout_p, bool training);
-// y = x w^T (+ b). On the CPU in float32: oneDNN's sgemm (model/cpu_kernels.h); otherwise torch::linear.
-torch::Tensor linear_forward(const torch::Tensor& x, const torch::Tensor& w, const torch::Tensor& b = {});
+torch::Tensor causal_attention(const torch::Tensor& q, const torch::Tensor& k,
+                               const torch::Tensor& v, double dropout_p, bool training);
+// The same from the c_attn output: qkv (B, T, 3C) = [q | k | v] with heads side by side -> (B, T,
+// C). On the CPU in float32 without dropout: the fused kernel of model/cpu_kernels.h (no layout
+// copies, upper triangle skipped, oneDNN GEMMs); otherwise split, causal_attention, re-assemble.
+torch::Tensor causal_self_attention(const torch::Tensor& qkv, int64_t n_head, double dropout_p,
+                                    bool training);
+// y = x w^T (+ b). On the CPU in float32: oneDNN's sgemm (model/cpu_kernels.h); otherwise
+// torch::linear.
+torch::Tensor linear_forward(const torch::Tensor& x, const torch::Tensor& w,
+                             const torch::Tensor& b = {});
 // The plain masked-softmax formula, kept as the reference both paths are tested against.
 torch::Tensor causal_attention_reference(const torch::Tensor& q, const torch::Tensor& k,
                                          const torch::Tensor& v);

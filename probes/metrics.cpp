@@ -11,7 +11,8 @@ int64_t token_edit_distance(const std::vector<uint16_t>& a, const std::vector<ui
   for (size_t i = 1; i <= a.size(); ++i) {
     cur[0] = static_cast<int64_t>(i);
     for (size_t j = 1; j <= b.size(); ++j)
-      cur[j] = std::min({prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1)});
+      cur[j] =
+          std::min({prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1)});
     std::swap(prev, cur);
   }
   return prev[b.size()];
@@ -21,7 +22,8 @@ double brier_of_token(const AnswerTokenStats& s) {
   return s.sum_sq_probs - 2 * std::exp(s.logp_target) + 1;
 }
 
-InstanceScore score_instance(const std::vector<uint16_t>& expected, const std::vector<uint16_t>& generated,
+InstanceScore score_instance(const std::vector<uint16_t>& expected,
+                             const std::vector<uint16_t>& generated,
                              const std::vector<AnswerTokenStats>& stats) {
   InstanceScore r;
   r.exact_match = expected == generated ? 1 : 0;
@@ -38,7 +40,8 @@ InstanceScore score_instance(const std::vector<uint16_t>& expected, const std::v
   return r;
 }
 
-Calibration calibration_of(const std::vector<double>& confidence, const std::vector<bool>& correct, int n_bins) {
+Calibration calibration_of(const std::vector<double>& confidence, const std::vector<bool>& correct,
+                           int n_bins) {
   Calibration c;
   c.bins.resize(n_bins);
   for (int b = 0; b < n_bins; ++b) {
@@ -62,8 +65,9 @@ Calibration calibration_of(const std::vector<double>& confidence, const std::vec
 }
 
 const std::vector<std::string>& probe_metric_names() {
-  static const std::vector<std::string> names = {"exact_match", "token_accuracy",   "edit_distance", "loglik",
-                                                 "loglik_per_token", "brier", "ece"};
+  static const std::vector<std::string> names = {"exact_match", "token_accuracy",   "edit_distance",
+                                                 "loglik",      "loglik_per_token", "brier",
+                                                 "ece"};
   return names;
 }
 

@@ -51,7 +51,9 @@ absl::StatusOr<ProbeConfig> probe_config_from_yaml(YamlMap& m) {
   SL_RETURN_IF_ERROR(m.get("seed", &c.seed));
   // On their own keys: the cell expansion below would report them on `tasks`, and not at all
   // without tasks.
-  if (c.instances < 1) return m.error("instances", absl::StrCat("must be >= 1 (eval instances per cell), got ", c.instances));
+  if (c.instances < 1)
+    return m.error("instances",
+                   absl::StrCat("must be >= 1 (eval instances per cell), got ", c.instances));
   for (int s : c.shots)
     if (s < 0) return m.error("shots", absl::StrCat("must be >= 0, got ", s));
   if (c.enabled()) {
@@ -76,7 +78,8 @@ void probe_config_to_yaml(const ProbeConfig& c, YAML::Emitter& out) {
 absl::StatusOr<std::vector<ProbeCell>> expand_probe_cells(const ProbeConfig& c) {
   if (c.instances < 1) return absl::InvalidArgumentError("probes: instances must be >= 1");
   for (int s : c.shots)
-    if (s < 0) return absl::InvalidArgumentError(absl::StrCat("probes: shots must be >= 0, got ", s));
+    if (s < 0)
+      return absl::InvalidArgumentError(absl::StrCat("probes: shots must be >= 0, got ", s));
   SL_ASSIGN_OR_RETURN(std::vector<std::string> names, resolve_probe_tasks(c.tasks));
   std::vector<ProbeCell> cells;
   for (const auto& name : names) {
@@ -84,19 +87,22 @@ absl::StatusOr<std::vector<ProbeCell>> expand_probe_cells(const ProbeConfig& c) 
     const size_t before = cells.size();
     const std::vector<int>& shots = c.shots.empty() ? t->default_shots : c.shots;
     for (int d : t->difficulties) {
-      if (!c.difficulties.empty() && std::find(c.difficulties.begin(), c.difficulties.end(), d) == c.difficulties.end())
+      if (!c.difficulties.empty() &&
+          std::find(c.difficulties.begin(), c.difficulties.end(), d) == c.difficulties.end())
         continue;
       for (int s : shots)
         for (int k = 0; k < t->templates; ++k) {
-          if (!c.templates.empty() && std::find(c.templates.begin(), c.templates.end(), k) == c.templates.end())
+          if (!c.templates.empty() &&
+              std::find(c.templates.begin(), c.templates.end(), k) == c.templates.end())
             continue;
           cells.push_back({name, d, s, k});
         }
     }
     if (cells.size() == before)
-      return absl::InvalidArgumentError(absl::StrCat(
-          "probes: task ", name, " has no cell left (its difficulties are ", absl::StrJoin(t->difficulties, ", "),
-          ", its templates 0..", t->templates - 1, "); widen difficulties/templates or drop the task"));
+      return absl::InvalidArgumentError(
+          absl::StrCat("probes: task ", name, " has no cell left (its difficulties are ",
+                       absl::StrJoin(t->difficulties, ", "), ", its templates 0..",
+                       t->templates - 1, "); widen difficulties/templates or drop the task"));
   }
   return cells;
 }

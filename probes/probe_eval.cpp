@@ -1,5 +1,6 @@
-// evaluate_probes: batched teacher forcing per cell, and greedy decoding batched over instances whose
-// prompts have the same token length (no padding, so positions are exactly those of training).
+// evaluate_probes: batched teacher forcing per cell, and greedy decoding batched over instances
+// whose prompts have the same token length (no padding, so positions are exactly those of
+// training).
 #include "probes/probe_eval.h"
 
 #include <algorithm>
@@ -17,7 +18,8 @@ struct EncodedInstance {
 };
 
 // Answer-token statistics by teacher forcing over prompt + completion[:-1], one forward per batch.
-std::vector<std::vector<AnswerTokenStats>> teacher_force(Gpt& model, const std::vector<EncodedInstance>& xs,
+std::vector<std::vector<AnswerTokenStats>> teacher_force(Gpt& model,
+                                                         const std::vector<EncodedInstance>& xs,
                                                          torch::Device device) {
   const int64_t B = static_cast<int64_t>(xs.size());
   int64_t T = 1;
@@ -31,8 +33,8 @@ std::vector<std::vector<AnswerTokenStats>> teacher_force(Gpt& model, const std::
   auto idx = torch::tensor(ids, torch::kLong).view({B, T}).to(device);
   auto logp = torch::log_softmax(model->forward(idx).to(torch::kFloat), -1);  // (B, T, V)
   auto probs = logp.exp();
-  auto sum_sq = probs.pow(2).sum(-1).to(torch::kCPU);             // (B, T)
-  auto [p_max, arg_max] = probs.max(-1);                           // (B, T) each
+  auto sum_sq = probs.pow(2).sum(-1).to(torch::kCPU);  // (B, T)
+  auto [p_max, arg_max] = probs.max(-1);               // (B, T) each
   p_max = p_max.to(torch::kCPU);
   arg_max = arg_max.to(torch::kCPU);
   logp = logp.to(torch::kCPU);
@@ -59,8 +61,10 @@ std::vector<std::vector<AnswerTokenStats>> teacher_force(Gpt& model, const std::
 }
 
 // Greedy continuation of equal-length prompts until each has written `stop` or `max_new` tokens.
-std::vector<std::vector<uint16_t>> greedy_batch(Gpt& model, const std::vector<const EncodedInstance*>& xs,
-                                                int max_new, uint16_t stop, int ctx, torch::Device device) {
+std::vector<std::vector<uint16_t>> greedy_batch(Gpt& model,
+                                                const std::vector<const EncodedInstance*>& xs,
+                                                int max_new, uint16_t stop, int ctx,
+                                                torch::Device device) {
   const int64_t B = static_cast<int64_t>(xs.size()), P = static_cast<int64_t>(xs[0]->prompt.size());
   std::vector<int64_t> ids;
   for (const auto* x : xs) ids.insert(ids.end(), x->prompt.begin(), x->prompt.end());
@@ -87,16 +91,17 @@ std::vector<std::vector<uint16_t>> greedy_batch(Gpt& model, const std::vector<co
 }
 
 // Every instance of every cell, encoded and checked against the context length.
-absl::StatusOr<std::vector<std::vector<EncodedInstance>>> encode_cells(const std::vector<ProbeCell>& cells,
-                                                                      const ProbeConfig& config,
-                                                                      const Tokenizer& tokenizer, int ctx) {
+absl::StatusOr<std::vector<std::vector<EncodedInstance>>> encode_cells(
+    const std::vector<ProbeCell>& cells, const ProbeConfig& config, const Tokenizer& tokenizer,
+    int ctx) {
   std::vector<std::vector<EncodedInstance>> all(cells.size());
   for (size_t c = 0; c < cells.size(); ++c) {
     const ProbeCell& cell = cells[c];
     for (int i = 0; i < config.instances; ++i) {
-      SL_ASSIGN_OR_RETURN(ProbeInstance inst, make_probe_instance(cell.task, cell.difficulty, cell.shots,
-                                                                  cell.template_id, ProbeSplit::kEval,
-                                                                  static_cast<uint64_t>(config.seed), i));
+      SL_ASSIGN_OR_RETURN(
+          ProbeInstance inst,
+          make_probe_instance(cell.task, cell.difficulty, cell.shots, cell.template_id,
+                              ProbeSplit::kEval, static_cast<uint64_t>(config.seed), i));
       EncodedInstance x;
       x.prompt = tokenizer.encode(inst.prompt);
       x.completion = tokenizer.encode(inst.completion);
@@ -104,11 +109,13 @@ absl::StatusOr<std::vector<std::vector<EncodedInstance>>> encode_cells(const std
       x.answer_begin = tokenizer.encode(inst.completion.substr(0, inst.answer_begin)).size();
       const size_t len = x.prompt.size() + x.completion.size();
       if (len > static_cast<size_t>(ctx)) {
-        return absl::InvalidArgumentError(absl::StrCat(
-            "probe task ", cell.task, " (difficulty ", cell.difficulty, ", ", cell.shots, " shots, template ",
-            cell.template_id, ") needs ", len, " tokens of context, more than the model's ctx = ", ctx,
-            "; use fewer shots (--shots / probes.shots) or lower difficulties, or probe a model with a longer "
-            "context"));
+        return absl::InvalidArgumentError(
+            absl::StrCat("probe task ", cell.task, " (difficulty ", cell.difficulty, ", ",
+                         cell.shots, " shots, template ", cell.template_id, ") needs ", len,
+                         " tokens of context, more than the model's ctx = ", ctx,
+                         "; use fewer shots (--shots / probes.shots) or lower difficulties, or "
+                         "probe a model with a longer "
+                         "context"));
       }
       x.inst = std::move(inst);
       all[c].push_back(std::move(x));
@@ -124,11 +131,13 @@ absl::Status check_probes_fit(const ProbeConfig& config, const Tokenizer& tokeni
 }
 
 absl::StatusOr<std::vector<ProbeCellResult>> evaluate_probes(Gpt& model, const Tokenizer& tokenizer,
-                                                             const ProbeConfig& config, torch::Device device) {
+                                                             const ProbeConfig& config,
+                                                             torch::Device device) {
   SL_ASSIGN_OR_RETURN(std::vector<ProbeCell> cells, expand_probe_cells(config));
   const int ctx = model->config.ctx;
   const std::vector<uint16_t> newline = tokenizer.encode("\n");
-  if (newline.size() != 1) return absl::InvalidArgumentError("probes need a tokenizer that encodes \"\\n\" as one token");
+  if (newline.size() != 1)
+    return absl::InvalidArgumentError("probes need a tokenizer that encodes \"\\n\" as one token");
   // Generate and check everything first: a too-long cell must fail before minutes of evaluation.
   SL_ASSIGN_OR_RETURN(auto all, encode_cells(cells, config, tokenizer, ctx));
 
@@ -159,7 +168,8 @@ absl::StatusOr<std::vector<ProbeCellResult>> evaluate_probes(Gpt& model, const T
     std::vector<double> conf;
     std::vector<bool> correct;
     for (size_t i = 0; i < xs.size(); ++i) {
-      const std::string answer = extract_final_answer(tokenizer.decode(generated[i]), xs[i].inst.answer_marker);
+      const std::string answer =
+          extract_final_answer(tokenizer.decode(generated[i]), xs[i].inst.answer_marker);
       InstanceScore s = score_instance(xs[i].answer, tokenizer.encode(answer), stats[i]);
       r.metrics["exact_match"] += s.exact_match;
       r.metrics["token_accuracy"] += s.token_accuracy;
@@ -190,7 +200,8 @@ nlohmann::json probe_row(const nlohmann::json& base, const ProbeCellResult& r) {
   row["instances"] = r.instances;
   for (const auto& m : probe_metric_names()) row[m] = r.metrics.at(m);
   nlohmann::json bins = nlohmann::json::array();
-  for (const auto& b : r.calibration.bins) bins.push_back({b.lo, b.hi, b.count, b.mean_confidence, b.accuracy});
+  for (const auto& b : r.calibration.bins)
+    bins.push_back({b.lo, b.hi, b.count, b.mean_confidence, b.accuracy});
   row["reliability"] = bins;
   return row;
 }

@@ -1,7 +1,7 @@
-// Evaluating a Gpt model on probe cells: for every instance, teacher forcing over prompt + completion
-// (answer-token statistics for the metrics) and greedy decoding from the prompt (the generated final
-// answer); per cell, the metric means and the calibration (metrics.h). Every instance is generated
-// and checked against the model's context length before any forward pass.
+// Evaluating a Gpt model on probe cells: for every instance, teacher forcing over prompt +
+// completion (answer-token statistics for the metrics) and greedy decoding from the prompt (the
+// generated final answer); per cell, the metric means and the calibration (metrics.h). Every
+// instance is generated and checked against the model's context length before any forward pass.
 #pragma once
 #include <torch/torch.h>
 
@@ -20,7 +20,8 @@ namespace sl {
 struct ProbeCellResult {
   ProbeCell cell;
   int instances = 0;
-  std::map<std::string, double> metrics;  // probe_metric_names() -> mean over instances (ece: over tokens)
+  std::map<std::string, double>
+      metrics;  // probe_metric_names() -> mean over instances (ece: over tokens)
   Calibration calibration;
 };
 
@@ -32,7 +33,8 @@ absl::Status check_probes_fit(const ProbeConfig& config, const Tokenizer& tokeni
 // config, or an instance longer than the model's context (names the task, difficulty, shots and
 // template, and what to change).
 absl::StatusOr<std::vector<ProbeCellResult>> evaluate_probes(Gpt& model, const Tokenizer& tokenizer,
-                                                             const ProbeConfig& config, torch::Device device);
+                                                             const ProbeConfig& config,
+                                                             torch::Device device);
 
 // One probes.jsonl row: `base` (step, tokens, FLOPs, N...) plus the cell, its metrics and its bins
 // ("reliability": [[lo, hi, count, mean_confidence, accuracy], ...]).

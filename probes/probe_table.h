@@ -16,16 +16,17 @@ struct ProbeRow {
   double flops = 0, params = 0;
   std::string task;
   int difficulty = 0, shots = 0, template_id = 0;
-  std::map<std::string, double> metrics;             // probe_metric_names()
-  std::vector<std::vector<double>> reliability;      // [lo, hi, count, mean_confidence, accuracy]
+  std::map<std::string, double> metrics;         // probe_metric_names()
+  std::vector<std::vector<double>> reliability;  // [lo, hi, count, mean_confidence, accuracy]
 };
 
-// Errors: `dir` holds no run with a probes.jsonl (says to run `scalelab probe` or set probes: in the
-// train config), or a row lacks a field (names the file and line).
+// Errors: `dir` holds no run with a probes.jsonl (says to run `scalelab probe` or set probes: in
+// the train config), or a row lacks a field (names the file and line).
 absl::StatusOr<std::vector<ProbeRow>> read_probe_rows(const std::string& dir);
 
 // probes.csv text: one line per row and metric (header first); reliability.csv text: one line per
-// row and non-empty bin (run_id,step,flops,params,task,difficulty,shots,template,lo,hi,count,confidence,accuracy).
+// row and non-empty bin
+// (run_id,step,flops,params,task,difficulty,shots,template,lo,hi,count,confidence,accuracy).
 std::string probes_csv(const std::vector<ProbeRow>& rows);
 std::string reliability_csv(const std::vector<ProbeRow>& rows);
 // Writes `dir`'s probes.csv to out_path (atomically); the call `scalelab export` makes.

@@ -32,7 +32,9 @@ namespace sl {
 namespace fs = std::filesystem;
 using json = nlohmann::json;
 
-std::string default_sweep_dir(const SweepPlan& plan) { return (fs::path("out/sweeps") / plan.name).string(); }
+std::string default_sweep_dir(const SweepPlan& plan) {
+  return (fs::path("out/sweeps") / plan.name).string();
+}
 
 std::string self_binary() {
   std::error_code ec;
@@ -104,9 +106,11 @@ absl::StatusOr<Workers> plan_workers(const SweepPlan& plan, const SweepOptions& 
     w.cuda = std::all_of(plan.runs.begin(), plan.runs.end(),
                          [](const PlannedRun& r) { return r.cfg.train.device != "cpu"; });
   }
-  if (w.cuda && w.gpus.empty()) return absl::FailedPreconditionError("--device cuda, but no GPU is visible");
+  if (w.cuda && w.gpus.empty())
+    return absl::FailedPreconditionError("--device cuda, but no GPU is visible");
   w.count = opts.workers > 0 ? opts.workers : w.cuda ? static_cast<int>(w.gpus.size()) : ncpu;
-  w.threads = opts.threads_per_run > 0 ? opts.threads_per_run : std::max(1, ncpu / std::max(1, w.count));
+  w.threads =
+      opts.threads_per_run > 0 ? opts.threads_per_run : std::max(1, ncpu / std::max(1, w.count));
   return w;
 }
 
@@ -127,11 +131,12 @@ class Driver {
   void reap(pid_t pid, int wstatus);
   // Starts every run a free worker can take; true if some are left that others will unblock.
   absl::StatusOr<bool> start_ready_runs();
-  // "" to train from scratch or resume; a snapshot path to branch from; nullopt: not yet (its source
-  // has not reached the branch point).
+  // "" to train from scratch or resume; a snapshot path to branch from; nullopt: not yet (its
+  // source has not reached the branch point).
   std::optional<std::string> branch_point(size_t i) const;
   absl::Status launch(size_t i, const std::string& lock, const std::string& branch_from);
-  pid_t spawn(const RunPaths& rp, const std::vector<std::string>& args, const std::string& gpu) const;
+  pid_t spawn(const RunPaths& rp, const std::vector<std::string>& args,
+              const std::string& gpu) const;
   bool held_by_others() const;
   void show_progress(bool finished);
   SweepResult tally() const;
@@ -140,8 +145,8 @@ class Driver {
   const SweepOptions& opts_;
   const std::string dir_, binary_;
   const Workers workers_;
-  std::vector<size_t> order_;             // largest compute first
-  std::map<std::string, size_t> index_;   // run id -> position in the plan
+  std::vector<size_t> order_;            // largest compute first
+  std::map<std::string, size_t> index_;  // run id -> position in the plan
   LockInfo me_;
   std::map<pid_t, Child> active_;
   std::set<size_t> skip_;  // failed or interrupted in this session: not started again by it
@@ -153,8 +158,13 @@ class Driver {
 };
 
 Driver::Driver(const SweepPlan& plan, const SweepOptions& opts, std::string dir, Workers workers)
-    : plan_(plan), opts_(opts), dir_(std::move(dir)), binary_(opts.binary.empty() ? self_binary() : opts.binary),
-      workers_(std::move(workers)), slot_busy_(workers_.count, false), progress_("sweep " + plan.name),
+    : plan_(plan),
+      opts_(opts),
+      dir_(std::move(dir)),
+      binary_(opts.binary.empty() ? self_binary() : opts.binary),
+      workers_(std::move(workers)),
+      slot_busy_(workers_.count, false),
+      progress_("sweep " + plan.name),
       last_progress_(std::chrono::steady_clock::now() - std::chrono::hours(1)),
       last_touch_(std::chrono::steady_clock::now()) {
   // Largest first (by compute): the long runs start early, the small ones fill in at the end.
@@ -181,9 +191,11 @@ absl::StatusOr<SweepResult> Driver::run() {
       }
     }
   }
-  log::info(absl::StrFormat("sweep %s: %d runs in %s; %d workers x %d threads%s", plan_.name, plan_.runs.size(),
-                            dir_, workers_.count, workers_.threads,
-                            workers_.cuda ? absl::StrCat(" on GPUs ", absl::StrJoin(workers_.gpus, ",")) : " on the CPU"));
+  log::info(absl::StrFormat("sweep %s: %d runs in %s; %d workers x %d threads%s", plan_.name,
+                            plan_.runs.size(), dir_, workers_.count, workers_.threads,
+                            workers_.cuda
+                                ? absl::StrCat(" on GPUs ", absl::StrJoin(workers_.gpus, ","))
+                                : " on the CPU"));
   install_interrupt_flag_handlers();
   while (true) {
     if (interrupt_requested() && !stopping_) stop_children();
@@ -203,14 +215,16 @@ absl::StatusOr<SweepResult> Driver::run() {
   if (opts_.progress) progress_.finish();
   SweepResult result = tally();
   result.interrupted = stopping_;
-  log::info(absl::StrFormat("sweep %s: %d done, %d diverged, %d failed, %d not finished%s", plan_.name, result.done,
-                            result.diverged, result.failed, result.pending, result.interrupted ? " (interrupted)" : ""));
+  log::info(absl::StrFormat("sweep %s: %d done, %d diverged, %d failed, %d not finished%s",
+                            plan_.name, result.done, result.diverged, result.failed, result.pending,
+                            result.interrupted ? " (interrupted)" : ""));
   return result;
 }
 
 void Driver::stop_children() {
   stopping_ = true;
-  log::info(absl::StrCat("interrupted: stopping ", active_.size(), " running runs at their next checkpoint"));
+  log::info(absl::StrCat("interrupted: stopping ", active_.size(),
+                         " running runs at their next checkpoint"));
   for (auto& [pid, c] : active_) kill(pid, SIGTERM);
 }
 
@@ -227,7 +241,9 @@ absl::StatusOr<bool> Driver::start_ready_runs() {
   for (size_t i : order_) {
     if (stopping_ || static_cast<int>(active_.size()) >= workers_.count) break;
     if (skip_.count(i) || finished_or_failed(i)) continue;
-    if (std::any_of(active_.begin(), active_.end(), [&](const auto& a) { return a.second.run == i; })) continue;
+    if (std::any_of(active_.begin(), active_.end(),
+                    [&](const auto& a) { return a.second.run == i; }))
+      continue;
     const std::optional<std::string> branch_from = branch_point(i);
     if (!branch_from) {
       waiting = true;
@@ -262,7 +278,8 @@ std::optional<std::string> Driver::branch_point(size_t i) const {
 
 bool Driver::held_by_others() const {
   for (size_t i : order_) {
-    if (!skip_.count(i) && !finished_or_failed(i) && lock_held_live(paths(i).sweep_lock())) return true;
+    if (!skip_.count(i) && !finished_or_failed(i) && lock_held_live(paths(i).sweep_lock()))
+      return true;
   }
   return false;
 }
@@ -272,13 +289,22 @@ absl::Status Driver::launch(size_t i, const std::string& lock, const std::string
   const RunPaths rp = paths(i);
   int slot = 0;
   while (slot < workers_.count && slot_busy_[slot]) ++slot;
-  std::vector<std::string> args{binary_, "train", rp.config(), "--run-dir", rp.dir,
-                                "--no-progress", absl::StrCat("train.threads=", workers_.threads)};
-  if (!opts_.device.empty()) args.push_back("train.device=" + opts_.device);
-  else if (workers_.cuda) args.push_back("train.device=cuda");
-  if (!r.snapshot_steps.empty()) args.push_back("--snapshot-steps=" + absl::StrJoin(r.snapshot_steps, ","));
+  std::vector<std::string> args{binary_,
+                                "train",
+                                rp.config(),
+                                "--run-dir",
+                                rp.dir,
+                                "--no-progress",
+                                absl::StrCat("train.threads=", workers_.threads)};
+  if (!opts_.device.empty())
+    args.push_back("train.device=" + opts_.device);
+  else if (workers_.cuda)
+    args.push_back("train.device=cuda");
+  if (!r.snapshot_steps.empty())
+    args.push_back("--snapshot-steps=" + absl::StrJoin(r.snapshot_steps, ","));
   if (!branch_from.empty()) args.push_back("--branch-from=" + branch_from);
-  const std::string gpu = workers_.cuda ? std::to_string(workers_.gpus[slot % workers_.gpus.size()]) : "";
+  const std::string gpu =
+      workers_.cuda ? std::to_string(workers_.gpus[slot % workers_.gpus.size()]) : "";
   const pid_t pid = spawn(rp, args, gpu);
   if (pid < 0) return absl::InternalError(absl::StrCat("fork failed: ", strerror(errno)));
   LockInfo l = me_;
@@ -288,21 +314,23 @@ absl::Status Driver::launch(size_t i, const std::string& lock, const std::string
   slot_busy_[slot] = true;
   active_[pid] = Child{i, lock, slot, std::chrono::steady_clock::now()};
   log::info(absl::StrCat("starting run ", r.id,
-                         branch_from.empty() ? "" : absl::StrCat(" (branch of ", r.branch_source, " at step ",
-                                                                 r.branch_step, ")"),
-                         workers_.cuda ? " on GPU " + gpu : "", " [", active_.size(), "/", workers_.count,
-                         " workers]"));
+                         branch_from.empty() ? ""
+                                             : absl::StrCat(" (branch of ", r.branch_source,
+                                                            " at step ", r.branch_step, ")"),
+                         workers_.cuda ? " on GPU " + gpu : "", " [", active_.size(), "/",
+                         workers_.count, " workers]"));
   return absl::OkStatus();
 }
 
-pid_t Driver::spawn(const RunPaths& rp, const std::vector<std::string>& args, const std::string& gpu) const {
+pid_t Driver::spawn(const RunPaths& rp, const std::vector<std::string>& args,
+                    const std::string& gpu) const {
   const std::string log_path = rp.train_log();
   const std::string nthreads = std::to_string(workers_.threads);
   const pid_t parent = getpid();
   const pid_t pid = fork();
   if (pid != 0) return pid;
   // The child: only async-signal-safe calls until exec.
-  setpgid(0, 0);                     // the terminal's Ctrl-C reaches the driver only; it forwards SIGTERM once
+  setpgid(0, 0);  // the terminal's Ctrl-C reaches the driver only; it forwards SIGTERM once
   prctl(PR_SET_PDEATHSIG, SIGTERM);  // the driver died: checkpoint and stop
   if (getppid() != parent) _exit(kExitInterrupted);
   int fd = ::open(log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
@@ -327,31 +355,36 @@ void Driver::reap(pid_t pid, int wstatus) {
   slot_busy_[c.slot] = false;
   const PlannedRun& r = plan_.runs[c.run];
   const RunPaths rp = paths(c.run);
-  const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - c.started).count();
+  const double secs =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - c.started).count();
   const int code = WIFEXITED(wstatus) ? WEXITSTATUS(wstatus) : -1;
   if (code == kExitOk || code == kExitDiverged) {
     RunInfo info = inspect_run(dir_, r, false);
-    log::info(absl::StrFormat("finished run %s (%s, %s, final val loss %s)", r.id, run_state_name(info.state),
-                              format_duration(secs),
-                              info.summary.contains("final_val_loss") ? info.summary["final_val_loss"].dump() : "?"));
+    log::info(absl::StrFormat(
+        "finished run %s (%s, %s, final val loss %s)", r.id, run_state_name(info.state),
+        format_duration(secs),
+        info.summary.contains("final_val_loss") ? info.summary["final_val_loss"].dump() : "?"));
   } else if (code == kExitInterrupted) {
     log::info(absl::StrCat("run ", r.id, " stopped at a checkpoint (resumes on the next launch)"));
     skip_.insert(c.run);
-  } else if (WIFSIGNALED(wstatus) && (WTERMSIG(wstatus) == SIGTERM || WTERMSIG(wstatus) == SIGINT)) {
+  } else if (WIFSIGNALED(wstatus) &&
+             (WTERMSIG(wstatus) == SIGTERM || WTERMSIG(wstatus) == SIGINT)) {
     // A stop signal that arrived before the trainer installed its handler (its first second or so):
     // the user's or our own stop, never a failure. It resumes from its last checkpoint, if any.
     log::info(absl::StrCat("run ", r.id, " stopped by signal ", WTERMSIG(wstatus),
                            " before its first checkpoint boundary (resumes on the next launch)"));
     skip_.insert(c.run);
   } else {
-    const std::string how = WIFSIGNALED(wstatus) ? absl::StrCat("killed by signal ", WTERMSIG(wstatus), " (",
-                                                                strsignal(WTERMSIG(wstatus)), ")")
-                                                 : absl::StrCat("exit code ", code);
+    const std::string how = WIFSIGNALED(wstatus)
+                                ? absl::StrCat("killed by signal ", WTERMSIG(wstatus), " (",
+                                               strsignal(WTERMSIG(wstatus)), ")")
+                                : absl::StrCat("exit code ", code);
     const std::string reason = absl::StrCat(how, ": ", tail_of_log(rp.train_log()));
     json f{{"status", "failed"}, {"exit_code", code}, {"reason", reason}, {"seconds", secs}};
     if (WIFSIGNALED(wstatus)) f["signal"] = WTERMSIG(wstatus);
     (void)write_file_atomic(rp.failed(), f.dump(2) + "\n");
-    log::warn(absl::StrCat("run ", r.id, " failed: ", reason, " (see ", rp.train_log(), "; --retry-failed retries it)"));
+    log::warn(absl::StrCat("run ", r.id, " failed: ", reason, " (see ", rp.train_log(),
+                           "; --retry-failed retries it)"));
     skip_.insert(c.run);
   }
   release_lock(c.lock);
@@ -370,14 +403,15 @@ void Driver::show_progress(bool finished) {
       ++n_done;
     } else {
       if (info.state == RunState::kFailed) ++n_failed;
-      work += r.flops_chinchilla * std::min(1.0, static_cast<double>(info.step) / std::max<int64_t>(1, info.total_steps));
+      work += r.flops_chinchilla * std::min(1.0, static_cast<double>(info.step) /
+                                                     std::max<int64_t>(1, info.total_steps));
     }
   }
   if (work_at_start_ < 0) work_at_start_ = work;
   const double denom = std::max(1e-9, total_work_ - work_at_start_);
   progress_.update(100.0 * (work - work_at_start_) / denom, 100.0,
-                   absl::StrFormat("(compute) | runs: %d/%d done, %d running, %d failed", n_done, plan_.runs.size(),
-                                   active_.size(), n_failed),
+                   absl::StrFormat("(compute) | runs: %d/%d done, %d running, %d failed", n_done,
+                                   plan_.runs.size(), active_.size(), n_failed),
                    finished);
 }
 

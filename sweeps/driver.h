@@ -1,10 +1,11 @@
-// The local sweep driver: runs a plan's runs as child processes (`scalelab train RUN_DIR/config.yaml
-// --run-dir RUN_DIR --no-progress`), K at a time, largest first, each with its share of the CPU threads
-// (or a GPU, round-robin). Crash isolation: a child's crash is recorded (failed.json) and the others go
-// on. Resumable: finished runs are skipped, interrupted ones resume from their checkpoints, failed ones
-// wait for --retry-failed. Per-run lock files keep two drivers (or Slurm array tasks) off the same run.
-// SIGINT/SIGTERM: children get SIGTERM (they checkpoint and exit 75), then the driver returns. Children
-// also get SIGTERM if the driver dies (PR_SET_PDEATHSIG), so a killed driver leaves no orphan training.
+// The local sweep driver: runs a plan's runs as child processes (`scalelab train
+// RUN_DIR/config.yaml --run-dir RUN_DIR --no-progress`), K at a time, largest first, each with its
+// share of the CPU threads (or a GPU, round-robin). Crash isolation: a child's crash is recorded
+// (failed.json) and the others go on. Resumable: finished runs are skipped, interrupted ones resume
+// from their checkpoints, failed ones wait for --retry-failed. Per-run lock files keep two drivers
+// (or Slurm array tasks) off the same run. SIGINT/SIGTERM: children get SIGTERM (they checkpoint
+// and exit 75), then the driver returns. Children also get SIGTERM if the driver dies
+// (PR_SET_PDEATHSIG), so a killed driver leaves no orphan training.
 #pragma once
 #include <string>
 
@@ -13,15 +14,16 @@
 
 namespace sl {
 struct SweepOptions {
-  std::string dir;             // sweep directory
-  int workers = 0;             // runs at once; 0 = one per core (CPU) or one per GPU (CUDA)
+  std::string dir;  // sweep directory
+  int workers = 0;  // runs at once; 0 = one per core (CPU) or one per GPU (CUDA)
   bool retry_failed = false;
-  bool progress = true;        // the sweep's progress line
-  std::string binary;          // the scalelab binary for children; "" = /proc/self/exe
-  std::string device;          // "", "cpu" or "cuda": overrides train.device of every run
-  int threads_per_run = 0;     // 0 = cores / workers (at least 1)
+  bool progress = true;     // the sweep's progress line
+  std::string binary;       // the scalelab binary for children; "" = /proc/self/exe
+  std::string device;       // "", "cpu" or "cuda": overrides train.device of every run
+  int threads_per_run = 0;  // 0 = cores / workers (at least 1)
   double poll_s = 0.2;
-  bool wait_for_others = true; // wait for runs other drivers hold (else return when nothing is left to start)
+  bool wait_for_others =
+      true;  // wait for runs other drivers hold (else return when nothing is left to start)
 };
 
 struct SweepResult {

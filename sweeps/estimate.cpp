@@ -12,7 +12,8 @@
 #include "train/flat_params.h"
 
 namespace sl {
-absl::StatusOr<double> measure_seconds_per_token(const TrainConfig& cfg, int threads, const std::string& device_name) {
+absl::StatusOr<double> measure_seconds_per_token(const TrainConfig& cfg, int threads,
+                                                 const std::string& device_name) {
   SL_ASSIGN_OR_RETURN(torch::Device device, resolve_device(device_name));
   configure_threads(threads);
   keep_freed_memory();
@@ -23,7 +24,8 @@ absl::StatusOr<double> measure_seconds_per_token(const TrainConfig& cfg, int thr
   FlatParams flat = flatten_parameters(*model);
   FlatAdamW opt(flat, cfg.optim);
   const int B = cfg.train.batch_size;
-  auto x = torch::randint(0, cfg.model.vocab, {B, cfg.model.ctx}, torch::TensorOptions().dtype(torch::kLong).device(device));
+  auto x = torch::randint(0, cfg.model.vocab, {B, cfg.model.ctx},
+                          torch::TensorOptions().dtype(torch::kLong).device(device));
   auto step = [&] {
     for (int m = 0; m < cfg.train.grad_accum; ++m) model->loss(x, x).backward();
     clip_grad_norm(flat.grads, cfg.optim.grad_clip);
@@ -45,7 +47,9 @@ absl::StatusOr<TimeEstimate> estimate_sweep_time(const SweepPlan& plan, int work
                                                  const std::string& device) {
   TimeEstimate est;
   if (plan.runs.empty()) return est;
-  auto by_n = [](const PlannedRun& a, const PlannedRun& b) { return a.params_total < b.params_total; };
+  auto by_n = [](const PlannedRun& a, const PlannedRun& b) {
+    return a.params_total < b.params_total;
+  };
   const PlannedRun& lo = *std::min_element(plan.runs.begin(), plan.runs.end(), by_n);
   const PlannedRun& hi = *std::max_element(plan.runs.begin(), plan.runs.end(), by_n);
   SL_ASSIGN_OR_RETURN(double s_lo, measure_seconds_per_token(lo.cfg, threads, device));
@@ -53,11 +57,12 @@ absl::StatusOr<TimeEstimate> estimate_sweep_time(const SweepPlan& plan, int work
   if (hi.params_total != lo.params_total) {
     SL_ASSIGN_OR_RETURN(s_hi, measure_seconds_per_token(hi.cfg, threads, device));
   }
-  const double n_lo = static_cast<double>(lo.params_total), n_hi = static_cast<double>(hi.params_total);
+  const double n_lo = static_cast<double>(lo.params_total),
+               n_hi = static_cast<double>(hi.params_total);
   const double slope = n_hi > n_lo ? std::log(s_hi / s_lo) / std::log(n_hi / n_lo) : 0.0;
   est.method = absl::StrFormat("measured %s (%.3g s/Mtok) and %s (%.3g s/Mtok), %d thread%s each",
-                               lo.cfg.model.shape_name(), s_lo * 1e6, hi.cfg.model.shape_name(), s_hi * 1e6, threads,
-                               threads == 1 ? "" : "s");
+                               lo.cfg.model.shape_name(), s_lo * 1e6, hi.cfg.model.shape_name(),
+                               s_hi * 1e6, threads, threads == 1 ? "" : "s");
   std::vector<double> costs;
   for (const auto& r : plan.runs) {
     const double spt = s_lo * std::pow(static_cast<double>(r.params_total) / n_lo, slope);

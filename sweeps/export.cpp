@@ -5,9 +5,9 @@
 
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_replace.h"
-#include "core/run_paths.h"
 #include "core/csv.h"
 #include "core/files.h"
+#include "core/run_paths.h"
 #include "nlohmann/json.hpp"
 #include "sweeps/export_probes.h"
 #include "sweeps/run_store.h"
@@ -25,7 +25,9 @@ std::string num_of(const json& j, const char* key) {
 
 // The columns every table shares: which run, its shape and size.
 std::vector<std::string> run_columns() {
-  return {"run_id", "name", "shape", "n_layer", "d_model", "n_head", "ctx", "params_total", "params_nonembedding"};
+  return {"run_id",  "name",         "shape",
+          "n_layer", "d_model",      "n_head",
+          "ctx",     "params_total", "params_nonembedding"};
 }
 std::vector<std::string> run_cells(const PlannedRun& r) {
   const GptConfig& m = r.cfg.model;
@@ -40,14 +42,17 @@ std::vector<std::string> run_cells(const PlannedRun& r) {
           std::to_string(r.params_nonembedding)};
 }
 
-absl::Status write_summary(const SweepPlan& plan, const std::string& sweep_dir, const std::string& out_dir,
-                           ExportResult* res) {
+absl::Status write_summary(const SweepPlan& plan, const std::string& sweep_dir,
+                           const std::string& out_dir, ExportResult* res) {
   CsvWriter w;
   w.header = run_columns();
-  for (const char* c : {"tokens", "flops_6n", "flops_6n_attention", "flops_chinchilla", "flops_budget", "epochs",
-                        "tokens_per_param", "seed", "lr", "batch_size", "schedule", "steps", "final_val_loss",
-                        "best_val_loss", "final_val_bpb", "final_train_loss", "wall_s", "branched_from", "status",
-                        "reason"})
+  for (const char* c : {"tokens",           "flops_6n",      "flops_6n_attention",
+                        "flops_chinchilla", "flops_budget",  "epochs",
+                        "tokens_per_param", "seed",          "lr",
+                        "batch_size",       "schedule",      "steps",
+                        "final_val_loss",   "best_val_loss", "final_val_bpb",
+                        "final_train_loss", "wall_s",        "branched_from",
+                        "status",           "reason"})
     w.header.push_back(c);
   for (const auto& r : plan.runs) {
     RunInfo info = inspect_run(sweep_dir, r, true);
@@ -55,8 +60,9 @@ absl::Status write_summary(const SweepPlan& plan, const std::string& sweep_dir, 
     const bool finished = info.state == RunState::kDone || info.state == RunState::kDiverged;
     auto cells = run_cells(r);
     // Finished runs report what they did; others what is planned.
-    const double tokens = finished && s.contains("tokens") ? s["tokens"].get<double>()
-                                                           : static_cast<double>(r.cfg.total_steps() * r.cfg.tokens_per_step());
+    const double tokens = finished && s.contains("tokens")
+                              ? s["tokens"].get<double>()
+                              : static_cast<double>(r.cfg.total_steps() * r.cfg.tokens_per_step());
     cells.push_back(csv_number(tokens));
     cells.push_back(finished ? num_of(s, "flops_6n") : csv_number(r.flops_6n));
     cells.push_back(finished ? num_of(s, "flops_6n_attention") : csv_number(r.flops_6n_attention));
@@ -87,12 +93,13 @@ absl::Status write_summary(const SweepPlan& plan, const std::string& sweep_dir, 
   return absl::OkStatus();
 }
 
-absl::Status write_curves(const SweepPlan& plan, const std::string& sweep_dir, const std::string& out_dir,
-                          ExportResult* res) {
+absl::Status write_curves(const SweepPlan& plan, const std::string& sweep_dir,
+                          const std::string& out_dir, ExportResult* res) {
   CsvWriter w;
   w.header = run_columns();
-  for (const char* c : {"flops_budget", "step", "tokens", "flops_6n", "flops_6n_attention", "flops_chinchilla", "epochs",
-                        "lr", "train_loss", "val_loss", "val_bpb", "grad_norm", "wall_s"})
+  for (const char* c :
+       {"flops_budget", "step", "tokens", "flops_6n", "flops_6n_attention", "flops_chinchilla",
+        "epochs", "lr", "train_loss", "val_loss", "val_bpb", "grad_norm", "wall_s"})
     w.header.push_back(c);
   for (const auto& r : plan.runs) {
     const std::string metrics = sweep_run(sweep_dir, r.id).metrics();
@@ -103,8 +110,9 @@ absl::Status write_curves(const SweepPlan& plan, const std::string& sweep_dir, c
       auto cells = base;
       cells.push_back(r.flops_budget > 0 ? csv_number(r.flops_budget) : "");
       cells.push_back(std::to_string(m.value("step", int64_t{0})));
-      for (const char* c : {"tokens", "flops_6n", "flops_6n_attention", "flops_chinchilla", "epochs", "lr", "train_loss",
-                            "val_loss", "val_bpb", "grad_norm", "wall_s"})
+      for (const char* c :
+           {"tokens", "flops_6n", "flops_6n_attention", "flops_chinchilla", "epochs", "lr",
+            "train_loss", "val_loss", "val_bpb", "grad_norm", "wall_s"})
         cells.push_back(num_of(m, c));
       w.rows.push_back(std::move(cells));
       ++res->curve_rows;
@@ -118,17 +126,20 @@ absl::Status write_curves(const SweepPlan& plan, const std::string& sweep_dir, c
 
 // Every table export writes, in order. Add a writer here for a new table (e.g. probes.csv).
 const std::vector<ExportTableWriter>& export_table_writers() {
-  static const std::vector<ExportTableWriter> writers{write_summary, write_curves, write_probes_table};
+  static const std::vector<ExportTableWriter> writers{write_summary, write_curves,
+                                                      write_probes_table};
   return writers;
 }
 }  // namespace
 
-absl::StatusOr<ExportResult> export_sweep(const std::string& sweep_dir, const std::string& out_dir_in) {
+absl::StatusOr<ExportResult> export_sweep(const std::string& sweep_dir,
+                                          const std::string& out_dir_in) {
   SL_ASSIGN_OR_RETURN(SweepPlan plan, read_plan(sweep_dir));
   ExportResult res;
   res.out_dir = out_dir_in.empty() ? (fs::path(sweep_dir) / "export").string() : out_dir_in;
   SL_RETURN_IF_ERROR(ensure_writable_dir(res.out_dir));
-  for (ExportTableWriter w : export_table_writers()) SL_RETURN_IF_ERROR(w(plan, sweep_dir, res.out_dir, &res));
+  for (ExportTableWriter w : export_table_writers())
+    SL_RETURN_IF_ERROR(w(plan, sweep_dir, res.out_dir, &res));
   return res;
 }
 }  // namespace sl

@@ -19,7 +19,8 @@ struct ExportResult {
 };
 
 // Writes every table into out_dir (default SWEEP_DIR/export).
-absl::StatusOr<ExportResult> export_sweep(const std::string& sweep_dir, const std::string& out_dir = "");
+absl::StatusOr<ExportResult> export_sweep(const std::string& sweep_dir,
+                                          const std::string& out_dir = "");
 
 // Each table is one writer; a new table (e.g. probes.csv) is one more function with this signature,
 // added to export_table_writers() in export.cpp.

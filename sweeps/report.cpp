@@ -22,7 +22,8 @@ std::string render(const std::vector<std::vector<std::string>>& rows) {
   for (const auto& r : rows) {
     std::string line;
     for (size_t i = 0; i < r.size(); ++i) {
-      const bool left = i == 0 || i == 1 || r[i].empty() || !(std::isdigit(static_cast<unsigned char>(r[i][0])) || r[i][0] == '-');
+      const bool left = i == 0 || i == 1 || r[i].empty() ||
+                        !(std::isdigit(static_cast<unsigned char>(r[i][0])) || r[i][0] == '-');
       line += left ? absl::StrFormat("%-*s", static_cast<int>(width[i]), r[i])
                    : absl::StrFormat("%*s", static_cast<int>(width[i]), r[i]);
       if (i + 1 < r.size()) line += "  ";
@@ -38,12 +39,13 @@ std::string fmt_loss(double v) { return std::isfinite(v) ? absl::StrFormat("%.4f
 
 std::string plan_table(const SweepPlan& plan, const TimeEstimate* est) {
   const char* conv = flops_convention_name(plan.convention);
-  std::vector<std::vector<std::string>> rows{
-      {"run", "shape", "N", "N_total", "D", absl::StrCat("C(", conv, ")"), "D/N", "epochs", "steps", "lr", "est_time", "note"}};
+  std::vector<std::vector<std::string>> rows{{"run", "shape", "N", "N_total", "D",
+                                              absl::StrCat("C(", conv, ")"), "D/N", "epochs",
+                                              "steps", "lr", "est_time", "note"}};
   double total_c = 0;
   int64_t total_tokens = 0;
   for (const auto& r : plan.runs) {
-    const double c = plan.convention == FlopsConvention::kKaplan6N ? r.flops_6n
+    const double c = plan.convention == FlopsConvention::kKaplan6N            ? r.flops_6n
                      : plan.convention == FlopsConvention::kKaplan6NAttention ? r.flops_6n_attention
                                                                               : r.flops_chinchilla;
     const int64_t d = r.cfg.total_steps() * r.cfg.tokens_per_step();
@@ -51,16 +53,21 @@ std::string plan_table(const SweepPlan& plan, const TimeEstimate* est) {
     total_tokens += d - (r.branch_source.empty() ? 0 : r.branch_step * r.cfg.tokens_per_step());
     std::string note;
     if (!r.branch_source.empty()) note = absl::StrCat("branch at step ", r.branch_step);
-    if (!r.snapshot_steps.empty()) note = absl::StrCat("shared stable phase (", r.snapshot_steps.size(), " branches)");
-    if (r.flops_budget > 0) note = absl::StrCat("budget ", absl::StrFormat("%.3g", r.flops_budget), note.empty() ? "" : "; " + note);
+    if (!r.snapshot_steps.empty())
+      note = absl::StrCat("shared stable phase (", r.snapshot_steps.size(), " branches)");
+    if (r.flops_budget > 0)
+      note = absl::StrCat("budget ", absl::StrFormat("%.3g", r.flops_budget),
+                          note.empty() ? "" : "; " + note);
     std::string t = "-";
     if (est) {
       auto it = est->run_seconds.find(r.id);
       if (it != est->run_seconds.end()) t = format_duration(it->second);
     }
-    rows.push_back({r.id, r.cfg.model.shape_name(), format_si(static_cast<double>(r.params_nonembedding)),
-                    format_si(static_cast<double>(r.params_total)), format_si(static_cast<double>(d)),
-                    absl::StrFormat("%.3g", c), absl::StrFormat("%.1f", static_cast<double>(d) / r.params_nonembedding),
+    rows.push_back({r.id, r.cfg.model.shape_name(),
+                    format_si(static_cast<double>(r.params_nonembedding)),
+                    format_si(static_cast<double>(r.params_total)),
+                    format_si(static_cast<double>(d)), absl::StrFormat("%.3g", c),
+                    absl::StrFormat("%.1f", static_cast<double>(d) / r.params_nonembedding),
                     absl::StrFormat("%.2f", r.epochs), std::to_string(r.cfg.total_steps()),
                     absl::StrFormat("%.3g", r.cfg.optim.lr), t, note});
   }
@@ -68,12 +75,14 @@ std::string plan_table(const SweepPlan& plan, const TimeEstimate* est) {
   out += absl::StrFormat("%d runs; %s tokens to train, total C(%s) %.3g", plan.runs.size(),
                          format_si(static_cast<double>(total_tokens)), conv, total_c);
   if (plan.share_stable_phase) {
-    out += absl::StrFormat("; shared stable phases save %s tokens", format_si(static_cast<double>(plan.tokens_saved())));
+    out += absl::StrFormat("; shared stable phases save %s tokens",
+                           format_si(static_cast<double>(plan.tokens_saved())));
   }
   out += "\n";
   if (est) {
     out += absl::StrFormat("estimated time: %s of run time, about %s wall-clock (%s)\n",
-                           format_duration(est->total_cpu_seconds), format_duration(est->wall_seconds), est->method);
+                           format_duration(est->total_cpu_seconds),
+                           format_duration(est->wall_seconds), est->method);
   }
   return out;
 }
@@ -88,20 +97,26 @@ absl::StatusOr<std::string> status_table(const std::string& sweep_dir) {
   for (const auto& r : plan.runs) {
     RunInfo info = inspect_run(sweep_dir, r, true);
     ++counts[run_state_name(info.state)];
-    const double frac = info.total_steps > 0 ? static_cast<double>(info.step) / info.total_steps : 0;
+    const double frac =
+        info.total_steps > 0 ? static_cast<double>(info.step) / info.total_steps : 0;
     std::string eta = "-";
-    if ((info.state == RunState::kRunning || info.state == RunState::kPartial) && info.tokens_per_s > 0) {
-      const double secs = static_cast<double>((info.total_steps - info.step) * r.cfg.tokens_per_step()) / info.tokens_per_s;
+    if ((info.state == RunState::kRunning || info.state == RunState::kPartial) &&
+        info.tokens_per_s > 0) {
+      const double secs =
+          static_cast<double>((info.total_steps - info.step) * r.cfg.tokens_per_step()) /
+          info.tokens_per_s;
       eta = format_duration(secs);
       eta_total += secs;
     }
     std::string note = info.state == RunState::kRunning ? info.lock_owner : info.reason;
-    if (info.state == RunState::kFailed) failures += absl::StrCat("failed ", r.id, ": ", info.reason, "\n");
+    if (info.state == RunState::kFailed)
+      failures += absl::StrCat("failed ", r.id, ": ", info.reason, "\n");
     if (note.size() > 80) note = note.substr(0, 77) + "...";
     rows.push_back({r.id, run_state_name(info.state), r.cfg.model.shape_name(),
                     format_si(static_cast<double>(r.cfg.train.tokens)),
-                    absl::StrFormat("%d/%d (%.0f%%)", info.step, info.total_steps, 100 * frac), fmt_loss(info.train_loss),
-                    fmt_loss(info.val_loss), info.tokens_per_s > 0 ? format_si(info.tokens_per_s) : "-", eta, note});
+                    absl::StrFormat("%d/%d (%.0f%%)", info.step, info.total_steps, 100 * frac),
+                    fmt_loss(info.train_loss), fmt_loss(info.val_loss),
+                    info.tokens_per_s > 0 ? format_si(info.tokens_per_s) : "-", eta, note});
   }
   std::string out = render(rows);
   std::string line = absl::StrFormat("%s: %d runs:", plan.name, plan.runs.size());

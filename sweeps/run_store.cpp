@@ -49,7 +49,7 @@ uint64_t process_start_time(int64_t pid) {
   std::istringstream rest(s.substr(p + 2));
   std::string field;
   char state = 0;
-  rest >> state;  // field 3
+  rest >> state;                               // field 3
   if (state == 'Z' || state == 'X') return 0;  // a zombie is dead
   for (int i = 4; i <= 22; ++i) {
     rest >> field;
@@ -65,8 +65,11 @@ static bool alive(int64_t pid, uint64_t start) {
 }
 
 static json lock_json(const LockInfo& me) {
-  return json{{"host", me.host},           {"driver_pid", me.driver_pid}, {"driver_start", me.driver_start},
-              {"child_pid", me.child_pid}, {"child_start", me.child_start}};
+  return json{{"host", me.host},
+              {"driver_pid", me.driver_pid},
+              {"driver_start", me.driver_start},
+              {"child_pid", me.child_pid},
+              {"child_start", me.child_start}};
 }
 
 static bool read_lock(const std::string& path, LockInfo* out, std::string* text_out = nullptr) {
@@ -95,7 +98,8 @@ static double age_s(const std::string& path) {
 bool lock_is_stale(const std::string& path, double remote_stale_s) {
   LockInfo l;
   if (!read_lock(path, &l)) return age_s(path) > 60;  // being written, or torn by a crash
-  if (l.host == this_host()) return !alive(l.driver_pid, l.driver_start) && !alive(l.child_pid, l.child_start);
+  if (l.host == this_host())
+    return !alive(l.driver_pid, l.driver_start) && !alive(l.child_pid, l.child_start);
   return age_s(path) > remote_stale_s;
 }
 
@@ -119,9 +123,11 @@ absl::StatusOr<bool> acquire_lock(const std::string& path, const LockInfo& me) {
       if (!ok) return absl::InternalError(absl::StrCat("cannot write lock ", path));
       return true;
     }
-    if (errno != EEXIST) return absl::InternalError(absl::StrCat("cannot create lock ", path, ": ", strerror(errno)));
+    if (errno != EEXIST)
+      return absl::InternalError(absl::StrCat("cannot create lock ", path, ": ", strerror(errno)));
     if (!lock_is_stale(path)) return false;
-    // Take over: move the stale lock aside (atomic; one taker wins) and check we moved the stale one.
+    // Take over: move the stale lock aside (atomic; one taker wins) and check we moved the stale
+    // one.
     std::string stale_text;
     LockInfo stale;
     read_lock(path, &stale, &stale_text);
@@ -130,7 +136,8 @@ absl::StatusOr<bool> acquire_lock(const std::string& path, const LockInfo& me) {
     auto moved = read_file(aside);
     if (moved.ok() && *moved != stale_text) {
       // We moved a fresh lock someone created in between: put it back and give up this time.
-      if (::link(aside.c_str(), path.c_str()) != 0) { /* a third party holds it now */ }
+      if (::link(aside.c_str(), path.c_str()) != 0) { /* a third party holds it now */
+      }
       ::unlink(aside.c_str());
       return false;
     }
@@ -156,9 +163,12 @@ RunInfo inspect_run(const std::string& sweep_dir, const PlannedRun& run, bool re
     if (rows.ok()) {
       for (const auto& r : *rows) {
         info.step = r.value("step", int64_t{0});
-        if (r.contains("train_loss") && r["train_loss"].is_number()) info.train_loss = r["train_loss"].get<double>();
-        if (r.contains("val_loss") && r["val_loss"].is_number()) info.val_loss = r["val_loss"].get<double>();
-        if (r.contains("tokens_per_s") && r["tokens_per_s"].is_number()) info.tokens_per_s = r["tokens_per_s"].get<double>();
+        if (r.contains("train_loss") && r["train_loss"].is_number())
+          info.train_loss = r["train_loss"].get<double>();
+        if (r.contains("val_loss") && r["val_loss"].is_number())
+          info.val_loss = r["val_loss"].get<double>();
+        if (r.contains("tokens_per_s") && r["tokens_per_s"].is_number())
+          info.tokens_per_s = r["tokens_per_s"].get<double>();
       }
     }
   }
@@ -170,9 +180,10 @@ RunInfo inspect_run(const std::string& sweep_dir, const PlannedRun& run, bool re
       // Reported as failed with the file and the fix; the rest of the sweep goes on.
       info.summary = json();
       info.state = RunState::kFailed;
-      info.reason = absl::StrCat(path, " is unreadable (", text.ok() ? "not a JSON object" : text.status().message(),
-                                 "); delete it and launch the sweep again: the run rewrites it from its final "
-                                 "checkpoint, or retrains if there is none");
+      info.reason = absl::StrCat(
+          path, " is unreadable (", text.ok() ? "not a JSON object" : text.status().message(),
+          "); delete it and launch the sweep again: the run rewrites it from its final "
+          "checkpoint, or retrains if there is none");
       return info;
     }
     const std::string st = info.summary.value("status", "done");

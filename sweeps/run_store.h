@@ -1,7 +1,9 @@
 // A sweep directory on disk and the state of each of its runs:
-//   DIR/sweep.yaml       the spec as given;  DIR/plan.json  the expanded runs;  DIR/sweep.log  the log
-//   DIR/runs/<id>/       one run directory: scalelab train's layout plus the driver's lock, failed.json
-//                        and train.log (core/run_paths.h)
+//   DIR/sweep.yaml       the spec as given
+//   DIR/plan.json        the expanded runs
+//   DIR/sweep.log        the log
+//   DIR/runs/<id>/       one run directory: scalelab train's layout plus the driver's lock,
+//                        failed.json and train.log (core/run_paths.h)
 // A run is done when summary.json exists (status done or diverged).
 #pragma once
 #include <string>
@@ -18,11 +20,11 @@ const char* run_state_name(RunState s);
 
 struct RunInfo {
   RunState state = RunState::kPending;
-  std::string reason;        // failed / diverged: why
+  std::string reason;  // failed / diverged: why
   int64_t step = 0, total_steps = 0;
   double train_loss = NAN, val_loss = NAN, tokens_per_s = 0;
-  nlohmann::json summary;    // summary.json when finished
-  std::string lock_owner;    // "host pid N" while running
+  nlohmann::json summary;  // summary.json when finished
+  std::string lock_owner;  // "host pid N" while running
 };
 // Reads a run's state from its directory (summary.json, failed.json, lock, metrics.jsonl).
 RunInfo inspect_run(const std::string& sweep_dir, const PlannedRun& run, bool read_metrics = true);
@@ -41,7 +43,8 @@ uint64_t process_start_time(int64_t pid);
 bool lock_is_stale(const std::string& lock_path, double remote_stale_s = 600);
 // Creates the lock (O_EXCL), taking over a stale one. False if a live owner holds it.
 absl::StatusOr<bool> acquire_lock(const std::string& lock_path, const LockInfo& me);
-absl::Status update_lock(const std::string& lock_path, const LockInfo& me);  // e.g. add the child pid
+absl::Status update_lock(const std::string& lock_path,
+                         const LockInfo& me);  // e.g. add the child pid
 void release_lock(const std::string& lock_path);
 void touch_lock(const std::string& lock_path);  // heartbeat for other hosts
 bool lock_held_live(const std::string& lock_path, std::string* owner = nullptr);

@@ -1,8 +1,9 @@
 // Scaling out with Slurm: `scalelab sweep SPEC --slurm` writes DIR/slurm/sweep.sbatch, a job array
-// whose every task is a one-worker driver on the same sweep directory (shared filesystem). Tasks claim
-// runs through the same lock files as local drivers, so no run is trained twice; a task exits when
-// nothing is left for it to start. A node that dies leaves its locks; after 10 minutes without a
-// heartbeat another host treats them as stale and takes the runs over (resuming from checkpoints).
+// whose every task is a one-worker driver on the same sweep directory (shared filesystem). Tasks
+// claim runs through the same lock files as local drivers, so no run is trained twice; a task exits
+// when nothing is left for it to start. A node that dies leaves its locks; after 10 minutes without
+// a heartbeat another host treats them as stale and takes the runs over (resuming from
+// checkpoints).
 #pragma once
 #include <string>
 
@@ -10,14 +11,15 @@
 
 namespace sl {
 struct SlurmOptions {
-  int tasks = 0;              // array size; 0 = min(runs, 32)
-  int cpus_per_task = 2;      // each task trains one run at a time with this many threads
-  int gpus_per_task = 0;      // 1 on GPU clusters (--gres=gpu:1)
+  int tasks = 0;          // array size; 0 = min(runs, 32)
+  int cpus_per_task = 2;  // each task trains one run at a time with this many threads
+  int gpus_per_task = 0;  // 1 on GPU clusters (--gres=gpu:1)
   std::string time = "24:00:00";
-  std::string partition;      // "" = the cluster's default
-  std::string extra;          // more #SBATCH lines, ';'-separated (e.g. "--account=abc;--qos=low")
+  std::string partition;  // "" = the cluster's default
+  std::string extra;      // more #SBATCH lines, ';'-separated (e.g. "--account=abc;--qos=low")
 };
 // The script's text. `binary`, `spec` and `dir` are made absolute by the caller.
 std::string slurm_script(const SweepPlan& plan, const SlurmOptions& o, const std::string& binary,
-                         const std::string& spec, const std::string& dir, const std::string& workdir);
+                         const std::string& spec, const std::string& dir,
+                         const std::string& workdir);
 }  // namespace sl

@@ -25,7 +25,8 @@ namespace fs = std::filesystem;
 using json = nlohmann::json;
 
 namespace {
-// Parameter counts and whole-run FLOPs: derived from the config, so the plan file does not store them.
+// Parameter counts and whole-run FLOPs: derived from the config, so the plan file does not store
+// them.
 void fill_sizes(PlannedRun& r) {
   const ParamCounts pc = count_params(r.cfg.model);
   r.params_total = pc.total;
@@ -55,7 +56,8 @@ namespace {
 // "file:line:col: key 'K': message"
 absl::Status node_error(const std::string& file, const YAML::Node& node, const std::string& key,
                         const std::string& message) {
-  return absl::InvalidArgumentError(absl::StrCat(yaml_where(file, node), ": key '", key, "': ", message));
+  return absl::InvalidArgumentError(
+      absl::StrCat(yaml_where(file, node), ": key '", key, "': ", message));
 }
 
 // Every dotted key of a train config ("optim.lr", "probes.tasks", ...), from the schema tables.
@@ -80,18 +82,21 @@ void set_path(YAML::Node root, const std::string& dotted, const YAML::Node& valu
 }
 
 // A number with an optional k/M/G suffix ("50k", 1e13).
-absl::StatusOr<double> count_of(const std::string& file, const YAML::Node& n, const std::string& key) {
+absl::StatusOr<double> count_of(const std::string& file, const YAML::Node& n,
+                                const std::string& key) {
   if (!n.IsScalar()) return node_error(file, n, key, "expected a number (e.g. 50k, 2M, 1e13)");
   auto v = parse_count(n.Scalar());
   if (!v.ok() || !std::isfinite(*v)) {
-    return node_error(file, n, key, absl::StrCat("'", n.Scalar(), "' is not a number (e.g. 50k, 2M, 1e13)"));
+    return node_error(file, n, key,
+                      absl::StrCat("'", n.Scalar(), "' is not a number (e.g. 50k, 2M, 1e13)"));
   }
   if (!(*v > 0)) return node_error(file, n, key, absl::StrCat("must be > 0, got ", n.Scalar()));
   return *v;
 }
 
 // A non-empty sequence.
-absl::StatusOr<YAML::Node> list_of(const std::string& file, const YAML::Node& n, const std::string& key) {
+absl::StatusOr<YAML::Node> list_of(const std::string& file, const YAML::Node& n,
+                                   const std::string& key) {
   if (n.IsNull()) return node_error(file, n, key, "is empty (~/null); give a list, e.g. [1, 2, 3]");
   if (!n.IsSequence()) return node_error(file, n, key, "expected a list, e.g. [1, 2, 3]");
   if (n.size() == 0) return node_error(file, n, key, "is empty: an axis needs at least one value");
@@ -106,10 +111,10 @@ std::string short_value(const YAML::Node& v) {
 }
 
 struct Rule {
-  std::string key;   // dotted config key it sets
-  YAML::Node node;   // for errors
+  std::string key;  // dotted config key it sets
+  YAML::Node node;  // for errors
   double value = 0, at = 0, coef = 0, exponent = 0;
-  bool of_d = false; // a function of D (tokens) instead of N (non-embedding params)
+  bool of_d = false;  // a function of D (tokens) instead of N (non-embedding params)
   bool use_coef = false;
   double min = -INFINITY, max = INFINITY;
   double eval(double n, double d) const {
@@ -120,24 +125,26 @@ struct Rule {
 };
 
 bool integer_key(const std::string& key) {
-  static const std::set<std::string> ints{"train.batch_size", "train.grad_accum", "optim.warmup_tokens",
-                                          "train.tokens", "train.log_every", "train.eval_every",
-                                          "train.eval_tokens", "train.checkpoint_every", "data.unique_tokens"};
+  static const std::set<std::string> ints{
+      "train.batch_size",  "train.grad_accum",       "optim.warmup_tokens",
+      "train.tokens",      "train.log_every",        "train.eval_every",
+      "train.eval_tokens", "train.checkpoint_every", "data.unique_tokens"};
   return ints.count(key) > 0;
 }
 
 // One value of one axis, with the spec node it came from.
 struct AxisValue {
   YAML::Node node;
-  std::string key;    // "data.tokens[2]" for errors
-  std::string where;  // its file:line:col when the node's own is lost (a seed list written as "1, 2")
+  std::string key;  // "data.tokens[2]" for errors
+  std::string
+      where;  // its file:line:col when the node's own is lost (a seed list written as "1, 2")
 };
 
 struct ModelChoice {
   YAML::Node node;
   std::string key;
-  double target = 0;             // sizes: target non-embedding params
-  YAML::Node shape;              // shapes: a mapping of model keys
+  double target = 0;  // sizes: target non-embedding params
+  YAML::Node shape;   // shapes: a mapping of model keys
   GptConfig resolved;
 };
 
@@ -149,12 +156,13 @@ struct DataChoice {
 
 std::string run_name(const std::string& sweep, const GptConfig& m, int64_t tokens, int64_t seed,
                      const std::vector<std::pair<std::string, std::string>>& extra) {
-  std::string name = absl::StrCat(sweep, "-", m.shape_name(), "-D", format_si(static_cast<double>(tokens)),
-                                  "-s", seed);
+  std::string name = absl::StrCat(sweep, "-", m.shape_name(), "-D",
+                                  format_si(static_cast<double>(tokens)), "-s", seed);
   for (const auto& [k, v] : extra) {
     std::string last = k.substr(k.rfind('.') + 1);
     std::string val;
-    for (char c : v) val.push_back(std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '-' ? c : '_');
+    for (char c : v)
+      val.push_back(std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '-' ? c : '_');
     absl::StrAppend(&name, "-", last, val);
   }
   return name;
@@ -172,14 +180,15 @@ absl::StatusOr<SweepPlan> expand_sweep_spec_text(const std::string& text, const 
   SL_ASSIGN_OR_RETURN(YAML::Node doc, yaml_load_string(text, file));
   SL_ASSIGN_OR_RETURN(YamlMap root, YamlMap::of(file, "", doc));
   // Unknown top-level keys first: a typo should not surface as a later, stranger error.
-  static const std::set<std::string> top{"name", "base", "models", "data", "seeds", "rules", "schedule",
-                                         "share_stable_phase"};
+  static const std::set<std::string> top{"name",  "base",  "models",   "data",
+                                         "seeds", "rules", "schedule", "share_stable_phase"};
   if (doc.IsMap()) {
     for (const auto& kv : doc) {
       const std::string key = kv.first.as<std::string>();
       if (!top.count(key) && key.find('.') == std::string::npos) {
-        return node_error(file, kv.first, key, "unknown key; expected name, base, models, data, seeds, rules, "
-                                               "schedule, share_stable_phase or a dotted config key (e.g. optim.lr)");
+        return node_error(file, kv.first, key,
+                          "unknown key; expected name, base, models, data, seeds, rules, "
+                          "schedule, share_stable_phase or a dotted config key (e.g. optim.lr)");
       }
     }
   }
@@ -190,8 +199,11 @@ absl::StatusOr<SweepPlan> expand_sweep_spec_text(const std::string& text, const 
   SL_RETURN_IF_ERROR(root.get("name", &plan.name));
   if (std::string why = run_name_problem(plan.name); !why.empty()) {
     if (root.has("name")) return root.error("name", why);
-    return absl::InvalidArgumentError(absl::StrCat(file, ": the spec has no name: key, so the sweep is named after "
-                                                   "the file; ", why, " (add name: to the spec)"));
+    return absl::InvalidArgumentError(
+        absl::StrCat(file,
+                     ": the spec has no name: key, so the sweep is named after "
+                     "the file; ",
+                     why, " (add name: to the spec)"));
   }
 
   // base: a path (relative to the spec's directory, else to the working directory) or a mapping.
@@ -204,20 +216,25 @@ absl::StatusOr<SweepPlan> expand_sweep_spec_text(const std::string& text, const 
     fs::path rel = fs::path(file).parent_path() / p;
     std::string path = p.is_absolute() || !fs::exists(rel) ? p.string() : rel.string();
     if (!fs::exists(path)) {
-      return root.error("base", absl::StrCat("train config '", p.string(), "' not found (looked in ",
-                                             rel.parent_path().string(), " and the working directory)"));
+      return root.error("base",
+                        absl::StrCat("train config '", p.string(), "' not found (looked in ",
+                                     rel.parent_path().string(), " and the working directory)"));
     }
     SL_ASSIGN_OR_RETURN(base, yaml_load_file(path));
     base_file = path;
   } else if (base_node.IsMap()) {
     base = YAML::Clone(base_node);
   } else if (base_node.IsNull()) {
-    return root.error("base", "is empty (~/null); give a train config: a path (e.g. ../train/tiny_austen.yaml) or a mapping");
+    return root.error("base",
+                      "is empty (~/null); give a train config: a path (e.g. "
+                      "../train/tiny_austen.yaml) or a mapping");
   } else {
-    return root.error("base", "must be a train config: a path (e.g. ../train/tiny_austen.yaml) or a mapping");
+    return root.error(
+        "base", "must be a train config: a path (e.g. ../train/tiny_austen.yaml) or a mapping");
   }
-  // Every run's config is assembled from clones of the base and of spec nodes, and YAML::Clone drops
-  // positions: errors about a run's keys are placed through origins, recorded here from the originals.
+  // Every run's config is assembled from clones of the base and of spec nodes, and YAML::Clone
+  // drops positions: errors about a run's keys are placed through origins, recorded here from the
+  // originals.
   YamlOrigins base_origins;
   yaml_record_positions(base_file, base_node.IsMap() ? base_node : base, "", &base_origins);
   if (!base["train"] || !base["train"]["tokens"]) {
@@ -235,11 +252,15 @@ absl::StatusOr<SweepPlan> expand_sweep_spec_text(const std::string& text, const 
     if (key.find('.') == std::string::npos) continue;
     YAML::Node v = root.raw(key);
     if (!known_config_keys().count(key)) {
-      return node_error(file, kv.first, key, absl::StrCat("unknown config key; known keys: ",
-                                                          absl::StrJoin(known_config_keys(), ", ")));
+      return node_error(file, kv.first, key,
+                        absl::StrCat("unknown config key; known keys: ",
+                                     absl::StrJoin(known_config_keys(), ", ")));
     }
-    if (key == "train.tokens") return node_error(file, kv.first, key, "set budgets under data: (tokens, tokens_per_param or flops)");
-    if (key == "train.seed") return node_error(file, kv.first, key, "use seeds: [..] for the seed axis");
+    if (key == "train.tokens")
+      return node_error(file, kv.first, key,
+                        "set budgets under data: (tokens, tokens_per_param or flops)");
+    if (key == "train.seed")
+      return node_error(file, kv.first, key, "use seeds: [..] for the seed axis");
     if (v.IsSequence()) {
       SL_RETURN_IF_ERROR(list_of(file, v, key).status());
       std::vector<AxisValue> vals;
@@ -259,10 +280,12 @@ absl::StatusOr<SweepPlan> expand_sweep_spec_text(const std::string& text, const 
   SL_RETURN_IF_ERROR(root.reject_null("seeds"));
   if (root.has("seeds")) {
     const YAML::Node given = root.raw("seeds");
-    YAML::Node s = given;  // (assigning to it would rewrite the spec's node: yaml-cpp nodes are references)
+    YAML::Node s =
+        given;  // (assigning to it would rewrite the spec's node: yaml-cpp nodes are references)
     if (given.IsScalar()) {  // "1, 2" or a single seed
       auto list = yaml_load_string("[" + given.Scalar() + "]", file);
-      if (!list.ok()) return node_error(file, given, "seeds", "expected a list of integers, e.g. [1, 2]");
+      if (!list.ok())
+        return node_error(file, given, "seeds", "expected a list of integers, e.g. [1, 2]");
       s.reset(*list);
     }
     SL_RETURN_IF_ERROR(list_of(file, s, "seeds").status());
@@ -272,7 +295,8 @@ absl::StatusOr<SweepPlan> expand_sweep_spec_text(const std::string& text, const 
       const std::string key = absl::StrCat("seeds[", i, "]");
       absl::StatusOr<double> v = absl::InvalidArgumentError("not a scalar");
       if (s[i].IsScalar()) v = parse_count(s[i].Scalar());
-      if (!v.ok() || *v != std::floor(*v) || std::fabs(*v) > 9e18) return node_error(file, at, key, "must be an integer");
+      if (!v.ok() || *v != std::floor(*v) || std::fabs(*v) > 9e18)
+        return node_error(file, at, key, "must be an integer");
       seeds.push_back({s[i], key, yaml_where(file, at)});
     }
   }
@@ -284,10 +308,12 @@ absl::StatusOr<SweepPlan> expand_sweep_spec_text(const std::string& text, const 
     set_path(base_fixed, k, v);
     yaml_set_origin(&fixed_origins, k, yaml_where(file, v));
   }
-  auto base_cfg_or = train_config_from_yaml(base_fixed, base_file, fixed_origins, ConfigUse::kRunHere);
+  auto base_cfg_or =
+      train_config_from_yaml(base_fixed, base_file, fixed_origins, ConfigUse::kRunHere);
   if (!base_cfg_or.ok()) {
     const std::string msg(base_cfg_or.status().message());
-    // An error at a value the spec set already names the spec; one in the base file gets the context.
+    // An error at a value the spec set already names the spec; one in the base file gets the
+    // context.
     if (msg.rfind(file + ":", 0) == 0) return base_cfg_or.status();
     return annotate(base_cfg_or.status(), absl::StrCat(file, ": base config"));
   }
@@ -306,7 +332,9 @@ absl::StatusOr<SweepPlan> expand_sweep_spec_text(const std::string& text, const 
   if (!(rule.tolerance > 0)) return models.error("tolerance", "must be > 0");
   std::vector<ModelChoice> model_choices;
   if (models.has("sizes") == models.has("shapes")) {
-    return root.error("models", "give exactly one of sizes: [50k, 100k, ...] or shapes: [{n_layer: .., d_model: ..}, ...]");
+    return root.error(
+        "models",
+        "give exactly one of sizes: [50k, 100k, ...] or shapes: [{n_layer: .., d_model: ..}, ...]");
   }
   if (models.has("sizes")) {
     YAML::Node s = models.raw("sizes");
@@ -317,21 +345,26 @@ absl::StatusOr<SweepPlan> expand_sweep_spec_text(const std::string& text, const 
       mc.key = absl::StrCat("models.sizes[", i, "]");
       SL_ASSIGN_OR_RETURN(mc.target, count_of(file, s[i], mc.key));
       if (mc.target > 1e18) {  // the shape search's d_model would overflow an int
-        return node_error(file, s[i], mc.key, absl::StrFormat("%.3g parameters is beyond any model this trainer "
-                                                              "can build (at most 1e18); use a smaller size",
-                                                              mc.target));
+        return node_error(file, s[i], mc.key,
+                          absl::StrFormat("%.3g parameters is beyond any model this trainer "
+                                          "can build (at most 1e18); use a smaller size",
+                                          mc.target));
       }
       auto shape = shape_for_nonembedding_params(mc.target, rule, base_cfg.model);
       if (!shape.ok()) return node_error(file, s[i], mc.key, std::string(shape.status().message()));
       const double n = static_cast<double>(count_params(*shape).nonembedding);
       if (std::fabs(std::log(n / mc.target)) > std::log1p(rule.tolerance)) {
-        return node_error(file, s[i], mc.key, absl::StrFormat(
-            "no valid shape within %.0f%% of %s non-embedding parameters (closest: %s with %s; head_dim %d, "
-            "aspect %g); change the size, models.head_dim or models.tolerance",
-            100 * rule.tolerance, format_si(mc.target), shape->shape_name(), format_si(n), rule.head_dim, rule.aspect));
+        return node_error(
+            file, s[i], mc.key,
+            absl::StrFormat("no valid shape within %.0f%% of %s non-embedding parameters (closest: "
+                            "%s with %s; head_dim %d, "
+                            "aspect %g); change the size, models.head_dim or models.tolerance",
+                            100 * rule.tolerance, format_si(mc.target), shape->shape_name(),
+                            format_si(n), rule.head_dim, rule.aspect));
       }
       if (auto err = check_gpt_config(*shape)) {
-        return node_error(file, s[i], mc.key, absl::StrCat("gives an invalid shape: ", err->key, ": ", err->message));
+        return node_error(file, s[i], mc.key,
+                          absl::StrCat("gives an invalid shape: ", err->key, ": ", err->message));
       }
       mc.resolved = *shape;
       model_choices.push_back(mc);
@@ -343,12 +376,18 @@ absl::StatusOr<SweepPlan> expand_sweep_spec_text(const std::string& text, const 
       ModelChoice mc;
       mc.node = s[i];
       mc.key = absl::StrCat("models.shapes[", i, "]");
-      if (!s[i].IsMap()) return node_error(file, s[i], mc.key, "expected a mapping of model keys, e.g. {n_layer: 2, d_model: 64, n_head: 2}");
-      YAML::Node m = YAML::Clone(base_fixed["model"] ? base_fixed["model"] : YAML::Node(YAML::NodeType::Map));
-      YamlOrigins shape_origins;  // the base's model keys where the base has them, the shape's in the spec
+      if (!s[i].IsMap())
+        return node_error(
+            file, s[i], mc.key,
+            "expected a mapping of model keys, e.g. {n_layer: 2, d_model: 64, n_head: 2}");
+      YAML::Node m =
+          YAML::Clone(base_fixed["model"] ? base_fixed["model"] : YAML::Node(YAML::NodeType::Map));
+      YamlOrigins
+          shape_origins;  // the base's model keys where the base has them, the shape's in the spec
       for (const auto& kv : m) {
         const std::string k = kv.first.as<std::string>();
-        if (const std::string* o = yaml_origin(fixed_origins, "model." + k)) shape_origins[mc.key + "." + k] = *o;
+        if (const std::string* o = yaml_origin(fixed_origins, "model." + k))
+          shape_origins[mc.key + "." + k] = *o;
       }
       for (const auto& kv : s[i]) {
         m[kv.first.as<std::string>()] = YAML::Clone(kv.second);
@@ -358,7 +397,8 @@ absl::StatusOr<SweepPlan> expand_sweep_spec_text(const std::string& text, const 
       auto g = gpt_config_from_yaml(mm);
       if (!g.ok()) return g.status();
       if (auto err = check_gpt_config(*g)) {
-        return node_error(file, s[i], mc.key, absl::StrCat("invalid shape: ", err->key, ": ", err->message));
+        return node_error(file, s[i], mc.key,
+                          absl::StrCat("invalid shape: ", err->key, ": ", err->message));
       }
       mc.shape = s[i];
       mc.resolved = *g;
@@ -377,9 +417,13 @@ absl::StatusOr<SweepPlan> expand_sweep_spec_text(const std::string& text, const 
   plan.convention = *conv;
   int modes = data.has("tokens") + data.has("tokens_per_param") + data.has("flops");
   if (modes != 1) {
-    return root.error("data", "give exactly one of tokens: [1M, ..], tokens_per_param: [5, 20, ..] or flops: [1e13, ..]");
+    return root.error(
+        "data",
+        "give exactly one of tokens: [1M, ..], tokens_per_param: [5, 20, ..] or flops: [1e13, ..]");
   }
-  std::string mode = data.has("tokens") ? "tokens" : data.has("tokens_per_param") ? "tokens_per_param" : "flops";
+  std::string mode = data.has("tokens")             ? "tokens"
+                     : data.has("tokens_per_param") ? "tokens_per_param"
+                                                    : "flops";
   plan.isoflop = mode == "flops";
   std::vector<DataChoice> data_choices;
   {
@@ -400,38 +444,45 @@ absl::StatusOr<SweepPlan> expand_sweep_spec_text(const std::string& text, const 
   SL_RETURN_IF_ERROR(root.reject_null("rules"));
   if (root.has("rules")) {
     YAML::Node rn = root.raw("rules");
-    if (!rn.IsMap()) return node_error(file, rn, "rules", "expected a mapping of config keys to rules");
+    if (!rn.IsMap())
+      return node_error(file, rn, "rules", "expected a mapping of config keys to rules");
     for (const auto& kv : rn) {
       Rule r;
       r.key = kv.first.as<std::string>();
       r.node = kv.first;
       const std::string key = "rules." + r.key;
       if (!known_config_keys().count(r.key) || r.key == "train.tokens" || r.key == "train.seed") {
-        return node_error(file, kv.first, key, "unknown or unsupported config key for a rule (e.g. optim.lr, "
-                                               "train.batch_size, optim.warmup_tokens)");
+        return node_error(file, kv.first, key,
+                          "unknown or unsupported config key for a rule (e.g. optim.lr, "
+                          "train.batch_size, optim.warmup_tokens)");
       }
       SL_ASSIGN_OR_RETURN(YamlMap rm, YamlMap::of(file, key, kv.second));
       std::string of = "N";
       SL_RETURN_IF_ERROR(rm.get("of", &of));
-      if (of != "N" && of != "D") return rm.error("of", "must be N (non-embedding params) or D (tokens)");
+      if (of != "N" && of != "D")
+        return rm.error("of", "must be N (non-embedding params) or D (tokens)");
       r.of_d = of == "D";
       SL_RETURN_IF_ERROR(rm.get("exponent", &r.exponent));
       r.use_coef = rm.has("coef");
       if (r.use_coef == rm.has("value")) {
-        return node_error(file, kv.first, key, "give value (+ at) for value * (X/at)^exponent, or coef for coef * X^exponent");
+        return node_error(
+            file, kv.first, key,
+            "give value (+ at) for value * (X/at)^exponent, or coef for coef * X^exponent");
       }
       if (r.use_coef) {
         SL_RETURN_IF_ERROR(rm.get("coef", &r.coef));
       } else {
         SL_RETURN_IF_ERROR(rm.get("value", &r.value));
-        if (!rm.has("at")) return node_error(file, kv.first, key, "value needs at: the N (or D) where it holds");
+        if (!rm.has("at"))
+          return node_error(file, kv.first, key, "value needs at: the N (or D) where it holds");
         SL_ASSIGN_OR_RETURN(r.at, count_of(file, rm.raw("at"), key + ".at"));
       }
       SL_RETURN_IF_ERROR(rm.get("min", &r.min));
       SL_RETURN_IF_ERROR(rm.get("max", &r.max));
       SL_RETURN_IF_ERROR(rm.finish());
       for (const auto& a : axes) {
-        if (a.first == r.key) return node_error(file, kv.first, key, "is also an axis; use one or the other");
+        if (a.first == r.key)
+          return node_error(file, kv.first, key, "is also an axis; use one or the other");
       }
       rules.push_back(r);
     }
@@ -458,7 +509,8 @@ absl::StatusOr<SweepPlan> expand_sweep_spec_text(const std::string& text, const 
   std::map<std::string, std::string> seen;  // run id -> axis keys that made it
   // A run's error is reported where the value that caused it is; the run itself, for context.
   auto in_run = [](const absl::Status& st, const std::vector<std::string>& keys) {
-    return absl::Status(st.code(), absl::StrCat(st.message(), " (in the run of ", absl::StrJoin(keys, ", "), ")"));
+    return absl::Status(
+        st.code(), absl::StrCat(st.message(), " (in the run of ", absl::StrJoin(keys, ", "), ")"));
   };
   // The largest budget a run can count: train.tokens is an int64.
   constexpr double kMaxTokens = 9.2e18;
@@ -471,9 +523,11 @@ absl::StatusOr<SweepPlan> expand_sweep_spec_text(const std::string& text, const 
       if (mode == "flops") tokens_d = dc.value / train_flops_per_token(fpt, plan.convention);
       // Checked before the conversion: 1e30 tokens became -9223372036854775808.
       if (!(tokens_d <= kMaxTokens)) {
-        return node_error(file, dc.node, dc.key, absl::StrFormat(
-            "gives %.3g tokens for %s, more than a run can count (at most %.3g tokens, the int64 range of "
-            "train.tokens); use a smaller budget", tokens_d, mc.resolved.shape_name(), kMaxTokens));
+        return node_error(file, dc.node, dc.key,
+                          absl::StrFormat("gives %.3g tokens for %s, more than a run can count (at "
+                                          "most %.3g tokens, the int64 range of "
+                                          "train.tokens); use a smaller budget",
+                                          tokens_d, mc.resolved.shape_name(), kMaxTokens));
       }
       const int64_t tokens = std::llround(tokens_d);
       for (const auto& seed : seeds) {
@@ -493,7 +547,8 @@ absl::StatusOr<SweepPlan> expand_sweep_spec_text(const std::string& text, const 
           if (mc.shape) {
             for (const auto& kv : mc.shape) {
               set_path(d, "model." + kv.first.as<std::string>(), kv.second);
-              yaml_set_origin(&origins, "model." + kv.first.as<std::string>(), yaml_where(file, kv.second));
+              yaml_set_origin(&origins, "model." + kv.first.as<std::string>(),
+                              yaml_where(file, kv.second));
             }
           }
           set_path(d, "train.tokens", YAML::Node(tokens));
@@ -514,7 +569,8 @@ absl::StatusOr<SweepPlan> expand_sweep_spec_text(const std::string& text, const 
             if (integer_key(r.key)) {
               if (!(std::fabs(v) <= kMaxTokens)) {
                 return in_run(node_error(file, r.node, "rules." + r.key,
-                                         absl::StrFormat("gives %g, not a whole number a config can hold", v)),
+                                         absl::StrFormat(
+                                             "gives %g, not a whole number a config can hold", v)),
                               run_keys);
               }
               set_path(d, r.key, YAML::Node(static_cast<int64_t>(std::llround(v))));
@@ -529,33 +585,36 @@ absl::StatusOr<SweepPlan> expand_sweep_spec_text(const std::string& text, const 
             // Budget too small for one step: the data entry's fault.
             if (msg.find("key 'train.tokens'") != std::string::npos) {
               const size_t detail = msg.find("(batch_size");
-              return node_error(file, dc.node, dc.key,
-                                absl::StrCat("gives ", tokens, " tokens for ", m.shape_name(),
-                                             ", less than one optimizer step",
-                                             detail == std::string::npos ? "" : " " + msg.substr(detail)));
+              return node_error(
+                  file, dc.node, dc.key,
+                  absl::StrCat("gives ", tokens, " tokens for ", m.shape_name(),
+                               ", less than one optimizer step",
+                               detail == std::string::npos ? "" : " " + msg.substr(detail)));
             }
             // Anything else is placed at the spec's (or the base's) value that caused it.
             return in_run(cfg_or.status(), run_keys);
           }
           TrainConfig cfg = *cfg_or;
-          // Too big for this machine's memory (on the CPU): the size's fault, or that of the key to change.
+          // Too big for this machine's memory (on the CPU): the size's fault, or that of the key to
+          // change.
           if (auto misfit = check_fits_in_memory(cfg, device)) {
             const std::string* o = yaml_origin(origins, misfit->key);
             if (o && *o == model_where) {
-              return node_error(file, mc.node, mc.key,
-                                absl::StrFormat("gives %s (%.3g parameters), which cannot train on this machine: "
-                                                "%s: %s; use a smaller size",
-                                                m.shape_name(), static_cast<double>(pc.total), misfit->key,
-                                                misfit->message));
+              return node_error(
+                  file, mc.node, mc.key,
+                  absl::StrFormat("gives %s (%.3g parameters), which cannot train on this machine: "
+                                  "%s: %s; use a smaller size",
+                                  m.shape_name(), static_cast<double>(pc.total), misfit->key,
+                                  misfit->message));
             }
-            return in_run(absl::InvalidArgumentError(absl::StrCat(o ? *o : base_file, ": key '", misfit->key, "': ",
-                                                                   misfit->message)),
+            return in_run(absl::InvalidArgumentError(absl::StrCat(
+                              o ? *o : base_file, ": key '", misfit->key, "': ", misfit->message)),
                           run_keys);
           }
           cfg.name = run_name(plan.name, cfg.model, tokens, cfg.train.seed, extra);
           if (std::string why = run_name_problem(cfg.name); !why.empty()) {
-            return in_run(root.error("name", absl::StrCat("makes a run name that is not usable: ", why,
-                                                          "; shorten the sweep's name")),
+            return in_run(root.error("name", absl::StrCat("makes a run name that is not usable: ",
+                                                          why, "; shorten the sweep's name")),
                           run_keys);
           }
           PlannedRun pr;
@@ -578,12 +637,15 @@ absl::StatusOr<SweepPlan> expand_sweep_spec_text(const std::string& text, const 
       groups[train_config_to_yaml(k)].push_back(i);
     }
     for (auto& [key, idx] : groups) {
-      std::sort(idx.begin(), idx.end(), [&](size_t a, size_t b) { return plan.runs[a].tokens() > plan.runs[b].tokens(); });
-      // Identical warmups: an absolute warmup from the shortest run's fraction unless the config has one.
+      std::sort(idx.begin(), idx.end(),
+                [&](size_t a, size_t b) { return plan.runs[a].tokens() > plan.runs[b].tokens(); });
+      // Identical warmups: an absolute warmup from the shortest run's fraction unless the config
+      // has one.
       int64_t min_tokens = plan.runs[idx.back()].tokens();
       for (size_t i : idx) {
         OptimConfig& o = plan.runs[i].cfg.optim;
-        if (o.warmup_tokens == 0) o.warmup_tokens = std::max<int64_t>(1, std::llround(o.warmup_fraction * min_tokens));
+        if (o.warmup_tokens == 0)
+          o.warmup_tokens = std::max<int64_t>(1, std::llround(o.warmup_fraction * min_tokens));
       }
       PlannedRun& src = plan.runs[idx.front()];
       for (size_t j = 1; j < idx.size(); ++j) {
@@ -604,7 +666,8 @@ absl::StatusOr<SweepPlan> expand_sweep_spec_text(const std::string& text, const 
         if (r.branch_source == "?") r.branch_source = run_id(src.cfg);
       }
       std::sort(src.snapshot_steps.begin(), src.snapshot_steps.end());
-      src.snapshot_steps.erase(std::unique(src.snapshot_steps.begin(), src.snapshot_steps.end()), src.snapshot_steps.end());
+      src.snapshot_steps.erase(std::unique(src.snapshot_steps.begin(), src.snapshot_steps.end()),
+                               src.snapshot_steps.end());
     }
   }
 
@@ -612,8 +675,9 @@ absl::StatusOr<SweepPlan> expand_sweep_spec_text(const std::string& text, const 
   for (auto& r : plan.runs) {
     r.id = run_id(r.cfg);
     if (!seen.emplace(r.id, r.cfg.name).second) {
-      return root.error("models", absl::StrCat("two runs expand to the same config (", r.id,
-                                               "): two sizes give the same shape, or an axis repeats a value"));
+      return root.error(
+          "models", absl::StrCat("two runs expand to the same config (", r.id,
+                                 "): two sizes give the same shape, or an axis repeats a value"));
     }
     fill_sizes(r);
     if (check_data) {
@@ -625,15 +689,20 @@ absl::StatusOr<SweepPlan> expand_sweep_spec_text(const std::string& text, const 
       }
       const TokenDataset& ds = it->second;
       if (ds.max_token >= r.cfg.model.vocab || ds.meta.vocab_size > r.cfg.model.vocab) {
-        return root.error("base", absl::StrFormat("model.vocab = %d is smaller than the vocabulary of %s (%d)",
-                                                  r.cfg.model.vocab, ds.dir, std::max(ds.meta.vocab_size, ds.max_token + 1)));
+        return root.error(
+            "base", absl::StrFormat("model.vocab = %d is smaller than the vocabulary of %s (%d)",
+                                    r.cfg.model.vocab, ds.dir,
+                                    std::max(ds.meta.vocab_size, ds.max_token + 1)));
       }
-      auto fits = check_window_fits(ds.train->path(), ds.train->size(), r.cfg.model.ctx + 1, r.cfg.data.unique_tokens);
+      auto fits = check_window_fits(ds.train->path(), ds.train->size(), r.cfg.model.ctx + 1,
+                                    r.cfg.data.unique_tokens);
       if (fits.ok()) fits = check_window_fits(ds.val->path(), ds.val->size(), r.cfg.model.ctx + 1);
       if (!fits.ok()) return annotate(fits, root.where("base"));
-      const int64_t usable = r.cfg.data.unique_tokens > 0 ? std::min(r.cfg.data.unique_tokens, ds.train->size())
-                                                          : ds.train->size();
-      r.epochs = static_cast<double>(r.cfg.total_steps() * r.cfg.tokens_per_step()) / static_cast<double>(usable);
+      const int64_t usable = r.cfg.data.unique_tokens > 0
+                                 ? std::min(r.cfg.data.unique_tokens, ds.train->size())
+                                 : ds.train->size();
+      r.epochs = static_cast<double>(r.cfg.total_steps() * r.cfg.tokens_per_step()) /
+                 static_cast<double>(usable);
     }
   }
   return plan;
@@ -663,8 +732,9 @@ std::string plan_to_json(const SweepPlan& plan) {
 absl::StatusOr<SweepPlan> read_plan(const std::string& sweep_dir) {
   const std::string path = (fs::path(sweep_dir) / "plan.json").string();
   if (!path_exists(path)) {
-    return absl::NotFoundError(absl::StrCat(path, " not found: ", sweep_dir,
-                                            " is not a sweep directory (run `scalelab sweep SPEC` first)"));
+    return absl::NotFoundError(
+        absl::StrCat(path, " not found: ", sweep_dir,
+                     " is not a sweep directory (run `scalelab sweep SPEC` first)"));
   }
   SL_ASSIGN_OR_RETURN(std::string text, read_file(path));
   json j;

@@ -5,7 +5,8 @@
 #include "model/torch_compat.h"
 
 namespace sl {
-FlatAdamW::FlatAdamW(const FlatParams& flat, const OptimConfig& config) : flat_(flat), config_(config) {
+FlatAdamW::FlatAdamW(const FlatParams& flat, const OptimConfig& config)
+    : flat_(flat), config_(config) {
   exp_avg_ = torch::zeros_like(flat.params);
   exp_avg_sq_ = torch::zeros_like(flat.params);
   fused_ = fused_adamw_available(flat.params.device());
@@ -16,12 +17,14 @@ FlatAdamW::FlatAdamW(const FlatParams& flat, const OptimConfig& config) : flat_(
   }
 }
 
-void FlatAdamW::load_state(const torch::Tensor& exp_avg, const torch::Tensor& exp_avg_sq, int64_t step) {
+void FlatAdamW::load_state(const torch::Tensor& exp_avg, const torch::Tensor& exp_avg_sq,
+                           int64_t step) {
   torch::NoGradGuard no_grad;
   exp_avg_.copy_(exp_avg);
   exp_avg_sq_.copy_(exp_avg_sq);
   step_ = step;
-  if (fused_) for (auto& s : fused_steps_) s.fill_(static_cast<double>(step));
+  if (fused_)
+    for (auto& s : fused_steps_) s.fill_(static_cast<double>(step));
 }
 
 void FlatAdamW::step(double lr) {
@@ -35,9 +38,10 @@ void FlatAdamW::step(double lr) {
     const double wds[2] = {c.weight_decay, 0.0};
     for (int i = 0; i < 2; ++i) {
       if (lens[i] == 0) continue;
-      fused_adamw_step({flat_.params.narrow(0, offs[i], lens[i])}, {flat_.grads.narrow(0, offs[i], lens[i])},
-                       {exp_avg_.narrow(0, offs[i], lens[i])}, {exp_avg_sq_.narrow(0, offs[i], lens[i])},
-                       {fused_steps_[i]}, lr, c.beta1, c.beta2, wds[i], c.eps);
+      fused_adamw_step(
+          {flat_.params.narrow(0, offs[i], lens[i])}, {flat_.grads.narrow(0, offs[i], lens[i])},
+          {exp_avg_.narrow(0, offs[i], lens[i])}, {exp_avg_sq_.narrow(0, offs[i], lens[i])},
+          {fused_steps_[i]}, lr, c.beta1, c.beta2, wds[i], c.eps);
     }
     return;
   }

@@ -23,7 +23,8 @@ class FlatAdamW {
   FlatParams flat_;
   OptimConfig config_;
   torch::Tensor exp_avg_, exp_avg_sq_, denom_;
-  torch::Tensor fused_steps_[2];  // per part (decayed, not decayed) step counters for the fused kernel
+  torch::Tensor
+      fused_steps_[2];  // per part (decayed, not decayed) step counters for the fused kernel
   bool fused_ = false;
   int64_t step_ = 0;
 };

@@ -4,10 +4,12 @@
 
 namespace sl {
 namespace {
-constexpr int64_t kChunkWindows = 1 << 16;  // starts uploaded per refill: one host copy per ~2k steps
+constexpr int64_t kChunkWindows = 1
+                                  << 16;  // starts uploaded per refill: one host copy per ~2k steps
 
 torch::Tensor token_tensor(const TokenFile& file, torch::Device device) {
-  // uint16 tensors support few operators (no index): view the bits as int16 and mask back to 0..65535 after gather.
+  // uint16 tensors support few operators (no index): view the bits as int16 and mask back to
+  // 0..65535 after gather.
   auto cpu = torch::from_blob(const_cast<uint16_t*>(file.data()), {file.size()}, torch::kShort);
   return device.is_cpu() ? cpu : cpu.to(device);
 }
@@ -30,7 +32,8 @@ void BatchSource::refill(int64_t first) {
   // On CUDA the chunk goes through pinned memory and uploads asynchronously: the copy is queued
   // behind the running step instead of stalling the host (the caching host allocator keeps the
   // buffer alive until the copy is done).
-  auto host = torch::empty({kChunkWindows}, torch::TensorOptions().dtype(torch::kLong).pinned_memory(device_.is_cuda()));
+  auto host = torch::empty(
+      {kChunkWindows}, torch::TensorOptions().dtype(torch::kLong).pinned_memory(device_.is_cuda()));
   auto* p = host.data_ptr<int64_t>();
   for (int64_t i = 0; i < kChunkWindows; ++i) p[i] = sampler_.start(first + i);
   starts_ = device_.is_cuda() ? host.to(device_, /*non_blocking=*/true) : host;
@@ -39,7 +42,8 @@ void BatchSource::refill(int64_t first) {
 }
 
 Batch BatchSource::get(int64_t first, int batch) {
-  if (chunk_first_ < 0 || first < chunk_first_ || first + batch > chunk_first_ + chunk_size_) refill(first);
+  if (chunk_first_ < 0 || first < chunk_first_ || first + batch > chunk_first_ + chunk_size_)
+    refill(first);
   auto starts = starts_.narrow(0, first - chunk_first_, batch);
   auto xy = gather_windows(tokens_, starts, offsets_);  // (B, T+1)
   return {xy.narrow(1, 0, ctx_), xy.narrow(1, 1, ctx_)};

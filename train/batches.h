@@ -15,7 +15,8 @@ struct Batch {
 class BatchSource {
  public:
   // Windows of ctx+1 tokens from `file`, drawn by WindowSampler(seed, unique_tokens).
-  BatchSource(const TokenFile& file, int ctx, uint64_t seed, int64_t unique_tokens, torch::Device device);
+  BatchSource(const TokenFile& file, int ctx, uint64_t seed, int64_t unique_tokens,
+              torch::Device device);
   // Windows [first, first + batch) of the sample stream.
   Batch get(int64_t first, int batch);
 
@@ -23,7 +24,8 @@ class BatchSource {
   void refill(int64_t first);
   torch::Tensor tokens_;   // (N) int16 view of the uint16 file, on the device
   torch::Tensor offsets_;  // (T+1) int64 0..T, on the device
-  torch::Tensor starts_;   // (chunk) int64 window starts for indices [chunk_first_, +chunk), on the device
+  torch::Tensor
+      starts_;  // (chunk) int64 window starts for indices [chunk_first_, +chunk), on the device
   WindowSampler sampler_;
   int ctx_;
   torch::Device device_;

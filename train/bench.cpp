@@ -8,8 +8,8 @@
 
 #include "absl/strings/str_format.h"
 #include "model/accounting.h"
-#include "model/gpt.h"
 #include "model/cuda_util.h"
+#include "model/gpt.h"
 #include "model/torch_compat.h"
 #include "train/adamw.h"
 #include "train/device.h"
@@ -20,7 +20,9 @@ namespace sl {
 namespace {
 using Clock = std::chrono::steady_clock;
 
-double seconds_since(Clock::time_point t0) { return std::chrono::duration<double>(Clock::now() - t0).count(); }
+double seconds_since(Clock::time_point t0) {
+  return std::chrono::duration<double>(Clock::now() - t0).count();
+}
 
 double median(std::vector<double> v) {
   std::sort(v.begin(), v.end());
@@ -46,9 +48,9 @@ struct CardPeak {
   double flops;
 };
 constexpr CardPeak kCardPeaks[] = {
-    {"H200", 989.4e12}, {"H100 PCIe", 756.5e12}, {"H100", 989.4e12}, {"GH200", 989.4e12},
-    {"B200", 2250e12},  {"A100", 312e12},        {"L40S", 362.1e12}, {"L40", 181e12},
-    {"L4", 121e12},     {"A10G", 70e12},         {"A10", 125e12},    {"RTX 4090", 165.2e12},
+    {"H200", 989.4e12},  {"H100 PCIe", 756.5e12}, {"H100", 989.4e12}, {"GH200", 989.4e12},
+    {"B200", 2250e12},   {"A100", 312e12},        {"L40S", 362.1e12}, {"L40", 181e12},
+    {"L4", 121e12},      {"A10G", 70e12},         {"A10", 125e12},    {"RTX 4090", 165.2e12},
     {"RTX 3090", 71e12}, {"A6000", 154.8e12},
 };
 
@@ -56,7 +58,8 @@ double measure_cuda_bf16_peak(torch::Device device) {
   torch::NoGradGuard no_grad;
   const int64_t n = 8192;
   auto opts = torch::TensorOptions().dtype(torch::kBFloat16).device(device);
-  auto a = torch::randn({n, n}, opts), b = torch::randn({n, n}, opts), c = torch::empty({n, n}, opts);
+  auto a = torch::randn({n, n}, opts), b = torch::randn({n, n}, opts),
+       c = torch::empty({n, n}, opts);
   torch::mm_out(c, a, b);
   device_synchronize(device);
   double best = 0;
@@ -99,7 +102,8 @@ absl::StatusOr<TrainConfig> bench_preset(const std::string& name) {
   }
   std::string known;
   for (const auto& p : kPresets) absl::StrAppend(&known, known.empty() ? "" : ", ", p.name);
-  return absl::InvalidArgumentError(absl::StrCat("unknown preset '", name, "'; the presets are ", known));
+  return absl::InvalidArgumentError(
+      absl::StrCat("unknown preset '", name, "'; the presets are ", known));
 }
 
 double measure_cpu_matmul_peak(int n) {
@@ -126,7 +130,8 @@ absl::StatusOr<BenchResult> run_bench(const TrainConfig& cfg_in, const BenchOpti
   SL_ASSIGN_OR_RETURN(torch::Device device, resolve_device(cfg.train.device));
   const bool cuda = device.is_cuda();
   if (opts.cuda_graph) {
-    if (!cuda) return absl::InvalidArgumentError("--cuda-graph needs the CUDA device (--device cuda)");
+    if (!cuda)
+      return absl::InvalidArgumentError("--cuda-graph needs the CUDA device (--device cuda)");
     if (!CudaGraphStep::available()) {
       return absl::FailedPreconditionError("--cuda-graph needs a LibTorch built with CUDA");
     }
@@ -195,7 +200,10 @@ absl::StatusOr<BenchResult> run_bench(const TrainConfig& cfg_in, const BenchOpti
   Batch fixed;  // the graph's input buffers
   if (opts.cuda_graph) {
     fixed = {batches[0].x.clone(), batches[0].y.clone()};
-    auto body = [&] { train_step(model, flat, optimizer, setup, [&](int) { return fixed; }, lr, loss_acc); };
+    auto body = [&] {
+      train_step(
+          model, flat, optimizer, setup, [&](int) { return fixed; }, lr, loss_acc);
+    };
     step = [&] {
       const Batch& b = batches[next++ % pool];
       fixed.x.copy_(b.x);
@@ -206,7 +214,8 @@ absl::StatusOr<BenchResult> run_bench(const TrainConfig& cfg_in, const BenchOpti
     graph.capture(body, r.warmup);  // warm-up steps on a side stream, then the capture
   } else {
     step = [&] {
-      train_step(model, flat, optimizer, setup, [&](int) { return batches[next++ % pool]; }, lr, loss_acc);
+      train_step(
+          model, flat, optimizer, setup, [&](int) { return batches[next++ % pool]; }, lr, loss_acc);
     };
     r.warmup = opts.warmup > 0 ? opts.warmup : (cuda ? 10 : 3);
   }
@@ -253,9 +262,11 @@ absl::StatusOr<BenchResult> run_bench(const TrainConfig& cfg_in, const BenchOpti
   r.tokens_per_s = r.ms_per_step > 0 ? r.tokens_per_step / (r.ms_per_step / 1e3) : 0.0;
   r.model_flops_per_s = r.tokens_per_s * r.flops_per_token;
   r.mfu = r.peak_flops_per_s > 0 ? r.model_flops_per_s / r.peak_flops_per_s : 0.0;
-  r.peak_memory_bytes = cuda ? static_cast<double>(cuda_peak_allocated_bytes(device)) : peak_rss_bytes();
+  r.peak_memory_bytes =
+      cuda ? static_cast<double>(cuda_peak_allocated_bytes(device)) : peak_rss_bytes();
   if (!std::isfinite(r.final_loss)) {
-    return absl::InternalError(absl::StrCat("bench: the loss became non-finite (", r.final_loss, ")"));
+    return absl::InternalError(
+        absl::StrCat("bench: the loss became non-finite (", r.final_loss, ")"));
   }
   return r;
 }
@@ -290,22 +301,25 @@ nlohmann::json bench_result_json(const BenchResult& r) {
 }
 
 std::string bench_result_text(const BenchResult& r) {
-  std::string s = absl::StrFormat(
-      "%s (%s): %.2fM parameters, %d tokens/step, %s%s, torch %s, %d thread%s\n", r.name, r.shape,
-      r.params / 1e6, r.tokens_per_step, r.device, r.device == "cpu" ? "" : " (" + r.device_name + ")",
-      r.torch_version, r.threads, r.threads == 1 ? "" : "s");
-  absl::StrAppendFormat(&s, "  %d warm-up + %d timed steps%s (median of %d window%s)\n", r.warmup, r.steps,
-                        r.cuda_graph ? " replayed from a CUDA graph" : "", r.windows, r.windows == 1 ? "" : "s");
-  absl::StrAppendFormat(&s, "  %.0f tokens/s, %.2f ms/step (min %.2f, max %.2f)\n", r.tokens_per_s, r.ms_per_step,
-                        r.ms_per_step_min, r.ms_per_step_max);
-  absl::StrAppendFormat(&s, "  model %.2f GFLOP/s (%.3g FLOP/token, chinchilla)", r.model_flops_per_s / 1e9,
-                        r.flops_per_token);
+  std::string s =
+      absl::StrFormat("%s (%s): %.2fM parameters, %d tokens/step, %s%s, torch %s, %d thread%s\n",
+                      r.name, r.shape, r.params / 1e6, r.tokens_per_step, r.device,
+                      r.device == "cpu" ? "" : " (" + r.device_name + ")", r.torch_version,
+                      r.threads, r.threads == 1 ? "" : "s");
+  absl::StrAppendFormat(&s, "  %d warm-up + %d timed steps%s (median of %d window%s)\n", r.warmup,
+                        r.steps, r.cuda_graph ? " replayed from a CUDA graph" : "", r.windows,
+                        r.windows == 1 ? "" : "s");
+  absl::StrAppendFormat(&s, "  %.0f tokens/s, %.2f ms/step (min %.2f, max %.2f)\n", r.tokens_per_s,
+                        r.ms_per_step, r.ms_per_step_min, r.ms_per_step_max);
+  absl::StrAppendFormat(&s, "  model %.2f GFLOP/s (%.3g FLOP/token, chinchilla)",
+                        r.model_flops_per_s / 1e9, r.flops_per_token);
   if (r.peak_flops_per_s > 0) {
-    absl::StrAppendFormat(&s, ", MFU %.1f%% of %.1f GFLOP/s (%s)", 100 * r.mfu, r.peak_flops_per_s / 1e9,
-                          r.peak_source);
+    absl::StrAppendFormat(&s, ", MFU %.1f%% of %.1f GFLOP/s (%s)", 100 * r.mfu,
+                          r.peak_flops_per_s / 1e9, r.peak_source);
   }
-  absl::StrAppendFormat(&s, "\n  peak memory %.1f MiB (%s), mean loss %.3f\n", r.peak_memory_bytes / (1 << 20),
-                        r.device == "cpu" ? "resident set of the process" : "CUDA allocator", r.final_loss);
+  absl::StrAppendFormat(
+      &s, "\n  peak memory %.1f MiB (%s), mean loss %.3f\n", r.peak_memory_bytes / (1 << 20),
+      r.device == "cpu" ? "resident set of the process" : "CUDA allocator", r.final_loss);
   return s;
 }
 }  // namespace sl

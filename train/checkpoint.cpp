@@ -21,7 +21,8 @@ uint64_t checkpoint_hash(const char* data, size_t n) {
     std::memcpy(&w, data + 8 * i, 8);
     h = (h ^ w) * 1099511628211ull;
   }
-  for (size_t i = words * 8; i < n; ++i) h = (h ^ static_cast<unsigned char>(data[i])) * 1099511628211ull;
+  for (size_t i = words * 8; i < n; ++i)
+    h = (h ^ static_cast<unsigned char>(data[i])) * 1099511628211ull;
   return h;
 }
 
@@ -53,22 +54,25 @@ absl::Status save_checkpoint(const std::string& path, const Checkpoint& ckpt) {
 absl::StatusOr<Checkpoint> load_checkpoint(const std::string& path) {
   SL_ASSIGN_OR_RETURN(std::string bytes, read_file(path));
   auto corrupt = [&](const std::string& why) {
-    return absl::DataLossError(absl::StrCat("checkpoint ", path, " is corrupted (", why,
-                                            "); it was not used. Delete it to restart this run from "
-                                            "scratch, or restore a good copy"));
+    return absl::DataLossError(
+        absl::StrCat("checkpoint ", path, " is corrupted (", why,
+                     "); it was not used. Delete it to restart this run from "
+                     "scratch, or restore a good copy"));
   };
   const bool v1 = bytes.size() >= 8 && bytes.compare(0, 8, kMagicV1) == 0;
   if (bytes.size() < 24 || (!v1 && bytes.compare(0, 8, kMagic) != 0)) return corrupt("bad header");
   if (!v1) {
     uint64_t stored;
     std::memcpy(&stored, bytes.data() + bytes.size() - 8, 8);
-    if (checkpoint_hash(bytes.data(), bytes.size() - 8) != stored) return corrupt("checksum mismatch: truncated or altered");
+    if (checkpoint_hash(bytes.data(), bytes.size() - 8) != stored)
+      return corrupt("checksum mismatch: truncated or altered");
     bytes.resize(bytes.size() - 8);
   }
   uint64_t len;
   std::memcpy(&len, bytes.data() + 8, 8);
   if (len > bytes.size() - 16) return corrupt("truncated header");
-  const nlohmann::json header = nlohmann::json::parse(bytes.substr(16, len), nullptr, /*allow_exceptions=*/false);
+  const nlohmann::json header =
+      nlohmann::json::parse(bytes.substr(16, len), nullptr, /*allow_exceptions=*/false);
   if (!header.is_object()) return corrupt("unreadable header");
   const size_t start = 16 + len;
   Checkpoint ckpt;
@@ -76,7 +80,8 @@ absl::StatusOr<Checkpoint> load_checkpoint(const std::string& path) {
   try {
     const size_t payload_bytes = header.at("payload_bytes").get<size_t>();
     if (bytes.size() - start != payload_bytes) return corrupt("truncated payload");
-    if (v1 && hex64(checkpoint_hash(bytes.data() + start, payload_bytes)) != header.at("payload_hash").get<std::string>()) {
+    if (v1 && hex64(checkpoint_hash(bytes.data() + start, payload_bytes)) !=
+                  header.at("payload_hash").get<std::string>()) {
       return corrupt("checksum mismatch");
     }
     ckpt.run_id = header.at("run_id").get<std::string>();
@@ -98,7 +103,8 @@ absl::StatusOr<Checkpoint> load_checkpoint(const std::string& path) {
     auto tensor = torch::empty({n}, torch::kFloat);
     std::memcpy(tensor.data_ptr(), bytes.data() + offset, n * sizeof(float));
     offset += n * sizeof(float);
-    if (!ckpt.tensors.emplace(name, tensor).second) return corrupt("tensor " + name + " appears twice");
+    if (!ckpt.tensors.emplace(name, tensor).second)
+      return corrupt("tensor " + name + " appears twice");
   }
   return ckpt;
 }

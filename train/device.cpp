@@ -16,15 +16,17 @@ absl::StatusOr<torch::Device> resolve_device(const std::string& name) {
   const bool cuda = (name == "cuda" || name == "auto") && torch::cuda::is_available();
   if (name == "cuda") {
     if (!cuda) {
-      return absl::UnavailableError(absl::StrCat("device cuda asked for, but ", cuda_unavailable_reason(),
-                                                 "; run on a machine with an NVIDIA GPU and driver, or use the "
-                                                 "CPU (train.device: cpu, or --device cpu)"));
+      return absl::UnavailableError(
+          absl::StrCat("device cuda asked for, but ", cuda_unavailable_reason(),
+                       "; run on a machine with an NVIDIA GPU and driver, or use the "
+                       "CPU (train.device: cpu, or --device cpu)"));
     }
     device = torch::Device(torch::kCUDA);
   } else if (name == "auto") {
     if (cuda) device = torch::Device(torch::kCUDA);
   } else {
-    return absl::InvalidArgumentError(absl::StrCat("unknown device '", name, "'; use cpu, cuda or auto"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("unknown device '", name, "'; use cpu, cuda or auto"));
   }
   if (device.is_cuda()) enable_tf32();
   return device;
@@ -53,6 +55,7 @@ void configure_threads(int threads) {
   }
   // OpenBLAS (libopenblas0-pthread) has its own pool; the OpenMP pool already splits the work.
   using SetThreads = void (*)(int);
-  if (auto set = reinterpret_cast<SetThreads>(dlsym(RTLD_DEFAULT, "openblas_set_num_threads"))) set(1);
+  if (auto set = reinterpret_cast<SetThreads>(dlsym(RTLD_DEFAULT, "openblas_set_num_threads")))
+    set(1);
 }
 }  // namespace sl

@@ -3,7 +3,8 @@
 #include "model/torch_compat.h"
 
 namespace sl {
-double evaluate_loss(Gpt& model, const torch::Tensor& windows, int batch, torch::Device device, bool bf16) {
+double evaluate_loss(Gpt& model, const torch::Tensor& windows, int batch, torch::Device device,
+                     bool bf16) {
   torch::NoGradGuard no_grad;
   const bool was_training = model->is_training();
   model->eval();

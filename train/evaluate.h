@@ -6,5 +6,6 @@
 
 namespace sl {
 // windows: (n, ctx+1) int64 on the model's device. Evaluates in batches of `batch`; one host sync.
-double evaluate_loss(Gpt& model, const torch::Tensor& windows, int batch, torch::Device device, bool bf16);
+double evaluate_loss(Gpt& model, const torch::Tensor& windows, int batch, torch::Device device,
+                     bool bf16);
 }  // namespace sl

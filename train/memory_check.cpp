@@ -8,8 +8,8 @@
 
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
-#include "core/machine.h"
 #include "core/format.h"
+#include "core/machine.h"
 #include "model/accounting.h"
 
 namespace sl {
@@ -20,7 +20,8 @@ double params_of(const GptConfig& c) {
   const double d = c.d_model, ff = c.d_ff > 0 ? c.d_ff : 4.0 * c.d_model, b = c.bias ? 1 : 0;
   const double v = c.vocab, t = c.ctx;
   const double layer_norm = d + b * d;
-  const double per_layer = 2 * layer_norm + (3 * d * d + b * 3 * d) + (d * d + b * d) + (d * ff + b * ff) + (ff * d + b * d);
+  const double per_layer = 2 * layer_norm + (3 * d * d + b * 3 * d) + (d * d + b * d) +
+                           (d * ff + b * ff) + (ff * d + b * d);
   const double head = c.tied ? 0 : v * d + b * v;
   return c.n_layer * per_layer + layer_norm + v * d + t * d + head;
 }
@@ -36,9 +37,13 @@ double activation_floats_per_token(const GptConfig& c) {
 
 // "1.54G"; beyond T in powers of ten ("1e+15"), not "1e+03T".
 std::string count(double v) { return v >= 1e15 ? absl::StrFormat("%.3g", v) : format_si(v); }
-std::string bytes(double b) { return b >= 1e15 ? absl::StrFormat("%.3g bytes", b) : format_si(b) + "B"; }
+std::string bytes(double b) {
+  return b >= 1e15 ? absl::StrFormat("%.3g bytes", b) : format_si(b) + "B";
+}
 
-bool fits(const TrainConfig& c, double memory_bytes) { return training_memory(c).total() <= memory_bytes; }
+bool fits(const TrainConfig& c, double memory_bytes) {
+  return training_memory(c).total() <= memory_bytes;
+}
 
 // The largest value in [lo, hi] of a setting for which `ok` holds (ok is monotone), or lo - 1.
 template <typename F>
@@ -46,8 +51,10 @@ int64_t largest(int64_t lo, int64_t hi, F ok) {
   if (!ok(lo)) return lo - 1;
   while (lo < hi) {
     const int64_t mid = lo + (hi - lo + 1) / 2;
-    if (ok(mid)) lo = mid;
-    else hi = mid - 1;
+    if (ok(mid))
+      lo = mid;
+    else
+      hi = mid - 1;
   }
   return lo;
 }
@@ -57,7 +64,8 @@ TrainingMemory training_memory(const TrainConfig& c) {
   TrainingMemory m;
   m.params = params_of(c.model);
   m.state_bytes = 16 * m.params;
-  m.activation_bytes = 4.0 * c.train.batch_size * c.model.ctx * activation_floats_per_token(c.model);
+  m.activation_bytes =
+      4.0 * c.train.batch_size * c.model.ctx * activation_floats_per_token(c.model);
   return m;
 }
 
@@ -66,14 +74,17 @@ std::optional<KeyError> memory_misfit(const TrainConfig& c, double memory_bytes)
   if (need.total() <= memory_bytes) return std::nullopt;
   const GptConfig& m = c.model;
   const std::string estimate = absl::StrFormat(
-      "training needs at least %s (%s parameters x 16 bytes for float32 weights, gradients and AdamW's two "
-      "moments, plus %s of activations for train.batch_size %d x model.ctx %d tokens), more than the %s of "
+      "training needs at least %s (%s parameters x 16 bytes for float32 weights, gradients and "
+      "AdamW's two "
+      "moments, plus %s of activations for train.batch_size %d x model.ctx %d tokens), more than "
+      "the %s of "
       "memory this machine has (enough for the training state of %s parameters at most)",
-      bytes(need.total()), count(need.params), bytes(need.activation_bytes), c.train.batch_size, m.ctx,
-      bytes(memory_bytes), count(memory_bytes / 16));
+      bytes(need.total()), count(need.params), bytes(need.activation_bytes), c.train.batch_size,
+      m.ctx, bytes(memory_bytes), count(memory_bytes / 16));
 
-  // What fits when one setting alone is lowered; the key to change is the one that needs the smallest
-  // relative change (1e6 for d_model -> 8016 is the width, a batch of 1e6 -> 123415 is the batch).
+  // What fits when one setting alone is lowered; the key to change is the one that needs the
+  // smallest relative change (1e6 for d_model -> 8016 is the width, a batch of 1e6 -> 123415 is the
+  // batch).
   struct Knob {
     const char* key;
     int64_t current, step;  // values tried: multiples of step up to current
@@ -82,18 +93,23 @@ std::optional<KeyError> memory_misfit(const TrainConfig& c, double memory_bytes)
   };
   const int64_t heads = std::max(1, m.n_head);
   std::vector<Knob> knobs{
-      {"model.d_model", m.d_model, heads, [](TrainConfig& t, int64_t v) { t.model.d_model = static_cast<int>(v); },
+      {"model.d_model", m.d_model, heads,
+       [](TrainConfig& t, int64_t v) { t.model.d_model = static_cast<int>(v); },
        absl::StrFormat("; a multiple of n_head %d", heads)},
-      {"model.n_layer", m.n_layer, 1, [](TrainConfig& t, int64_t v) { t.model.n_layer = static_cast<int>(v); }, ""},
+      {"model.n_layer", m.n_layer, 1,
+       [](TrainConfig& t, int64_t v) { t.model.n_layer = static_cast<int>(v); }, ""},
       {"train.batch_size", c.train.batch_size, 1,
        [](TrainConfig& t, int64_t v) { t.train.batch_size = static_cast<int>(v); },
        "; raise train.grad_accum to keep the tokens per step"},
-      {"model.ctx", m.ctx, 1, [](TrainConfig& t, int64_t v) { t.model.ctx = static_cast<int>(v); }, ""},
-      {"model.vocab", m.vocab, 1, [](TrainConfig& t, int64_t v) { t.model.vocab = static_cast<int>(v); },
+      {"model.ctx", m.ctx, 1, [](TrainConfig& t, int64_t v) { t.model.ctx = static_cast<int>(v); },
+       ""},
+      {"model.vocab", m.vocab, 1,
+       [](TrainConfig& t, int64_t v) { t.model.vocab = static_cast<int>(v); },
        "; if the data's vocabulary is that small"},
   };
   if (m.d_ff > 0) {
-    knobs.push_back({"model.d_ff", m.d_ff, 1, [](TrainConfig& t, int64_t v) { t.model.d_ff = static_cast<int>(v); }, ""});
+    knobs.push_back({"model.d_ff", m.d_ff, 1,
+                     [](TrainConfig& t, int64_t v) { t.model.d_ff = static_cast<int>(v); }, ""});
   }
   std::vector<std::string> fixes;
   const char* blame = "model.d_model";
@@ -108,7 +124,8 @@ std::optional<KeyError> memory_misfit(const TrainConfig& c, double memory_bytes)
     const int64_t value = units * k.step;
     TrainConfig t = c;
     k.set(t, value);
-    fixes.push_back(absl::StrFormat("%s %d (%s parameters%s)", k.key, value, count(training_memory(t).params), k.note));
+    fixes.push_back(absl::StrFormat("%s %d (%s parameters%s)", k.key, value,
+                                    count(training_memory(t).params), k.note));
     const double ratio = static_cast<double>(value) / static_cast<double>(k.current);
     if (ratio > best_ratio) {
       best_ratio = ratio;
@@ -116,8 +133,10 @@ std::optional<KeyError> memory_misfit(const TrainConfig& c, double memory_bytes)
     }
   }
   if (fixes.empty()) {
-    return KeyError{blame, absl::StrCat(estimate, "; lowering model.d_model, model.n_layer, train.batch_size, "
-                                                  "model.ctx or model.vocab alone does not make it fit: shrink several")};
+    return KeyError{
+        blame, absl::StrCat(estimate,
+                            "; lowering model.d_model, model.n_layer, train.batch_size, "
+                            "model.ctx or model.vocab alone does not make it fit: shrink several")};
   }
   return KeyError{blame, absl::StrCat(estimate, "; it fits with ", absl::StrJoin(fixes, ", or "))};
 }

@@ -21,7 +21,8 @@ absl::StatusOr<std::vector<nlohmann::json>> metrics_read(const std::string& path
       rows.push_back(nlohmann::json::parse(line));
     } catch (const std::exception&) {
       // Only a crash mid-append leaves a torn line, and only at the end.
-      if (in.peek() != EOF) return absl::DataLossError(absl::StrCat(path, ": unreadable line: ", line));
+      if (in.peek() != EOF)
+        return absl::DataLossError(absl::StrCat(path, ": unreadable line: ", line));
     }
   }
   return rows;

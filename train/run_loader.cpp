@@ -18,12 +18,16 @@ absl::StatusOr<LoadedRun> load_run_for_eval(const std::string& run_dir) {
   const std::string config_path = paths.config();
   const std::string ckpt_path = paths.checkpoint();
   if (!path_exists(config_path)) {
-    return absl::NotFoundError(absl::StrCat(run_dir, " is not a run directory (no config.yaml); pass the "
-                                            "directory `scalelab train` wrote, e.g. out/runs/<name>-<hash>"));
+    return absl::NotFoundError(
+        absl::StrCat(run_dir,
+                     " is not a run directory (no config.yaml); pass the "
+                     "directory `scalelab train` wrote, e.g. out/runs/<name>-<hash>"));
   }
   if (!path_exists(ckpt_path)) {
-    return absl::NotFoundError(absl::StrCat(run_dir, " has no checkpoint.bin yet; train it first (it is "
-                                            "written every train.checkpoint_every steps and at the end)"));
+    return absl::NotFoundError(
+        absl::StrCat(run_dir,
+                     " has no checkpoint.bin yet; train it first (it is "
+                     "written every train.checkpoint_every steps and at the end)"));
   }
   LoadedRun run;
   run.dir = run_dir;
@@ -38,8 +42,10 @@ absl::StatusOr<LoadedRun> load_run_for_eval(const std::string& run_dir) {
   SL_ASSIGN_OR_RETURN(run.tokenizer, make_tokenizer(tokenizer_name));
   run.model = Gpt(run.cfg.model);
   FlatParams flat = flatten_parameters(*run.model);
-  if (ckpt.tensors.count("params") == 0 || ckpt.tensors.at("params").numel() != flat.params.numel()) {
-    return absl::FailedPreconditionError(absl::StrCat("checkpoint ", ckpt_path, " does not hold this config's ",
+  if (ckpt.tensors.count("params") == 0 ||
+      ckpt.tensors.at("params").numel() != flat.params.numel()) {
+    return absl::FailedPreconditionError(absl::StrCat("checkpoint ", ckpt_path,
+                                                      " does not hold this config's ",
                                                       flat.params.numel(), " parameters"));
   }
   {

@@ -1,6 +1,7 @@
-// `scalelab probe` on one run: load its latest checkpoint, evaluate the probe cells, and write the rows
-// into RUN_DIR/probes.jsonl (rows of the same cells at the same step are replaced, others kept), with
-// the same base fields the trainer writes at eval points (step, tokens, FLOPs, parameter counts).
+// `scalelab probe` on one run: load its latest checkpoint, evaluate the probe cells, and write the
+// rows into RUN_DIR/probes.jsonl (rows of the same cells at the same step are replaced, others
+// kept), with the same base fields the trainer writes at eval points (step, tokens, FLOPs,
+// parameter counts).
 #pragma once
 #include <string>
 #include <vector>

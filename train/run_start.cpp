@@ -7,8 +7,8 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_format.h"
 #include "core/files.h"
-#include "core/log.h"
 #include "core/format.h"
+#include "core/log.h"
 #include "data/window_sampler.h"
 #include "train/schedule.h"
 
@@ -21,10 +21,11 @@ absl::Status check_or_write_run_config(const TrainConfig& cfg, const std::string
   if (path_exists(path)) {
     SL_ASSIGN_OR_RETURN(TrainConfig old, load_train_config(path));
     if (run_id(old) != run_id(cfg)) {
-      return absl::FailedPreconditionError(absl::StrCat(
-          "run directory ", run_dir, " holds a run of a different config (", path, " has run id ",
-          run_id(old), ", this config is ", run_id(cfg), "); choose another --run-dir, or delete that "
-          "directory to discard the old run"));
+      return absl::FailedPreconditionError(
+          absl::StrCat("run directory ", run_dir, " holds a run of a different config (", path,
+                       " has run id ", run_id(old), ", this config is ", run_id(cfg),
+                       "); choose another --run-dir, or delete that "
+                       "directory to discard the old run"));
     }
     return absl::OkStatus();
   }
@@ -38,29 +39,33 @@ absl::Status check_branch_source(const TrainConfig& cfg, const TrainConfig& sour
   a.train.threads = b.train.threads = 0;
   a.train.device = b.train.device = "auto";
   if (train_config_to_yaml(a) != train_config_to_yaml(b)) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        "cannot branch run ", cfg.name, " from run ", source.name,
-        ": their configs differ in more than name and train.tokens"));
+    return absl::FailedPreconditionError(
+        absl::StrCat("cannot branch run ", cfg.name, " from run ", source.name,
+                     ": their configs differ in more than name and train.tokens"));
   }
   if (cfg.optim.schedule != "wsd" && cfg.optim.schedule != "constant") {
-    return absl::FailedPreconditionError(absl::StrCat("cannot branch run ", cfg.name, ": schedule '",
-                                                      cfg.optim.schedule, "' has no stable phase (use wsd)"));
+    return absl::FailedPreconditionError(absl::StrCat("cannot branch run ", cfg.name,
+                                                      ": schedule '", cfg.optim.schedule,
+                                                      "' has no stable phase (use wsd)"));
   }
   const int64_t total = cfg.total_steps(), src_total = source.total_steps();
   const int64_t w = warmup_steps(cfg.optim, total, cfg.tokens_per_step());
   const int64_t w_src = warmup_steps(source.optim, src_total, source.tokens_per_step());
   if (w != w_src) {
     return absl::FailedPreconditionError(absl::StrFormat(
-        "cannot branch run %s from %s: warmups differ (%d vs %d steps); set optim.warmup_tokens", cfg.name,
-        source.name, w, w_src));
+        "cannot branch run %s from %s: warmups differ (%d vs %d steps); set optim.warmup_tokens",
+        cfg.name, source.name, w, w_src));
   }
-  const int64_t limit = cfg.optim.schedule == "wsd" ? std::max(w, wsd_decay_start(cfg.optim, total)) : total;
-  const int64_t src_limit =
-      source.optim.schedule == "wsd" ? std::max(w_src, wsd_decay_start(source.optim, src_total)) : src_total;
+  const int64_t limit =
+      cfg.optim.schedule == "wsd" ? std::max(w, wsd_decay_start(cfg.optim, total)) : total;
+  const int64_t src_limit = source.optim.schedule == "wsd"
+                                ? std::max(w_src, wsd_decay_start(source.optim, src_total))
+                                : src_total;
   if (step > limit || step > src_limit) {
-    return absl::FailedPreconditionError(absl::StrFormat(
-        "cannot branch run %s at step %d: past its stable phase (decay starts at step %d; the source's at %d)",
-        cfg.name, step, limit, src_limit));
+    return absl::FailedPreconditionError(
+        absl::StrFormat("cannot branch run %s at step %d: past its stable phase (decay starts at "
+                        "step %d; the source's at %d)",
+                        cfg.name, step, limit, src_limit));
   }
   return absl::OkStatus();
 }
@@ -69,22 +74,24 @@ absl::StatusOr<FileLock> lock_run_dir(const RunPaths& paths) {
   auto lock = FileLock::try_acquire(paths.train_lock());
   if (lock.status().code() == absl::StatusCode::kFailedPrecondition) {
     return absl::FailedPreconditionError(absl::StrCat(
-        "run directory ", paths.dir, " is being trained by another process (", lock.status().message(),
-        "); wait for it to finish or stop it, or use another --run-dir"));
+        "run directory ", paths.dir, " is being trained by another process (",
+        lock.status().message(), "); wait for it to finish or stop it, or use another --run-dir"));
   }
   return lock;
 }
 
 int remove_left_over_temp_files(const RunPaths& paths) {
-  static const std::set<std::string> ours{"config.yaml", "metrics.jsonl", "probes.jsonl", "checkpoint.bin",
-                                          "summary.json"};
+  static const std::set<std::string> ours{"config.yaml", "metrics.jsonl", "probes.jsonl",
+                                          "checkpoint.bin", "summary.json"};
   int removed = 0;
   uintmax_t bytes = 0;
   std::error_code ec;
   for (const auto& e : fs::directory_iterator(paths.dir, ec)) {
     const std::string target = atomic_write_target(e.path().filename().string());
-    const bool snapshot = absl::StartsWith(target, "checkpoint-step") && absl::EndsWith(target, ".bin");
-    if (target.empty() || (!ours.count(target) && !snapshot)) continue;  // not ours (e.g. the sweep's lock)
+    const bool snapshot =
+        absl::StartsWith(target, "checkpoint-step") && absl::EndsWith(target, ".bin");
+    if (target.empty() || (!ours.count(target) && !snapshot))
+      continue;  // not ours (e.g. the sweep's lock)
     std::error_code size_ec;
     const uintmax_t size = fs::file_size(e.path(), size_ec);
     if (fs::remove(e.path(), ec)) {
@@ -93,8 +100,9 @@ int remove_left_over_temp_files(const RunPaths& paths) {
     }
   }
   if (removed > 0) {
-    log::info(absl::StrFormat("removed %d temporary files (%s bytes) left by interrupted writes in %s", removed,
-                              format_si(static_cast<double>(bytes)), paths.dir));
+    log::info(
+        absl::StrFormat("removed %d temporary files (%s bytes) left by interrupted writes in %s",
+                        removed, format_si(static_cast<double>(bytes)), paths.dir));
   }
   return removed;
 }
@@ -119,22 +127,28 @@ absl::StatusOr<RunOutcome> finished_outcome(const RunPaths& paths) {
   RunOutcome out;
   out.summary = json::parse(text, nullptr, /*allow_exceptions=*/false);
   if (!out.summary.is_object()) {
-    return absl::DataLossError(absl::StrCat(paths.summary(), " is unreadable (not a JSON object); delete it and run "
-                                            "the same command again to rewrite it from the final checkpoint"));
+    return absl::DataLossError(
+        absl::StrCat(paths.summary(),
+                     " is unreadable (not a JSON object); delete it and run "
+                     "the same command again to rewrite it from the final checkpoint"));
   }
-  out.status = out.summary.value("status", "done") == "done" ? RunStatus::kDone : RunStatus::kDiverged;
-  log::info(absl::StrCat("run ", paths.dir, " is already finished (", out.summary.value("status", ""), ")"));
+  out.status =
+      out.summary.value("status", "done") == "done" ? RunStatus::kDone : RunStatus::kDiverged;
+  log::info(absl::StrCat("run ", paths.dir, " is already finished (",
+                         out.summary.value("status", ""), ")"));
   return out;
 }
 
-absl::StatusOr<std::optional<Checkpoint>> starting_checkpoint(const TrainConfig& cfg, const TrainOptions& opts,
+absl::StatusOr<std::optional<Checkpoint>> starting_checkpoint(const TrainConfig& cfg,
+                                                              const TrainOptions& opts,
                                                               const RunPaths& paths) {
   if (path_exists(paths.checkpoint())) {
     SL_ASSIGN_OR_RETURN(Checkpoint c, load_checkpoint(paths.checkpoint()));
     if (c.run_id != run_id(cfg)) {
-      return absl::FailedPreconditionError(absl::StrCat(
-          "checkpoint ", paths.checkpoint(), " belongs to run ", c.run_id, ", not to this config (run ",
-          run_id(cfg), "); use another --run-dir or delete the checkpoint to start over"));
+      return absl::FailedPreconditionError(
+          absl::StrCat("checkpoint ", paths.checkpoint(), " belongs to run ", c.run_id,
+                       ", not to this config (run ", run_id(cfg),
+                       "); use another --run-dir or delete the checkpoint to start over"));
     }
     return std::optional<Checkpoint>(std::move(c));
   }
@@ -144,7 +158,8 @@ absl::StatusOr<std::optional<Checkpoint>> starting_checkpoint(const TrainConfig&
   SL_ASSIGN_OR_RETURN(TrainConfig source, load_train_config(source_paths.config()));
   SL_ASSIGN_OR_RETURN(Checkpoint c, load_checkpoint(opts.branch_from));
   if (c.run_id != run_id(source)) {
-    return absl::FailedPreconditionError(absl::StrCat("checkpoint ", opts.branch_from, " belongs to run ", c.run_id,
+    return absl::FailedPreconditionError(absl::StrCat("checkpoint ", opts.branch_from,
+                                                      " belongs to run ", c.run_id,
                                                       ", not to the run in ", source_paths.dir));
   }
   SL_RETURN_IF_ERROR(check_branch_source(cfg, source, c.step));

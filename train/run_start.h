@@ -15,8 +15,8 @@ namespace sl {
 // One trainer per run directory: holds RUN_DIR/train.lock, or says who does.
 absl::StatusOr<FileLock> lock_run_dir(const RunPaths& paths);
 
-// Deletes temporary files of the trainer's own writes (checkpoints, summary, config, metrics) that a
-// killed session left behind; call it holding the run's lock. Returns how many it removed.
+// Deletes temporary files of the trainer's own writes (checkpoints, summary, config, metrics) that
+// a killed session left behind; call it holding the run's lock. Returns how many it removed.
 int remove_left_over_temp_files(const RunPaths& paths);
 
 // The dataset, with the vocabulary and window sizes checked against the config, and the token files
@@ -26,8 +26,9 @@ absl::StatusOr<TokenDataset> open_and_check_data(const TrainConfig& cfg, bool ve
 // The outcome recorded in an existing summary.json (the run finished in an earlier session).
 absl::StatusOr<RunOutcome> finished_outcome(const RunPaths& paths);
 
-// The run's own checkpoint (resume), else the branch source's (copying its metrics rows up to there),
-// else nothing (a fresh start). A corrupted or foreign checkpoint is an error.
-absl::StatusOr<std::optional<Checkpoint>> starting_checkpoint(const TrainConfig& cfg, const TrainOptions& opts,
+// The run's own checkpoint (resume), else the branch source's (copying its metrics rows up to
+// there), else nothing (a fresh start). A corrupted or foreign checkpoint is an error.
+absl::StatusOr<std::optional<Checkpoint>> starting_checkpoint(const TrainConfig& cfg,
+                                                              const TrainOptions& opts,
                                                               const RunPaths& paths);
 }  // namespace sl

@@ -13,7 +13,8 @@ absl::StatusOr<std::string> sample_from_run(const std::string& run_dir, const Sa
   std::vector<uint16_t> generated;
   for (int i = 0; i < opts.tokens; ++i) {
     const int64_t T = std::min<int64_t>(context.size(), ctx);  // crop to the context length
-    auto idx = torch::tensor(std::vector<int64_t>(context.end() - T, context.end()), torch::kLong).view({1, T});
+    auto idx = torch::tensor(std::vector<int64_t>(context.end() - T, context.end()), torch::kLong)
+                   .view({1, T});
     auto logits = run.model->forward(idx).select(1, T - 1).squeeze(0);  // (vocab)
     int64_t next;
     if (opts.temperature <= 0) {

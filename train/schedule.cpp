@@ -10,7 +10,8 @@ int64_t wsd_decay_start(const OptimConfig& o, int64_t total_steps) {
 }
 
 int64_t warmup_steps(const OptimConfig& o, int64_t total_steps, int64_t tokens_per_step) {
-  if (o.warmup_tokens > 0 && tokens_per_step > 0) return (o.warmup_tokens + tokens_per_step - 1) / tokens_per_step;
+  if (o.warmup_tokens > 0 && tokens_per_step > 0)
+    return (o.warmup_tokens + tokens_per_step - 1) / tokens_per_step;
   return std::llround(o.warmup_fraction * total_steps);
 }
 

@@ -16,73 +16,102 @@ namespace {
 const char* positive(double v) { return v > 0 ? "" : "must be > 0"; }
 
 const ConfigSchema<DataConfig>& data_schema() {
-  static const auto s = ConfigSchema<DataConfig>()
-      .field("path", &DataConfig::path, "prepared dataset directory (scalelab prepare)")
-      .field("unique_tokens", &DataConfig::unique_tokens,
-             "data-constrained runs: train on only the first D_unique train tokens, repeating them (0 = all)",
-             [](const DataConfig& d) { return d.unique_tokens < 0 ? "must be >= 0 (0 means all tokens)" : ""; });
+  static const auto s =
+      ConfigSchema<DataConfig>()
+          .field("path", &DataConfig::path, "prepared dataset directory (scalelab prepare)")
+          .field("unique_tokens", &DataConfig::unique_tokens,
+                 "data-constrained runs: train on only the first D_unique train tokens, repeating "
+                 "them (0 = all)",
+                 [](const DataConfig& d) {
+                   return d.unique_tokens < 0 ? "must be >= 0 (0 means all tokens)" : "";
+                 });
   return s;
 }
 
 const ConfigSchema<OptimConfig>& optim_schema() {
   using O = OptimConfig;
-  static const auto s = ConfigSchema<O>()
-      .field("lr", &O::lr, "peak learning rate", [](const O& o) { return positive(o.lr); })
-      .field("min_lr_ratio", &O::min_lr_ratio, "the schedule decays to lr * min_lr_ratio",
-             [](const O& o) { return o.min_lr_ratio < 0 || o.min_lr_ratio > 1 ? "must be in [0, 1]" : ""; })
-      .field("weight_decay", &O::weight_decay, "decoupled (AdamW), on matrices only",
-             [](const O& o) { return o.weight_decay < 0 ? "must be >= 0" : ""; })
-      .field("beta1", &O::beta1, "AdamW first-moment decay",
-             [](const O& o) { return o.beta1 < 0 || o.beta1 >= 1 ? "must be in [0, 1)" : ""; })
-      .field("beta2", &O::beta2, "AdamW second-moment decay",
-             [](const O& o) { return o.beta2 < 0 || o.beta2 >= 1 ? "must be in [0, 1)" : ""; })
-      .field("eps", &O::eps, "AdamW epsilon", [](const O& o) { return positive(o.eps); })
-      .field("grad_clip", &O::grad_clip, "max global gradient norm; 0 disables clipping",
-             [](const O& o) { return o.grad_clip < 0 ? "must be >= 0 (0 disables clipping)" : ""; })
-      .field("schedule", &O::schedule, "cosine, wsd (warmup-stable-decay) or constant",
-             [](const O& o) {
-               return o.schedule == "cosine" || o.schedule == "wsd" || o.schedule == "constant"
-                          ? std::string()
-                          : absl::StrCat("unknown schedule '", o.schedule, "'; use cosine, wsd or constant");
-             })
-      .field("warmup_fraction", &O::warmup_fraction, "share of the steps spent warming up linearly from 0",
-             [](const O& o) { return o.warmup_fraction < 0 || o.warmup_fraction >= 1 ? "must be in [0, 1)" : ""; })
-      .field("decay_fraction", &O::decay_fraction, "wsd: share of the steps in the final linear decay",
-             [](const O& o) { return o.decay_fraction <= 0 || o.decay_fraction > 1 ? "must be in (0, 1]" : ""; })
-      .field("warmup_tokens", &O::warmup_tokens,
-             "absolute warmup in tokens (0 = use warmup_fraction); runs of different lengths then share it",
-             [](const O& o) { return o.warmup_tokens < 0 ? "must be >= 0 (0 = use warmup_fraction)" : ""; },
-             /*omit_when_default=*/true);
+  static const auto s =
+      ConfigSchema<O>()
+          .field("lr", &O::lr, "peak learning rate", [](const O& o) { return positive(o.lr); })
+          .field("min_lr_ratio", &O::min_lr_ratio, "the schedule decays to lr * min_lr_ratio",
+                 [](const O& o) {
+                   return o.min_lr_ratio < 0 || o.min_lr_ratio > 1 ? "must be in [0, 1]" : "";
+                 })
+          .field("weight_decay", &O::weight_decay, "decoupled (AdamW), on matrices only",
+                 [](const O& o) { return o.weight_decay < 0 ? "must be >= 0" : ""; })
+          .field("beta1", &O::beta1, "AdamW first-moment decay",
+                 [](const O& o) { return o.beta1 < 0 || o.beta1 >= 1 ? "must be in [0, 1)" : ""; })
+          .field("beta2", &O::beta2, "AdamW second-moment decay",
+                 [](const O& o) { return o.beta2 < 0 || o.beta2 >= 1 ? "must be in [0, 1)" : ""; })
+          .field("eps", &O::eps, "AdamW epsilon", [](const O& o) { return positive(o.eps); })
+          .field("grad_clip", &O::grad_clip, "max global gradient norm; 0 disables clipping",
+                 [](const O& o) {
+                   return o.grad_clip < 0 ? "must be >= 0 (0 disables clipping)" : "";
+                 })
+          .field("schedule", &O::schedule, "cosine, wsd (warmup-stable-decay) or constant",
+                 [](const O& o) {
+                   return o.schedule == "cosine" || o.schedule == "wsd" || o.schedule == "constant"
+                              ? std::string()
+                              : absl::StrCat("unknown schedule '", o.schedule,
+                                             "'; use cosine, wsd or constant");
+                 })
+          .field("warmup_fraction", &O::warmup_fraction,
+                 "share of the steps spent warming up linearly from 0",
+                 [](const O& o) {
+                   return o.warmup_fraction < 0 || o.warmup_fraction >= 1 ? "must be in [0, 1)"
+                                                                          : "";
+                 })
+          .field("decay_fraction", &O::decay_fraction,
+                 "wsd: share of the steps in the final linear decay",
+                 [](const O& o) {
+                   return o.decay_fraction <= 0 || o.decay_fraction > 1 ? "must be in (0, 1]" : "";
+                 })
+          .field(
+              "warmup_tokens", &O::warmup_tokens,
+              "absolute warmup in tokens (0 = use warmup_fraction); runs of different lengths then "
+              "share it",
+              [](const O& o) {
+                return o.warmup_tokens < 0 ? "must be >= 0 (0 = use warmup_fraction)" : "";
+              },
+              /*omit_when_default=*/true);
   return s;
 }
 
 const ConfigSchema<RunConfig>& run_schema() {
   using R = RunConfig;
-  static const auto s = ConfigSchema<R>()
-      .field("tokens", &R::tokens, "training token budget D (required); the schedule spans exactly it",
-             [](const R& r) { return r.tokens <= 0 ? "must be > 0 (the training token budget, e.g. 5M)" : ""; })
-      .field("batch_size", &R::batch_size, "sequences per micro-batch",
-             [](const R& r) { return r.batch_size < 1 ? "must be >= 1" : ""; })
-      .field("grad_accum", &R::grad_accum, "micro-batches per optimizer step",
-             [](const R& r) { return r.grad_accum < 1 ? "must be >= 1" : ""; })
-      .field("seed", &R::seed, "model init, data order and dropout")
-      .field("device", &R::device, "cpu, cuda or auto (cuda when usable)",
-             [](const R& r) {
-               return r.device == "cpu" || r.device == "cuda" || r.device == "auto"
-                          ? std::string()
-                          : absl::StrCat("unknown device '", r.device, "'; use cpu, cuda or auto");
-             })
-      .field("threads", &R::threads, "CPU threads of this run (0 = all cores)",
-             [](const R& r) { return r.threads < 0 ? "must be >= 0 (0 = all cores)" : ""; })
-      .field("bf16", &R::bf16, "bf16 autocast on CUDA (ignored on the CPU)")
-      .field("log_every", &R::log_every, "steps between metrics rows",
-             [](const R& r) { return r.log_every < 1 ? "must be >= 1" : ""; })
-      .field("eval_every", &R::eval_every, "steps between validation evals (and at the end)",
-             [](const R& r) { return r.eval_every < 1 ? "must be >= 1" : ""; })
-      .field("eval_tokens", &R::eval_tokens, "size of the fixed held-out set (whole windows of val.bin)",
-             [](const R& r) { return r.eval_tokens < 1 ? "must be >= 1" : ""; })
-      .field("checkpoint_every", &R::checkpoint_every, "steps between checkpoints (and at the end); 0 = end only",
-             [](const R& r) { return r.checkpoint_every < 0 ? "must be >= 0 (0 = only at the end)" : ""; });
+  static const auto s =
+      ConfigSchema<R>()
+          .field("tokens", &R::tokens,
+                 "training token budget D (required); the schedule spans exactly it",
+                 [](const R& r) {
+                   return r.tokens <= 0 ? "must be > 0 (the training token budget, e.g. 5M)" : "";
+                 })
+          .field("batch_size", &R::batch_size, "sequences per micro-batch",
+                 [](const R& r) { return r.batch_size < 1 ? "must be >= 1" : ""; })
+          .field("grad_accum", &R::grad_accum, "micro-batches per optimizer step",
+                 [](const R& r) { return r.grad_accum < 1 ? "must be >= 1" : ""; })
+          .field("seed", &R::seed, "model init, data order and dropout")
+          .field("device", &R::device, "cpu, cuda or auto (cuda when usable)",
+                 [](const R& r) {
+                   return r.device == "cpu" || r.device == "cuda" || r.device == "auto"
+                              ? std::string()
+                              : absl::StrCat("unknown device '", r.device,
+                                             "'; use cpu, cuda or auto");
+                 })
+          .field("threads", &R::threads, "CPU threads of this run (0 = all cores)",
+                 [](const R& r) { return r.threads < 0 ? "must be >= 0 (0 = all cores)" : ""; })
+          .field("bf16", &R::bf16, "bf16 autocast on CUDA (ignored on the CPU)")
+          .field("log_every", &R::log_every, "steps between metrics rows",
+                 [](const R& r) { return r.log_every < 1 ? "must be >= 1" : ""; })
+          .field("eval_every", &R::eval_every, "steps between validation evals (and at the end)",
+                 [](const R& r) { return r.eval_every < 1 ? "must be >= 1" : ""; })
+          .field("eval_tokens", &R::eval_tokens,
+                 "size of the fixed held-out set (whole windows of val.bin)",
+                 [](const R& r) { return r.eval_tokens < 1 ? "must be >= 1" : ""; })
+          .field("checkpoint_every", &R::checkpoint_every,
+                 "steps between checkpoints (and at the end); 0 = end only", [](const R& r) {
+                   return r.checkpoint_every < 0 ? "must be >= 0 (0 = only at the end)" : "";
+                 });
   return s;
 }
 }  // namespace
@@ -91,14 +120,16 @@ std::string config_keys_markdown() {
   std::string out = "| key | type | default | meaning |\n|---|---|---|---|\n";
   for (const auto& k : train_config_keys()) {
     auto cell = [](const std::string& s) { return absl::StrReplaceAll(s, {{"|", "\\|"}}); };
-    absl::StrAppend(&out, "| `", k.key, "` | ", k.type, " | ", k.default_value.empty() ? "\"\"" : cell(k.default_value),
-                    " | ", cell(k.doc), " |\n");
+    absl::StrAppend(&out, "| `", k.key, "` | ", k.type, " | ",
+                    k.default_value.empty() ? "\"\"" : cell(k.default_value), " | ", cell(k.doc),
+                    " |\n");
   }
   return out;
 }
 
 std::vector<FieldDoc> train_config_keys() {
-  std::vector<FieldDoc> out{{"name", "string", "the config file's stem", "readable prefix of the run id"}};
+  std::vector<FieldDoc> out{
+      {"name", "string", "the config file's stem", "readable prefix of the run id"}};
   auto add = [&](const std::string& section, std::vector<FieldDoc> docs) {
     for (auto& d : docs) {
       d.key = section + "." + d.key;
@@ -134,9 +165,11 @@ std::string run_name_problem(const std::string& name) {
   } else {
     return "";
   }
-  return absl::StrCat("run name '", absl::CEscape(name), "' ", why,
-                      ": a name names a directory (out/runs/<name>-<hash>, out/sweeps/<name>), so it is 1 to 100 "
-                      "letters, digits, '.', '_' or '-', not starting with '.'; e.g. ", fix);
+  return absl::StrCat(
+      "run name '", absl::CEscape(name), "' ", why,
+      ": a name names a directory (out/runs/<name>-<hash>, out/sweeps/<name>), so it is 1 to 100 "
+      "letters, digits, '.', '_' or '-', not starting with '.'; e.g. ",
+      fix);
 }
 
 absl::StatusOr<TrainConfig> train_config_from_yaml(const YAML::Node& doc, const std::string& file,
@@ -147,8 +180,11 @@ absl::StatusOr<TrainConfig> train_config_from_yaml(const YAML::Node& doc, const 
   SL_RETURN_IF_ERROR(root.get("name", &c.name));
   if (std::string why = run_name_problem(c.name); !why.empty()) {
     if (root.has("name")) return root.error("name", why);
-    return absl::InvalidArgumentError(absl::StrCat(file, ": the config has no name: key, so the run is named after "
-                                                   "the file; ", why, " (add name: to the config)"));
+    return absl::InvalidArgumentError(
+        absl::StrCat(file,
+                     ": the config has no name: key, so the run is named after "
+                     "the file; ",
+                     why, " (add name: to the config)"));
   }
   SL_ASSIGN_OR_RETURN(YamlMap model, root.child("model"));
   SL_ASSIGN_OR_RETURN(c.model, gpt_config_from_yaml(model));
@@ -160,21 +196,25 @@ absl::StatusOr<TrainConfig> train_config_from_yaml(const YAML::Node& doc, const 
   SL_ASSIGN_OR_RETURN(YamlMap run, root.child("train"));
   SL_RETURN_IF_ERROR(run.require("tokens"));
   SL_RETURN_IF_ERROR(run_schema().read(run, &c.train));
-  // 100000 threads kept the OpenMP pool spawning for minutes, 1e9 died inside libgomp. Only for a config
-  // about to run here: a run directory's config.yaml from a bigger machine still loads.
+  // 100000 threads kept the OpenMP pool spawning for minutes, 1e9 died inside libgomp. Only for a
+  // config about to run here: a run directory's config.yaml from a bigger machine still loads.
   const int cores = available_cores();
   if (use == ConfigUse::kRunHere && c.train.threads > cores) {
-    return run.error("threads", absl::StrFormat("%d is more than the %d cores of this machine; use 0 (all cores) or 1..%d",
-                                                c.train.threads, cores, cores));
+    return run.error(
+        "threads",
+        absl::StrFormat("%d is more than the %d cores of this machine; use 0 (all cores) or 1..%d",
+                        c.train.threads, cores, cores));
   }
   SL_ASSIGN_OR_RETURN(YamlMap probes, root.child("probes"));
   SL_ASSIGN_OR_RETURN(c.probes, probe_config_from_yaml(probes));
   SL_RETURN_IF_ERROR(root.finish());
   if (c.train.tokens < c.tokens_per_step()) {  // at the key (or the override) that set the budget
-    return run.error("tokens", absl::StrFormat(
-        "%d is less than one optimizer step (batch_size %d x grad_accum %d x ctx %d = %d tokens); raise "
-        "train.tokens or shrink the batch",
-        c.train.tokens, c.train.batch_size, c.train.grad_accum, c.model.ctx, c.tokens_per_step()));
+    return run.error("tokens",
+                     absl::StrFormat("%d is less than one optimizer step (batch_size %d x "
+                                     "grad_accum %d x ctx %d = %d tokens); raise "
+                                     "train.tokens or shrink the batch",
+                                     c.train.tokens, c.train.batch_size, c.train.grad_accum,
+                                     c.model.ctx, c.tokens_per_step()));
   }
   SL_RETURN_IF_ERROR(validate_train_config(c, file));
   return c;
@@ -183,19 +223,23 @@ absl::StatusOr<TrainConfig> train_config_from_yaml(const YAML::Node& doc, const 
 absl::Status validate_train_config(const TrainConfig& c, const std::string& file) {
   SL_RETURN_IF_ERROR(validate_gpt_config(c.model, file + ": model"));
   if (c.train.tokens < c.tokens_per_step()) {
-    return absl::InvalidArgumentError(absl::StrFormat(
-        "%s: train.tokens = %d is less than one optimizer step (batch_size %d x grad_accum %d x ctx %d "
-        "= %d tokens); raise train.tokens or shrink the batch",
-        file, c.train.tokens, c.train.batch_size, c.train.grad_accum, c.model.ctx, c.tokens_per_step()));
+    return absl::InvalidArgumentError(
+        absl::StrFormat("%s: train.tokens = %d is less than one optimizer step (batch_size %d x "
+                        "grad_accum %d x ctx %d "
+                        "= %d tokens); raise train.tokens or shrink the batch",
+                        file, c.train.tokens, c.train.batch_size, c.train.grad_accum, c.model.ctx,
+                        c.tokens_per_step()));
   }
   return absl::OkStatus();
 }
 
 absl::StatusOr<TrainConfig> load_train_config(const std::string& path,
-                                              const std::vector<std::string>& overrides, ConfigUse use) {
+                                              const std::vector<std::string>& overrides,
+                                              ConfigUse use) {
   SL_ASSIGN_OR_RETURN(YAML::Node doc, yaml_load_file(path));
   YamlOrigins origins;
-  for (const auto& o : overrides) SL_RETURN_IF_ERROR(annotate(yaml_apply_override(doc, o, &origins), path));
+  for (const auto& o : overrides)
+    SL_RETURN_IF_ERROR(annotate(yaml_apply_override(doc, o, &origins), path));
   return train_config_from_yaml(doc, path, origins, use);
 }
 

@@ -1,6 +1,6 @@
 // A training run's configuration: the YAML file a user writes (configs/train/*.yaml), every field
-// with its default, validated before anything runs. Its canonical YAML form (all defaults filled in)
-// is what a run directory stores and what the run id hashes.
+// with its default, validated before anything runs. Its canonical YAML form (all defaults filled
+// in) is what a run directory stores and what the run id hashes.
 #pragma once
 #include <cstdint>
 #include <string>
@@ -16,37 +16,38 @@
 namespace sl {
 struct DataConfig {
   std::string path = "out/data/austen";  // prepared dataset directory (scalelab prepare)
-  int64_t unique_tokens = 0;            // data-constrained runs: use only the first D_unique train tokens (0 = all)
+  int64_t unique_tokens =
+      0;  // data-constrained runs: use only the first D_unique train tokens (0 = all)
 };
 
 struct OptimConfig {
-  double lr = 1e-3;              // peak learning rate
-  double min_lr_ratio = 0.1;     // the schedule decays to lr * min_lr_ratio
-  double weight_decay = 0.1;     // decoupled (AdamW), on matrices only
+  double lr = 1e-3;           // peak learning rate
+  double min_lr_ratio = 0.1;  // the schedule decays to lr * min_lr_ratio
+  double weight_decay = 0.1;  // decoupled (AdamW), on matrices only
   double beta1 = 0.9;
   double beta2 = 0.95;
   double eps = 1e-8;
-  double grad_clip = 1.0;        // max global grad norm; 0 disables clipping
+  double grad_clip = 1.0;           // max global grad norm; 0 disables clipping
   std::string schedule = "cosine";  // cosine | wsd | constant
-  double warmup_fraction = 0.05; // share of the run's steps spent warming up linearly from 0
-  int64_t warmup_tokens = 0;     // absolute warmup length in tokens (rounded up to whole steps);
-                                 // 0 = use warmup_fraction. Runs that differ only in length then share
-                                 // their warmup (the shared WSD stable phase needs this).
-  double decay_fraction = 0.2;   // wsd: share of the steps in the final linear decay (cooldown)
+  double warmup_fraction = 0.05;    // share of the run's steps spent warming up linearly from 0
+  int64_t warmup_tokens = 0;        // absolute warmup length in tokens (rounded up to whole steps);
+                                    // 0 = use warmup_fraction. Runs that differ only in length then
+                                    // share their warmup (the shared WSD stable phase needs this).
+  double decay_fraction = 0.2;      // wsd: share of the steps in the final linear decay (cooldown)
 };
 
 struct RunConfig {
-  int64_t tokens = 0;            // training token budget D (required); the schedule spans exactly it
-  int batch_size = 32;           // sequences per micro-batch
-  int grad_accum = 1;            // micro-batches per optimizer step
-  int64_t seed = 1;              // model init, data order and dropout
-  std::string device = "auto";   // cpu | cuda | auto (cuda when available)
-  int threads = 0;               // CPU threads for this run (0 = all cores)
-  bool bf16 = true;              // bf16 autocast on CUDA (ignored on CPU)
-  int log_every = 10;            // steps between metrics rows
-  int eval_every = 100;          // steps between validation evals (and at the end)
-  int64_t eval_tokens = 65536;   // size of the fixed held-out set (rounded to whole windows)
-  int checkpoint_every = 200;    // steps between checkpoints (and at the end); 0 = only at the end
+  int64_t tokens = 0;           // training token budget D (required); the schedule spans exactly it
+  int batch_size = 32;          // sequences per micro-batch
+  int grad_accum = 1;           // micro-batches per optimizer step
+  int64_t seed = 1;             // model init, data order and dropout
+  std::string device = "auto";  // cpu | cuda | auto (cuda when available)
+  int threads = 0;              // CPU threads for this run (0 = all cores)
+  bool bf16 = true;             // bf16 autocast on CUDA (ignored on CPU)
+  int log_every = 10;           // steps between metrics rows
+  int eval_every = 100;         // steps between validation evals (and at the end)
+  int64_t eval_tokens = 65536;  // size of the fixed held-out set (rounded to whole windows)
+  int checkpoint_every = 200;   // steps between checkpoints (and at the end); 0 = only at the end
 };
 
 struct TrainConfig {
@@ -55,7 +56,8 @@ struct TrainConfig {
   DataConfig data;
   OptimConfig optim;
   RunConfig train;
-  ProbeConfig probes;  // capability probes run at every eval point, rows in probes.jsonl (off when no tasks)
+  // Capability probes run at every eval point, rows in probes.jsonl (off when no tasks).
+  ProbeConfig probes;
 
   int64_t tokens_per_step() const {
     return static_cast<int64_t>(train.batch_size) * train.grad_accum * model.ctx;
@@ -70,8 +72,8 @@ struct TrainConfig {
 // still loads as kStored.
 enum class ConfigUse { kStored, kRunHere };
 
-// Reads a config file, applies "a.b=value" overrides, validates. Errors carry file:line:col and key,
-// or the override that set the value.
+// Reads a config file, applies "a.b=value" overrides, validates. Errors carry file:line:col and
+// key, or the override that set the value.
 absl::StatusOr<TrainConfig> load_train_config(const std::string& path,
                                               const std::vector<std::string>& overrides = {},
                                               ConfigUse use = ConfigUse::kStored);
@@ -86,14 +88,14 @@ std::string train_config_where(const std::string& path, const std::vector<std::s
                                const std::string& dotted_key);
 // Cross-field checks (budget of at least one step, schedule names...).
 absl::Status validate_train_config(const TrainConfig& c, const std::string& file);
-// A run name names a directory (out/runs/<name>-<hash>, out/sweeps/<name>): 1 to 100 letters, digits,
-// '.', '_' or '-', not starting with '.'. Returns what is wrong with `name` and a usable name to
-// write instead, or "" when it is fine. Train configs and sweep specs both check with it.
+// A run name names a directory (out/runs/<name>-<hash>, out/sweeps/<name>): 1 to 100 letters,
+// digits, '.', '_' or '-', not starting with '.'. Returns what is wrong with `name` and a usable
+// name to write instead, or "" when it is fine. Train configs and sweep specs both check with it.
 std::string run_name_problem(const std::string& name);
 // Canonical YAML: every field, fixed order. Equal configs give equal text.
 std::string train_config_to_yaml(const TrainConfig& c);
-// Every key of a train config, dotted ("optim.lr"), with its type, default and doc line, in canonical
-// order: what a sweep may set and what docs/train.md's key table lists.
+// Every key of a train config, dotted ("optim.lr"), with its type, default and doc line, in
+// canonical order: what a sweep may set and what docs/train.md's key table lists.
 std::vector<FieldDoc> train_config_keys();
 // The same as the markdown table in docs/train.md (`scalelab config-keys` prints it).
 std::string config_keys_markdown();

@@ -14,7 +14,8 @@ Trainable init_trainable(const TrainConfig& cfg, torch::Device device) {
 }
 
 torch::Tensor train_step(Gpt& model, FlatParams& flat, FlatAdamW& optimizer, const StepSetup& setup,
-                         const std::function<Batch(int)>& next_batch, double lr, torch::Tensor& loss_acc) {
+                         const std::function<Batch(int)>& next_batch, double lr,
+                         torch::Tensor& loss_acc) {
   const int accum = setup.grad_accum;
   for (int m = 0; m < accum; ++m) {
     Batch b = next_batch(m);

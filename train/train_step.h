@@ -1,7 +1,8 @@
 // One optimizer step, exactly as the trainer takes it (train_run) and as `scalelab bench` times it:
 // grad_accum micro-batches (forward under bf16 autocast on CUDA, backward into the flat gradient
-// buffer), clipping by global norm, one flat AdamW update, zeroing the gradients. Nothing here reads
-// a value back to the host: the loss and the gradient norm stay device scalars until someone logs them.
+// buffer), clipping by global norm, one flat AdamW update, zeroing the gradients. Nothing here
+// reads a value back to the host: the loss and the gradient norm stay device scalars until someone
+// logs them.
 #pragma once
 #include <torch/torch.h>
 
@@ -22,7 +23,8 @@ struct StepSetup {
 };
 
 // A freshly initialised model (seeded with train.seed) on `device` in training mode, its parameters
-// moved into flat storage, and the flat AdamW over them: what the trainer and the bench both start from.
+// moved into flat storage, and the flat AdamW over them: what the trainer and the bench both start
+// from.
 struct Trainable {
   Gpt model;
   FlatParams flat;
@@ -34,5 +36,6 @@ Trainable init_trainable(const TrainConfig& cfg, torch::Device device);
 // this step. Adds the step's mean loss (sum over micro-batches of loss / grad_accum) to loss_acc, a
 // device scalar, and returns the gradient norm before clipping (a device scalar).
 torch::Tensor train_step(Gpt& model, FlatParams& flat, FlatAdamW& optimizer, const StepSetup& setup,
-                         const std::function<Batch(int)>& next_batch, double lr, torch::Tensor& loss_acc);
+                         const std::function<Batch(int)>& next_batch, double lr,
+                         torch::Tensor& loss_acc);
 }  // namespace sl

@@ -1,5 +1,6 @@
-// train_run: check everything, then one Session steps the run to its end or to the next interruption.
-// The loop (Session::run) reads like nanoGPT's train.py: step, log/eval cadence, checkpoint cadence.
+// train_run: check everything, then one Session steps the run to its end or to the next
+// interruption. The loop (Session::run) reads like nanoGPT's train.py: step, log/eval cadence,
+// checkpoint cadence.
 #include "train/trainer.h"
 
 #include <algorithm>
@@ -39,12 +40,22 @@ namespace {
 json summary_base(const TrainConfig& cfg) {
   ParamCounts p = count_params(cfg.model);
   const GptConfig& m = cfg.model;
-  return json{{"run_id", run_id(cfg)},     {"name", cfg.name},          {"shape", m.shape_name()},
-              {"n_layer", m.n_layer},      {"d_model", m.d_model},      {"n_head", m.n_head},
-              {"d_ff", m.ff()},            {"ctx", m.ctx},              {"vocab", m.vocab},
-              {"params_total", p.total},   {"params_nonembedding", p.nonembedding},
-              {"seed", cfg.train.seed},    {"lr", cfg.optim.lr},        {"batch_size", cfg.train.batch_size},
-              {"grad_accum", cfg.train.grad_accum}, {"schedule", cfg.optim.schedule},
+  return json{{"run_id", run_id(cfg)},
+              {"name", cfg.name},
+              {"shape", m.shape_name()},
+              {"n_layer", m.n_layer},
+              {"d_model", m.d_model},
+              {"n_head", m.n_head},
+              {"d_ff", m.ff()},
+              {"ctx", m.ctx},
+              {"vocab", m.vocab},
+              {"params_total", p.total},
+              {"params_nonembedding", p.nonembedding},
+              {"seed", cfg.train.seed},
+              {"lr", cfg.optim.lr},
+              {"batch_size", cfg.train.batch_size},
+              {"grad_accum", cfg.train.grad_accum},
+              {"schedule", cfg.optim.schedule},
               {"unique_tokens", cfg.data.unique_tokens}};
 }
 
@@ -53,18 +64,25 @@ json finite_or_null(double v) { return std::isfinite(v) ? json(v) : json(nullptr
 // The mutable state of a run that a checkpoint carries besides the tensors.
 struct Progress {
   int64_t step = 0;
-  double loss_sum = 0;     // train loss summed since the last metrics row
+  double loss_sum = 0;  // train loss summed since the last metrics row
   int64_t loss_steps = 0;
   double best_val = INFINITY, last_val = NAN, last_bpb = NAN;
-  double wall_s = 0;       // training time over all sessions of this run
+  double wall_s = 0;  // training time over all sessions of this run
 };
 
 class Session {
  public:
   Session(const TrainConfig& cfg, const TrainOptions& opts, TokenDataset ds, torch::Device device)
-      : cfg_(cfg), opts_(opts), paths_(opts.run_dir), ds_(std::move(ds)), device_(device),
-        t_(init_trainable(cfg, device)), total_(cfg.total_steps()), fpt_(flops_per_token(cfg.model)),
-        batches_(*ds_.train, cfg.model.ctx, static_cast<uint64_t>(cfg.train.seed), cfg.data.unique_tokens, device),
+      : cfg_(cfg),
+        opts_(opts),
+        paths_(opts.run_dir),
+        ds_(std::move(ds)),
+        device_(device),
+        t_(init_trainable(cfg, device)),
+        total_(cfg.total_steps()),
+        fpt_(flops_per_token(cfg.model)),
+        batches_(*ds_.train, cfg.model.ctx, static_cast<uint64_t>(cfg.train.seed),
+                 cfg.data.unique_tokens, device),
         eval_set_(eval_windows(*ds_.val, cfg.model.ctx, cfg.eval_windows(), device)),
         step_setup_{device, cfg.train.bf16, cfg.train.grad_accum, cfg.optim.grad_clip},
         progress_line_(cfg.name) {}
@@ -80,7 +98,8 @@ class Session {
   absl::Status evaluate_into(json& row);
   Progress progress_now() const;  // st_ with the loss accumulated since the last row folded in
   absl::Status save(const std::string& path, const Progress& p);
-  absl::Status checkpoint();      // folds the partial loss into st_ so a resumed run writes identical rows
+  absl::Status
+  checkpoint();  // folds the partial loss into st_ so a resumed run writes identical rows
   void add_flops(int64_t step, json& row) const;
   double wall_now() const;
   RunOutcome interrupted();
@@ -106,7 +125,7 @@ class Session {
   int64_t last_row_step_ = 0;
   torch::Tensor loss_acc_;  // [] double: train loss summed since the last row (exact over resumes)
   torch::Tensor grad_norm_;
-  std::string diverged_;    // why the run diverged ("" while it has not)
+  std::string diverged_;  // why the run diverged ("" while it has not)
 };
 
 absl::StatusOr<RunOutcome> Session::run() {
@@ -127,7 +146,8 @@ absl::StatusOr<RunOutcome> Session::run() {
     if (last) break;
     const auto& snaps = opts_.snapshot_steps;
     if (std::find(snaps.begin(), snaps.end(), st_.step) != snaps.end()) {
-      // A copy for branches; the partial loss goes into the copy only, so this run's rows are unchanged.
+      // A copy for branches; the partial loss goes into the copy only, so this run's rows are
+      // unchanged.
       SL_RETURN_IF_ERROR(save(paths_.snapshot(st_.step), progress_now()));
     }
     const bool stop = interrupt_requested() || st_.step == opts_.stop_after_step;
@@ -140,9 +160,11 @@ absl::StatusOr<RunOutcome> Session::run() {
 void Session::train_one_step(double lr) {
   const int B = cfg_.train.batch_size, accum = cfg_.train.grad_accum;
   const int64_t step = st_.step;
-  if (cfg_.model.dropout > 0) torch::manual_seed(cfg_.train.seed * 1000003 + step);  // resumable dropout
-  grad_norm_ = train_step(t_.model, t_.flat, t_.optimizer, step_setup_,
-                          [&](int m) { return batches_.get((step * accum + m) * B, B); }, lr, loss_acc_);
+  if (cfg_.model.dropout > 0)
+    torch::manual_seed(cfg_.train.seed * 1000003 + step);  // resumable dropout
+  grad_norm_ = train_step(
+      t_.model, t_.flat, t_.optimizer, step_setup_,
+      [&](int m) { return batches_.get((step * accum + m) * B, B); }, lr, loss_acc_);
   ++st_.step;
 }
 
@@ -152,16 +174,21 @@ absl::Status Session::write_row(double lr, bool eval_now, bool last) {
   st_.loss_sum += loss_acc_.item<double>();
   st_.loss_steps += n;
   loss_acc_.zero_();
-  const double train_loss = st_.loss_sum / static_cast<double>(std::max<int64_t>(1, st_.loss_steps));
+  const double train_loss =
+      st_.loss_sum / static_cast<double>(std::max<int64_t>(1, st_.loss_steps));
   const auto now = std::chrono::steady_clock::now();
   const double dt = std::chrono::duration<double>(now - last_row_time_).count();
   st_.wall_s = wall_now();
-  json row{{"step", st_.step}, {"lr", lr}, {"train_loss", train_loss}, {"grad_norm", grad_norm_.item<double>()},
+  json row{{"step", st_.step},
+           {"lr", lr},
+           {"train_loss", train_loss},
+           {"grad_norm", grad_norm_.item<double>()},
            {"tokens_per_s", dt > 0 ? static_cast<double>(n * cfg_.tokens_per_step()) / dt : 0.0},
            {"wall_s", st_.wall_s}};
   add_flops(st_.step, row);
   if (!std::isfinite(train_loss)) {
-    diverged_ = absl::StrFormat("train loss became non-finite (%g) by step %d at lr %g", train_loss, st_.step, lr);
+    diverged_ = absl::StrFormat("train loss became non-finite (%g) by step %d at lr %g", train_loss,
+                                st_.step, lr);
   }
   if (eval_now && diverged_.empty()) SL_RETURN_IF_ERROR(evaluate_into(row));
   SL_RETURN_IF_ERROR(metrics_append(paths_.metrics(), row));
@@ -170,35 +197,43 @@ absl::Status Session::write_row(double lr, bool eval_now, bool last) {
   last_row_step_ = st_.step;
   last_row_time_ = std::chrono::steady_clock::now();
   if (opts_.progress) {
-    progress_line_.update(static_cast<double>(st_.step), static_cast<double>(total_),
-                          absl::StrFormat("loss %.4f%s | %s tok/s", train_loss,
-                                          std::isfinite(st_.last_val) ? absl::StrFormat(" val %.4f", st_.last_val) : "",
-                                          format_si(row["tokens_per_s"].get<double>())),
-                          last);
+    progress_line_.update(
+        static_cast<double>(st_.step), static_cast<double>(total_),
+        absl::StrFormat(
+            "loss %.4f%s | %s tok/s", train_loss,
+            std::isfinite(st_.last_val) ? absl::StrFormat(" val %.4f", st_.last_val) : "",
+            format_si(row["tokens_per_s"].get<double>())),
+        last);
   }
   return absl::OkStatus();
 }
 
 absl::Status Session::evaluate_into(json& row) {
-  st_.last_val = evaluate_loss(t_.model, eval_set_, cfg_.train.batch_size, device_, cfg_.train.bf16);
+  st_.last_val =
+      evaluate_loss(t_.model, eval_set_, cfg_.train.batch_size, device_, cfg_.train.bf16);
   row["val_loss"] = st_.last_val;
   if (ds_.meta.bytes_per_token > 0) {
     st_.last_bpb = st_.last_val / std::log(2.0) / ds_.meta.bytes_per_token;
     row["val_bpb"] = st_.last_bpb;
   }
   if (!std::isfinite(st_.last_val)) {
-    diverged_ = absl::StrFormat("val loss became non-finite by step %d at lr %g", st_.step, row["lr"].get<double>());
+    diverged_ = absl::StrFormat("val loss became non-finite by step %d at lr %g", st_.step,
+                                row["lr"].get<double>());
     return absl::OkStatus();
   }
   st_.best_val = std::min(st_.best_val, st_.last_val);
   if (!cfg_.probes.enabled()) return absl::OkStatus();
   // Capability probes at every eval point: probes.jsonl.
-  SL_ASSIGN_OR_RETURN(auto cells, evaluate_probes(t_.model, *probe_tokenizer_, cfg_.probes, device_));
+  SL_ASSIGN_OR_RETURN(auto cells,
+                      evaluate_probes(t_.model, *probe_tokenizer_, cfg_.probes, device_));
   const ParamCounts p = count_params(cfg_.model);
-  json base{{"step", st_.step}, {"params_total", p.total}, {"params_nonembedding", p.nonembedding},
+  json base{{"step", st_.step},
+            {"params_total", p.total},
+            {"params_nonembedding", p.nonembedding},
             {"val_loss", st_.last_val}};
   add_flops(st_.step, base);
-  for (const auto& cell : cells) SL_RETURN_IF_ERROR(metrics_append(paths_.probes(), probe_row(base, cell)));
+  for (const auto& cell : cells)
+    SL_RETURN_IF_ERROR(metrics_append(paths_.probes(), probe_row(base, cell)));
   return absl::OkStatus();
 }
 
@@ -225,7 +260,8 @@ absl::Status Session::save(const std::string& path, const Progress& p) {
   c.step = p.step;
   c.scalars = json{{"loss_sum", p.loss_sum}, {"loss_steps", p.loss_steps}, {"best_val", p.best_val},
                    {"last_val", p.last_val}, {"last_bpb", p.last_bpb},     {"wall_s", p.wall_s}};
-  c.tensors = {{"params", t_.flat.params}, {"exp_avg", t_.optimizer.exp_avg()},
+  c.tensors = {{"params", t_.flat.params},
+               {"exp_avg", t_.optimizer.exp_avg()},
                {"exp_avg_sq", t_.optimizer.exp_avg_sq()}};
   return save_checkpoint(path, c);
 }
@@ -236,12 +272,14 @@ absl::Status Session::restore(Checkpoint& c) {
     auto it = c.tensors.find(name);
     if (it == c.tensors.end() || it->second.numel() != t_.flat.params.numel()) {
       return absl::FailedPreconditionError(absl::StrCat(
-          "checkpoint ", paths_.checkpoint(), it == c.tensors.end() ? " has no " : " has the wrong size of ", name,
-          " (the model has ", t_.flat.params.numel(), " parameters); delete it to start over"));
+          "checkpoint ", paths_.checkpoint(),
+          it == c.tensors.end() ? " has no " : " has the wrong size of ", name, " (the model has ",
+          t_.flat.params.numel(), " parameters); delete it to start over"));
     }
   }
   t_.flat.params.copy_(c.tensors["params"]);
-  t_.optimizer.load_state(c.tensors["exp_avg"].to(device_), c.tensors["exp_avg_sq"].to(device_), c.step);
+  t_.optimizer.load_state(c.tensors["exp_avg"].to(device_), c.tensors["exp_avg_sq"].to(device_),
+                          c.step);
   const json& s = c.scalars;
   // JSON has no NaN/inf: they were saved as null and come back as the defaults.
   auto number = [&](const char* key, double fallback) {
@@ -270,7 +308,8 @@ void Session::add_flops(int64_t step, json& row) const {
   const double tokens = static_cast<double>(step) * cfg_.tokens_per_step();
   const int64_t train_size = ds_.train->size();
   const double limit = static_cast<double>(
-      cfg_.data.unique_tokens > 0 ? std::min<int64_t>(cfg_.data.unique_tokens, train_size) : train_size);
+      cfg_.data.unique_tokens > 0 ? std::min<int64_t>(cfg_.data.unique_tokens, train_size)
+                                  : train_size);
   row["tokens"] = step * cfg_.tokens_per_step();
   row["flops_6n"] = tokens * fpt_.kaplan_6n;
   row["flops_6n_attention"] = tokens * fpt_.kaplan_6n_attention;
@@ -279,12 +318,14 @@ void Session::add_flops(int64_t step, json& row) const {
 }
 
 double Session::wall_now() const {
-  return wall_before_ + std::chrono::duration<double>(std::chrono::steady_clock::now() - session_start_).count();
+  return wall_before_ +
+         std::chrono::duration<double>(std::chrono::steady_clock::now() - session_start_).count();
 }
 
 RunOutcome Session::interrupted() {
   progress_line_.finish();
-  log::info(absl::StrCat("interrupted at step ", st_.step, "; checkpoint saved, run the same command to resume"));
+  log::info(absl::StrCat("interrupted at step ", st_.step,
+                         "; checkpoint saved, run the same command to resume"));
   RunOutcome out;
   out.status = RunStatus::kInterrupted;
   return out;
@@ -310,7 +351,8 @@ absl::StatusOr<RunOutcome> Session::finish() {
   summary["best_val_loss"] = finite_or_null(st_.best_val);
   summary["final_val_bpb"] = finite_or_null(st_.last_bpb);
   summary["wall_s"] = st_.wall_s;
-  summary["tokens_per_s"] = st_.wall_s > 0 ? static_cast<double>(st_.step * cfg_.tokens_per_step()) / st_.wall_s : 0.0;
+  summary["tokens_per_s"] =
+      st_.wall_s > 0 ? static_cast<double>(st_.step * cfg_.tokens_per_step()) / st_.wall_s : 0.0;
   if (!opts_.branch_from.empty()) summary["branched_from"] = opts_.branch_from;
   summary["device"] = device_.str();
   summary["torch_version"] = torch_version_string();
@@ -326,10 +368,12 @@ absl::StatusOr<RunOutcome> train_run(const TrainConfig& cfg, const TrainOptions&
   SL_ASSIGN_OR_RETURN(FileLock lock, lock_run_dir(paths));  // held until we return
   remove_left_over_temp_files(paths);
   SL_RETURN_IF_ERROR(check_or_write_run_config(cfg, paths.dir));
-  if (path_exists(paths.summary())) return finished_outcome(paths);  // finished before: nothing to do
+  if (path_exists(paths.summary()))
+    return finished_outcome(paths);  // finished before: nothing to do
   // The full checksum scan once per run, at its first session; later sessions check sizes and ids.
   const bool first_session = !path_exists(paths.checkpoint());
-  SL_ASSIGN_OR_RETURN(TokenDataset ds, open_and_check_data(cfg, /*verify_checksums=*/first_session));
+  SL_ASSIGN_OR_RETURN(TokenDataset ds,
+                      open_and_check_data(cfg, /*verify_checksums=*/first_session));
   SL_ASSIGN_OR_RETURN(torch::Device device, resolve_device(cfg.train.device));
   configure_threads(cfg.train.threads);
   keep_freed_memory();

@@ -1,7 +1,7 @@
 // One training run, start to finish or to the next interruption, in a run directory laid out as
 // core/run_paths.h says: config.yaml (a different config in the same directory is refused),
-// metrics.jsonl (docs/train.md lists the fields), checkpoint.bin (every checkpoint_every steps and at
-// the end) and summary.json (written last, atomically: its presence means the run is finished).
+// metrics.jsonl (docs/train.md lists the fields), checkpoint.bin (every checkpoint_every steps and
+// at the end) and summary.json (written last, atomically: its presence means the run is finished).
 // Calling train_run again on an interrupted run resumes from its checkpoint; on the CPU the resumed
 // run's losses equal an uninterrupted run's exactly.
 #pragma once
@@ -18,16 +18,18 @@ const char* run_status_name(RunStatus s);
 
 struct TrainOptions {
   std::string run_dir;
-  bool progress = true;          // the updating progress line
-  int64_t stop_after_step = -1;  // behave as if interrupted once this many steps are done (tests, branching)
-  // Also save a copy of the checkpoint as checkpoint-step<N>.bin after each of these steps (the sweep's
-  // shared WSD stable phase branches shorter runs from them).
+  bool progress = true;  // the updating progress line
+  int64_t stop_after_step =
+      -1;  // behave as if interrupted once this many steps are done (tests, branching)
+  // Also save a copy of the checkpoint as checkpoint-step<N>.bin after each of these steps (the
+  // sweep's shared WSD stable phase branches shorter runs from them).
   std::vector<int64_t> snapshot_steps;
-  // Start a fresh run from another run's checkpoint (a checkpoint-step<N>.bin or checkpoint.bin, with
-  // that run's config.yaml next to it) instead of from step 0: a WSD cooldown branched off a longer
-  // run's stable phase. Allowed when the two configs differ only in name and train.tokens, their
-  // warmups have the same number of steps, and the checkpoint's step is at or before this run's decay
-  // start (see check_branch_source). Ignored once this run has its own checkpoint (resume).
+  // Start a fresh run from another run's checkpoint (a checkpoint-step<N>.bin or checkpoint.bin,
+  // with that run's config.yaml next to it) instead of from step 0: a WSD cooldown branched off a
+  // longer run's stable phase. Allowed when the two configs differ only in name and train.tokens,
+  // their warmups have the same number of steps, and the checkpoint's step is at or before this
+  // run's decay start (see check_branch_source). Ignored once this run has its own checkpoint
+  // (resume).
   std::string branch_from;
 };
 

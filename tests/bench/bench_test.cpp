@@ -39,7 +39,11 @@ TEST(BenchPresets, MatchTheNaiveBenchShapes) {
 TEST(RunBench, ReportsEveryFieldOnTheCpu) {
   TrainConfig c;
   c.name = "micro";
-  c.model.n_layer = 1; c.model.d_model = 32; c.model.n_head = 2; c.model.ctx = 16; c.model.vocab = 40;
+  c.model.n_layer = 1;
+  c.model.d_model = 32;
+  c.model.n_head = 2;
+  c.model.ctx = 16;
+  c.model.vocab = 40;
   c.train.batch_size = 4;
   c.train.tokens = c.tokens_per_step();
   BenchOptions o;
@@ -61,8 +65,9 @@ TEST(RunBench, ReportsEveryFieldOnTheCpu) {
   EXPECT_GT(r->peak_memory_bytes, 0);
   EXPECT_TRUE(std::isfinite(r->final_loss));
   auto j = bench_result_json(*r);
-  for (const char* key : {"tokens_per_s", "ms_per_step", "mfu", "peak_memory_bytes", "model_flops_per_s",
-                          "peak_flops_per_s", "flops_per_token", "params", "device", "threads"}) {
+  for (const char* key :
+       {"tokens_per_s", "ms_per_step", "mfu", "peak_memory_bytes", "model_flops_per_s",
+        "peak_flops_per_s", "flops_per_token", "params", "device", "threads"}) {
     EXPECT_TRUE(j.contains(key)) << key;
   }
   EXPECT_NE(bench_result_text(*r).find("tokens/s"), std::string::npos);
@@ -92,7 +97,8 @@ std::pair<int, std::string> run_cli(const std::string& args) {
 }
 
 TEST(BenchCommand, PrintsJsonForAPreset) {
-  auto [code, out] = run_cli("bench --preset tiny --device cpu --threads 1 --steps 1 --warmup 1 --json");
+  auto [code, out] =
+      run_cli("bench --preset tiny --device cpu --threads 1 --steps 1 --warmup 1 --json");
   ASSERT_EQ(code, 0) << out;
   auto j = nlohmann::json::parse(out.substr(out.find('{')));
   EXPECT_EQ(j["name"], "tiny");

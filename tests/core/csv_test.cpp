@@ -1,4 +1,5 @@
-// CSV cells are quoted as RFC 4180 says and every row is one line; numbers print as %.10g, NaN empty.
+// CSV cells are quoted as RFC 4180 says and every row is one line; numbers print as %.10g, NaN
+// empty.
 #include "core/csv.h"
 
 #include <gtest/gtest.h>

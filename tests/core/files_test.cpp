@@ -17,7 +17,10 @@ TEST(Files, AtomicWriteReplacesContentAndLeavesNoTemp) {
   ASSERT_TRUE(write_file_atomic(path, "two").ok());
   EXPECT_EQ(*read_file(path), "two");
   int n = 0;
-  for (auto& e : std::filesystem::directory_iterator(dir)) { (void)e; ++n; }
+  for (auto& e : std::filesystem::directory_iterator(dir)) {
+    (void)e;
+    ++n;
+  }
   EXPECT_EQ(n, 1);
   ASSERT_TRUE(append_line(path, "x").ok());
   EXPECT_EQ(*read_file(path), "twox\n");

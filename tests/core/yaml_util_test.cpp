@@ -20,8 +20,8 @@ TEST(ParseCount, AcceptsSuffixesAndSeparators) {
 
 // strtod alone read "0x10" as 16, "0x1p3" as 8, and took leading blanks: only plain decimals now.
 TEST(ParseCount, RejectsHexadecimalInfNanAndBlanks) {
-  for (const char* bad : {"0x10", "0X10", "0x1p3", "0x10k", "inf", "-inf", "infinity", "nan", "NAN", " 5", "5 ",
-                          "1e", "e5", ".", "+", "-", "1e+", "1.2.3", "1e400"}) {
+  for (const char* bad : {"0x10", "0X10", "0x1p3", "0x10k", "inf", "-inf", "infinity", "nan", "NAN",
+                          " 5", "5 ", "1e", "e5", ".", "+", "-", "1e+", "1.2.3", "1e400"}) {
     EXPECT_FALSE(parse_count(bad).ok()) << "'" << bad << "' was read as " << *parse_count(bad);
   }
   EXPECT_NE(parse_count("0x10").status().message().find("hexadecimal"), std::string::npos);
@@ -36,7 +36,12 @@ TEST(ParseCount, RejectsHexadecimalInfNanAndBlanks) {
 TEST(YamlMap, ReadsTypedValuesAndKeepsDefaults) {
   auto doc = *yaml_load_string("a: 3\nb: 2.5e-3\nc: true\nd: hello\ne: 10k\n", "t.yaml");
   YamlMap m("t.yaml", "", doc);
-  int a = 0; double b = 0; bool c = false; std::string d; int64_t e = 0; int missing = 7;
+  int a = 0;
+  double b = 0;
+  bool c = false;
+  std::string d;
+  int64_t e = 0;
+  int missing = 7;
   ASSERT_TRUE(m.get("a", &a).ok());
   ASSERT_TRUE(m.get("b", &b).ok());
   ASSERT_TRUE(m.get("c", &c).ok());
@@ -89,20 +94,25 @@ TEST(YamlOverride, SetsNestedValues) {
 TEST(YamlLoad, DuplicateKeyNamesBothLines) {
   auto r = yaml_load_string("a: 1\nb:\n  c: 2\n  c: 3\n", "t.yaml");
   ASSERT_FALSE(r.ok());
-  EXPECT_EQ(r.status().message(), "t.yaml:4:3: key 'b.c' appears twice (first at line 3); keep one");
+  EXPECT_EQ(r.status().message(),
+            "t.yaml:4:3: key 'b.c' appears twice (first at line 3); keep one");
   r = yaml_load_string("optim:\n  lr: 1\ntrain: {}\noptim:\n  lr: 2\n", "t.yaml");
   ASSERT_FALSE(r.ok());
-  EXPECT_EQ(r.status().message(), "t.yaml:4:1: key 'optim' appears twice (first at line 1); keep one");
+  EXPECT_EQ(r.status().message(),
+            "t.yaml:4:1: key 'optim' appears twice (first at line 1); keep one");
   r = yaml_load_string("s: [{a: 1}, {a: 1, b: 2, a: 3}]\n", "t.yaml");
   ASSERT_FALSE(r.ok());
-  EXPECT_NE(r.status().message().find("key 's[1].a' appears twice"), std::string::npos) << r.status();
+  EXPECT_NE(r.status().message().find("key 's[1].a' appears twice"), std::string::npos)
+      << r.status();
   // The same for files.
-  const auto path = std::filesystem::temp_directory_path() / ("dup_" + std::to_string(::getpid()) + ".yaml");
+  const auto path =
+      std::filesystem::temp_directory_path() / ("dup_" + std::to_string(::getpid()) + ".yaml");
   std::ofstream(path) << "seeds: [1]\nseeds: [2]\n";
   r = yaml_load_file(path.string());
   std::filesystem::remove(path);
   ASSERT_FALSE(r.ok());
-  EXPECT_EQ(r.status().message(), path.string() + ":2:1: key 'seeds' appears twice (first at line 1); keep one");
+  EXPECT_EQ(r.status().message(),
+            path.string() + ":2:1: key 'seeds' appears twice (first at line 1); keep one");
   // Equal keys in different mappings are fine.
   EXPECT_TRUE(yaml_load_string("a: {x: 1}\nb: {x: 2}\n", "t.yaml").ok());
 }
@@ -110,10 +120,12 @@ TEST(YamlLoad, DuplicateKeyNamesBothLines) {
 TEST(YamlLoad, KeyThatIsAListOrEmptyIsAnError) {
   auto r = yaml_load_string("[1, 2]: 3\n", "t.yaml");
   ASSERT_FALSE(r.ok());
-  EXPECT_NE(r.status().message().find("t.yaml:1:1: a key is a list or mapping"), std::string::npos) << r.status();
+  EXPECT_NE(r.status().message().find("t.yaml:1:1: a key is a list or mapping"), std::string::npos)
+      << r.status();
   r = yaml_load_string("model:\n  ~: 3\n", "t.yaml");
   ASSERT_FALSE(r.ok());
-  EXPECT_NE(r.status().message().find("t.yaml:2:3: a key in 'model' is empty"), std::string::npos) << r.status();
+  EXPECT_NE(r.status().message().find("t.yaml:2:3: a key in 'model' is empty"), std::string::npos)
+      << r.status();
 }
 
 // `lr: ~` used to leave the default in place, as if the line were not there.
@@ -123,7 +135,8 @@ TEST(YamlMap, EmptyValueIsAnErrorNotTheDefault) {
   double lr = 1e-3;
   absl::Status st = m.get("lr", &lr);
   ASSERT_FALSE(st.ok());
-  EXPECT_EQ(st.message(), "t.yaml:1:1: key 'optim.lr': is empty (~/null); give a value or delete the line");
+  EXPECT_EQ(st.message(),
+            "t.yaml:1:1: key 'optim.lr': is empty (~/null); give a value or delete the line");
   double beta = 0.9;
   EXPECT_EQ(m.get("beta", &beta).message().rfind("t.yaml:2:1: key 'optim.beta': is empty", 0), 0u);
   std::string name = "x";
@@ -143,8 +156,10 @@ TEST(YamlMap, WholeNumberOutOfRangeSaysTheLimit) {
   auto doc = *yaml_load_string("tokens: 1e30\nbatch: 1.5\n", "t.yaml");
   YamlMap m("t.yaml", "train", doc);
   int64_t tokens = 0, batch = 0;
-  EXPECT_EQ(m.get("tokens", &tokens).message(), "t.yaml:1:9: key 'train.tokens': 1e+30 is out of range (at most 9e18)");
-  EXPECT_EQ(m.get("batch", &batch).message(), "t.yaml:2:8: key 'train.batch': expected a whole number, got 1.5");
+  EXPECT_EQ(m.get("tokens", &tokens).message(),
+            "t.yaml:1:9: key 'train.tokens': 1e+30 is out of range (at most 9e18)");
+  EXPECT_EQ(m.get("batch", &batch).message(),
+            "t.yaml:2:8: key 'train.batch': expected a whole number, got 1.5");
 }
 
 TEST(YamlOrigin, LongestCoveringKeyWins) {
@@ -171,19 +186,25 @@ TEST(YamlOverride, ErrorsAboutAnOverriddenValueNameTheOverride) {
   ASSERT_TRUE(optim.ok());
   double lr = 0, beta1 = 0;
   absl::Status st = optim->get("lr", &lr);
-  EXPECT_EQ(st.message(), "override 'optim.lr=0x10': key 'optim.lr': '0x10' is not a number (write e.g. 5000, 5e6, "
-                          "50k, 1.5M; hexadecimal is not read, write the decimal value)");
+  EXPECT_EQ(
+      st.message(),
+      "override 'optim.lr=0x10': key 'optim.lr': '0x10' is not a number (write e.g. 5000, 5e6, "
+      "50k, 1.5M; hexadecimal is not read, write the decimal value)");
   st = optim->get("beta1", &beta1);
-  EXPECT_EQ(st.message(), "override 'optim.beta1=': key 'optim.beta1': is empty (~/null); give a value");
+  EXPECT_EQ(st.message(),
+            "override 'optim.beta1=': key 'optim.beta1': is empty (~/null); give a value");
   st = optim->finish();
-  EXPECT_EQ(st.message().rfind("override 'optim.lrr=1': unknown key 'optim.lrr'", 0), 0u) << st.message();
+  EXPECT_EQ(st.message().rfind("override 'optim.lrr=1': unknown key 'optim.lrr'", 0), 0u)
+      << st.message();
   auto model = root.child("model");
   ASSERT_FALSE(model.ok());
-  EXPECT_EQ(model.status().message(), "override 'model=5': key 'model' must be a mapping of key: value");
+  EXPECT_EQ(model.status().message(),
+            "override 'model=5': key 'model' must be a mapping of key: value");
   // Never "cfg.yaml:1:1", and the value from the file keeps its own position.
   EXPECT_EQ(yaml_key_where("cfg.yaml", doc, origins, "optim.lr"), "override 'optim.lr=0x10'");
   EXPECT_EQ(yaml_key_where("cfg.yaml", doc, {}, "optim"), "cfg.yaml:2:3");
-  EXPECT_EQ(yaml_key_where("cfg.yaml", doc, {}, "optim.beta2"), "cfg.yaml:2:3");  // absent: its section
+  EXPECT_EQ(yaml_key_where("cfg.yaml", doc, {}, "optim.beta2"),
+            "cfg.yaml:2:3");          // absent: its section
   EXPECT_TRUE(doc["optim"].IsMap());  // the lookups leave the document as it was
   EXPECT_TRUE(doc["optim"]["lr"].IsScalar());
 }
@@ -191,10 +212,14 @@ TEST(YamlOverride, ErrorsAboutAnOverriddenValueNameTheOverride) {
 TEST(YamlOverride, BadKeysAndRepeatedKeysInTheValueAreErrors) {
   auto doc = *yaml_load_string("optim:\n  lr: 1\n", "cfg.yaml");
   absl::Status st = yaml_apply_override(doc, "optim..lr=1");
-  EXPECT_NE(st.message().find("override 'optim..lr=1': key 'optim..lr' has an empty part"), std::string::npos) << st;
+  EXPECT_NE(st.message().find("override 'optim..lr=1': key 'optim..lr' has an empty part"),
+            std::string::npos)
+      << st;
   EXPECT_FALSE(yaml_apply_override(doc, "optim.=1").ok());
   st = yaml_apply_override(doc, "model={d_model: 64, d_model: 32}");
-  EXPECT_EQ(st.message(), "override 'model={d_model: 64, d_model: 32}': key 'model.d_model' appears twice; keep one");
+  EXPECT_EQ(
+      st.message(),
+      "override 'model={d_model: 64, d_model: 32}': key 'model.d_model' appears twice; keep one");
 }
 
 TEST(YamlLoad, SyntaxErrorHasPosition) {

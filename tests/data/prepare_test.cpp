@@ -16,7 +16,8 @@ using testing::write_text;
 TEST(Prepare, DefaultOutDirs) {
   EXPECT_EQ(default_out_dir("brown"), "out/data/brown");
   EXPECT_EQ(default_out_dir("synthetic:markov"), "out/data/markov");
-  EXPECT_EQ(default_out_dir("synthetic:markov?order=2&symbols=32"), "out/data/markov-order2-symbols32");
+  EXPECT_EQ(default_out_dir("synthetic:markov?order=2&symbols=32"),
+            "out/data/markov-order2-symbols32");
   EXPECT_EQ(default_out_dir("/some/where/shakespeare.txt"), "out/data/shakespeare");
 }
 
@@ -30,7 +31,8 @@ TEST(Prepare, TextDirectoryRoundTripsAndIsDeterministic) {
   std::string all;
   for (int i = 0; i < 40; ++i) {
     std::string text;
-    for (int k = 0; k < 30; ++k) text += "document " + std::to_string(i) + " line " + std::to_string(k) + "\n";
+    for (int k = 0; k < 30; ++k)
+      text += "document " + std::to_string(i) + " line " + std::to_string(k) + "\n";
     write_text(root / "src" / ("doc" + std::to_string(100 + i) + ".txt"), text);
     all += text;
   }

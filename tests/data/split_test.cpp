@@ -7,7 +7,8 @@
 
 namespace sl {
 namespace {
-// Documents whose tokens encode (document, position) so the output shows where each token came from.
+// Documents whose tokens encode (document, position) so the output shows where each token came
+// from.
 std::vector<std::vector<uint16_t>> make_documents(int n_docs, int min_len, int max_len) {
   std::vector<std::vector<uint16_t>> docs;
   for (int d = 0; d < n_docs; ++d) {

@@ -4,9 +4,9 @@
 
 #include "core/files.h"
 #include "core/hash.h"
-#include "test_util.h"
 #include "data/token_dataset.h"
 #include "gtest/gtest.h"
+#include "test_util.h"
 
 namespace sl {
 namespace fs = std::filesystem;
@@ -104,7 +104,8 @@ TEST(TokenDataset, TruncatedFilesAreDetectedEvenAtEvenLength) {
   fs::resize_file(dir / "val.bin", 5);
   ds = open_token_dataset(dir.string());
   ASSERT_FALSE(ds.ok());
-  EXPECT_TRUE(contains(ds.status(), (dir / "val.bin").string() + " has an odd number of bytes (5)"));
+  EXPECT_TRUE(
+      contains(ds.status(), (dir / "val.bin").string() + " has an odd number of bytes (5)"));
   EXPECT_TRUE(contains(ds.status(), "scalelab prepare --source test"));
 }
 

@@ -21,7 +21,9 @@ TEST(ByteTokenizer, RoundTripsEveryByteAndUtf8) {
 TEST(ByteTokenizer, DecodesOutOfRangeIdsAsReplacementCharacter) {
   auto tok = make_tokenizer("byte");
   ASSERT_TRUE(tok.ok());
-  EXPECT_EQ((*tok)->decode({'a', 300, 'b'}), "a\xEF\xBF\xBD" "b");
+  EXPECT_EQ((*tok)->decode({'a', 300, 'b'}),
+            "a\xEF\xBF\xBD"
+            "b");
 }
 
 TEST(MakeTokenizer, UnknownNameListsKnownOnes) {

@@ -1,4 +1,5 @@
-// WindowSampler: a pure function of (seed, index); in range; uniform; honours the unique-token limit.
+// WindowSampler: a pure function of (seed, index); in range; uniform; honours the unique-token
+// limit.
 #include "data/window_sampler.h"
 
 #include <cmath>
@@ -70,8 +71,10 @@ TEST(CheckWindowFits, ReportsFileTooShortForOneWindow) {
   EXPECT_TRUE(check_window_fits("val.bin", 257, 257).ok());
   absl::Status s = check_window_fits("out/data/x/val.bin", 100, 257);
   ASSERT_FALSE(s.ok());
-  EXPECT_EQ(std::string(s.message()).rfind("out/data/x/val.bin has 100 tokens, fewer than one window "
-                                           "of ctx+1 = 257", 0),
+  EXPECT_EQ(std::string(s.message())
+                .rfind("out/data/x/val.bin has 100 tokens, fewer than one window "
+                       "of ctx+1 = 257",
+                       0),
             0u)
       << s.message();
   s = check_window_fits("train.bin", 100000, 257, /*unique_tokens=*/100);

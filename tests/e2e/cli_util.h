@@ -33,7 +33,9 @@ inline CliResult run_shell(const std::string& command) {
 }
 
 // Runs `scalelab ARGS` through the shell; ARGS is shell syntax.
-inline CliResult run_cli(const std::string& args) { return run_shell(std::string(SCALELAB_BIN) + " " + args); }
+inline CliResult run_cli(const std::string& args) {
+  return run_shell(std::string(SCALELAB_BIN) + " " + args);
+}
 
 // Starts `scalelab ARGS` (shell syntax) in the background with output to `log`; returns its pid.
 inline pid_t spawn_cli(const std::string& args, const std::string& log) {
@@ -53,7 +55,8 @@ inline int wait_exit_code(pid_t pid) {
 }
 
 inline std::filesystem::path e2e_dir(const std::string& name) {
-  auto dir = std::filesystem::temp_directory_path() / ("scalelab_e2e_" + name + "_" + std::to_string(::getpid()));
+  auto dir = std::filesystem::temp_directory_path() /
+             ("scalelab_e2e_" + name + "_" + std::to_string(::getpid()));
   std::filesystem::remove_all(dir);
   std::filesystem::create_directories(dir);
   return dir;
@@ -62,8 +65,9 @@ inline std::filesystem::path e2e_dir(const std::string& name) {
 // `scalelab prepare` of a byte-level Markov source into a fresh temp directory; returns its path.
 inline std::filesystem::path prepare_markov(const std::string& name, int tokens, int seed) {
   std::filesystem::path d = e2e_dir(name) / "markov";
-  CliResult r = run_cli("prepare --source 'synthetic:markov?symbols=16&tokens=" + std::to_string(tokens) +
-                        "&seed=" + std::to_string(seed) + "' --out " + d.string());
+  CliResult r =
+      run_cli("prepare --source 'synthetic:markov?symbols=16&tokens=" + std::to_string(tokens) +
+              "&seed=" + std::to_string(seed) + "' --out " + d.string());
   EXPECT_EQ(r.exit_code, 0) << r.output;
   return d;
 }

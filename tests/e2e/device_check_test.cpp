@@ -1,5 +1,5 @@
-// scripts/device_check.sh's own logic (arguments, steps, the one JSON, failure reporting) in its dry
-// mode on the CPU: the same script the GPU machine runs, with device cpu and a few steps.
+// scripts/device_check.sh's own logic (arguments, steps, the one JSON, failure reporting) in its
+// dry mode on the CPU: the same script the GPU machine runs, with device cpu and a few steps.
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
@@ -13,7 +13,8 @@ namespace fs = std::filesystem;
 using json = nlohmann::json;
 
 CliResult run_check(const std::string& args) {
-  return run_shell(std::string("cd '") + SCALELAB_SOURCE_DIR + "' && bash scripts/device_check.sh " + args);
+  return run_shell(std::string("cd '") + SCALELAB_SOURCE_DIR +
+                   "' && bash scripts/device_check.sh " + args);
 }
 
 json read_json(const fs::path& p) {
@@ -32,7 +33,8 @@ TEST(DeviceCheck, DryRunMeasuresEveryStepIntoOneJson) {
   EXPECT_TRUE(j["ok"].get<bool>()) << j.dump(1);
   EXPECT_TRUE(j["failed"].empty());
   // The model's numerics ran; the CUDA tests skipped (no GPU here); none failed.
-  ASSERT_TRUE(j["tests"].contains("model_tests") && j["tests"].contains("step_tests")) << j["tests"].dump();
+  ASSERT_TRUE(j["tests"].contains("model_tests") && j["tests"].contains("step_tests"))
+      << j["tests"].dump();
   EXPECT_GE(j["tests"]["model_tests"]["passed"].get<int>(), 10);
   EXPECT_EQ(j["tests"]["model_tests"]["failed"], 0);
   EXPECT_GE(j["tests"]["step_tests"]["skipped"].get<int>(), 2);
@@ -50,8 +52,8 @@ TEST(DeviceCheck, DryRunMeasuresEveryStepIntoOneJson) {
   ASSERT_EQ(j["shared"].size(), 1u);
   const auto& per = j["shared"][0]["per_process_tokens_per_s"];
   ASSERT_EQ(per.size(), 2u);
-  EXPECT_NEAR(j["shared"][0]["aggregate_tokens_per_s"].get<double>(), per[0].get<double>() + per[1].get<double>(),
-              1e-6);
+  EXPECT_NEAR(j["shared"][0]["aggregate_tokens_per_s"].get<double>(),
+              per[0].get<double>() + per[1].get<double>(), 1e-6);
   // The IsoFLOP sweep: 2 budgets x 3 sizes, all done.
   ASSERT_TRUE(j["sweep"].is_object()) << j.dump(1);
   EXPECT_EQ(j["sweep"]["runs"], 6);

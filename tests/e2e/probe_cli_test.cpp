@@ -1,6 +1,7 @@
 // `scalelab probe` and a config's `probes:` section as a user runs them: rows land in probes.jsonl,
 // and the bad inputs (unknown task, shots beyond the context length, a run without
-// checkpoints) fail with a message naming what is wrong and what to change, before any work is lost.
+// checkpoints) fail with a message naming what is wrong and what to change, before any work is
+// lost.
 #include <gtest/gtest.h>
 
 #include "cli_util.h"
@@ -21,9 +22,12 @@ const fs::path& data_dir() {
 std::string config_text(const std::string& probes = "") {
   return "name: probe_e2e\n"
          "model:\n  n_layer: 1\n  d_model: 16\n  n_head: 2\n  ctx: 32\n  vocab: 256\n"
-         "data:\n  path: " + data_dir().string() + "\n"
+         "data:\n  path: " +
+         data_dir().string() +
+         "\n"
          "train:\n  tokens: 8192\n  batch_size: 8\n  threads: 1\n"
-         "  log_every: 8\n  eval_every: 16\n  eval_tokens: 1024\n  checkpoint_every: 16\n" + probes;
+         "  log_every: 8\n  eval_every: 16\n  eval_tokens: 1024\n  checkpoint_every: 16\n" +
+         probes;
 }
 
 // One trained run (with its final checkpoint) shared by the tests of this binary.
@@ -31,7 +35,8 @@ const fs::path& trained_run() {
   static fs::path run = [] {
     fs::path dir = e2e_dir("probe_run");
     write_file(dir / "cfg.yaml", config_text());
-    CliResult r = run_cli("train " + (dir / "cfg.yaml").string() + " --run-dir " + (dir / "run").string());
+    CliResult r =
+        run_cli("train " + (dir / "cfg.yaml").string() + " --run-dir " + (dir / "run").string());
     EXPECT_EQ(r.exit_code, 0) << r.output;
     return dir / "run";
   }();
@@ -77,7 +82,8 @@ TEST(ProbeCli, ShotsBeyondTheContextNameTheCellAndTheFix) {
 TEST(ProbeCli, ShotsBeyondTheContextInAConfigFailBeforeTraining) {
   fs::path dir = e2e_dir("probe_cfg_shots");
   write_file(dir / "cfg.yaml", config_text("probes:\n  tasks: [icl_map]\n  shots: [8]\n"));
-  CliResult r = run_cli("train " + (dir / "cfg.yaml").string() + " --run-dir " + (dir / "run").string());
+  CliResult r =
+      run_cli("train " + (dir / "cfg.yaml").string() + " --run-dir " + (dir / "run").string());
   EXPECT_NE(r.exit_code, 0);
   EXPECT_NE(r.output.find("probes"), std::string::npos) << r.output;
   EXPECT_NE(r.output.find("ctx = 32"), std::string::npos) << r.output;
@@ -88,10 +94,12 @@ TEST(ProbeCli, ShotsBeyondTheContextInAConfigFailBeforeTraining) {
 TEST(ProbeCli, RunWithoutCheckpointSaysToTrainItFirst) {
   fs::path dir = e2e_dir("probe_no_ckpt");
   fs::create_directories(dir / "run");
-  fs::copy_file(trained_run() / "config.yaml", dir / "run" / "config.yaml");  // a run that never checkpointed
+  fs::copy_file(trained_run() / "config.yaml",
+                dir / "run" / "config.yaml");  // a run that never checkpointed
   CliResult r = run_cli("probe " + (dir / "run").string() + " --tasks add");
   EXPECT_EQ(r.exit_code, 1);
-  EXPECT_NE(r.output.find("has no checkpoint.bin yet; train it first"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("has no checkpoint.bin yet; train it first"), std::string::npos)
+      << r.output;
   EXPECT_FALSE(fs::exists(dir / "run" / "probes.jsonl"));
 
   CliResult not_a_run = run_cli("probe " + (dir / "nowhere").string());
@@ -108,7 +116,8 @@ TEST(ProbeCli, SweepWithAnUnfinishedRunProbesTheOthers) {
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_NE(r.output.find("a_unfinished has no checkpoint.bin yet"), std::string::npos) << r.output;
   EXPECT_NE(r.output.find("1 of 2 runs were not probed"), std::string::npos) << r.output;
-  EXPECT_EQ(count_lines(sweep / "runs" / "b_done" / "probes.jsonl"), 3);  // add, difficulty 1, 3 templates
+  EXPECT_EQ(count_lines(sweep / "runs" / "b_done" / "probes.jsonl"),
+            3);  // add, difficulty 1, 3 templates
 }
 }  // namespace
 }  // namespace sl::testing

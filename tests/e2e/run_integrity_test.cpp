@@ -1,6 +1,6 @@
 // What a run directory and its data promise under attack: one trainer per run directory, no
-// left-over temporary files, an edited checkpoint header or a flipped byte in train.bin refused with
-// the file named (`scalelab check` finds the latter too).
+// left-over temporary files, an edited checkpoint header or a flipped byte in train.bin refused
+// with the file named (`scalelab check` finds the latter too).
 #include <gtest/gtest.h>
 
 #include <chrono>
@@ -23,14 +23,19 @@ const fs::path& data_dir() {
 std::string config_text(const fs::path& data, int64_t steps) {
   return "name: integrity\n"
          "model:\n  n_layer: 2\n  d_model: 32\n  n_head: 2\n  ctx: 32\n  vocab: 256\n"
-         "data:\n  path: " + data.string() + "\n"
+         "data:\n  path: " +
+         data.string() +
+         "\n"
          "optim:\n  lr: 1e-2\n"
-         "train:\n  tokens: " + std::to_string(steps * 512) + "\n  batch_size: 16\n  threads: 1\n"
+         "train:\n  tokens: " +
+         std::to_string(steps * 512) +
+         "\n  batch_size: 16\n  threads: 1\n"
          "  log_every: 5\n  eval_every: 20\n  eval_tokens: 2048\n  checkpoint_every: 10\n";
 }
 
 std::string train_args(const fs::path& dir) {
-  return "train " + (dir / "cfg.yaml").string() + " --run-dir " + (dir / "run").string() + " --no-progress";
+  return "train " + (dir / "cfg.yaml").string() + " --run-dir " + (dir / "run").string() +
+         " --no-progress";
 }
 
 std::string read_all(const fs::path& p) {
@@ -43,14 +48,16 @@ TEST(RunIntegrity, ASecondTrainerOnOneRunDirectoryIsRefused) {
   write_file(dir / "cfg.yaml", config_text(data_dir(), 3000));
   pid_t first = spawn_cli(train_args(dir), (dir / "first.log").string());
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
-  while (!fs::exists(dir / "run" / "metrics.jsonl") && std::chrono::steady_clock::now() < deadline) {
+  while (!fs::exists(dir / "run" / "metrics.jsonl") &&
+         std::chrono::steady_clock::now() < deadline) {
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
   CliResult second = run_cli(train_args(dir));
   kill(first, SIGTERM);
   EXPECT_EQ(wait_exit_code(first), 75) << read_all(dir / "first.log");
   EXPECT_EQ(second.exit_code, 1) << second.output;
-  EXPECT_NE(second.output.find("is being trained by another process"), std::string::npos) << second.output;
+  EXPECT_NE(second.output.find("is being trained by another process"), std::string::npos)
+      << second.output;
   EXPECT_NE(second.output.find("pid " + std::to_string(first)), std::string::npos) << second.output;
   // One trainer wrote the rows: each step once, in order.
   auto rows = metrics_read((dir / "run" / "metrics.jsonl").string());
@@ -79,7 +86,8 @@ TEST(RunIntegrity, TemporaryFilesOfKilledWritesAreRemovedOthersKept) {
   EXPECT_TRUE(fs::exists(dir / "run" / ".tmp.lock.99997"));
   std::set<std::string> left;
   for (const auto& e : fs::directory_iterator(dir / "run"))
-    if (e.path().filename().string().rfind(".tmp.", 0) == 0) left.insert(e.path().filename().string());
+    if (e.path().filename().string().rfind(".tmp.", 0) == 0)
+      left.insert(e.path().filename().string());
   EXPECT_EQ(left, std::set<std::string>{".tmp.lock.99997"});
 }
 
@@ -94,7 +102,8 @@ TEST(RunIntegrity, EditedStepInTheCheckpointHeaderIsRefused) {
   write_file(dir / "run" / "checkpoint.bin", bytes);
   CliResult r = run_cli(train_args(dir));
   EXPECT_EQ(r.exit_code, 1) << r.output;
-  EXPECT_NE(r.output.find("checkpoint.bin is corrupted (checksum mismatch"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("checkpoint.bin is corrupted (checksum mismatch"), std::string::npos)
+      << r.output;
   EXPECT_FALSE(fs::exists(dir / "run" / "summary.json"));
 }
 
@@ -110,7 +119,8 @@ TEST(RunIntegrity, FlippedByteInTrainBinIsFoundAtTheFirstSessionAndByCheck) {
   EXPECT_NE(good.output.find("checksums match"), std::string::npos) << good.output;
   CliResult bad = run_cli("check " + (dir / "data").string());
   EXPECT_EQ(bad.exit_code, 1) << bad.output;
-  EXPECT_NE(bad.output.find("train.bin does not match its checksum"), std::string::npos) << bad.output;
+  EXPECT_NE(bad.output.find("train.bin does not match its checksum"), std::string::npos)
+      << bad.output;
 
   write_file(dir / "cfg.yaml", config_text(dir / "data", 20));
   CliResult r = run_cli(train_args(dir));

@@ -11,13 +11,15 @@
 namespace {
 TEST(SoakSigterm, TwelveRandomStopsNeverCrash) {
   if (!std::filesystem::exists(SCALELAB_BIN)) GTEST_SKIP() << SCALELAB_BIN << " is not built";
-  const std::string cmd = std::string("cd '") + SCALELAB_SOURCE_DIR + "' && bash scripts/soak_sigterm.sh 12 --bin '" +
-                          SCALELAB_BIN + "' --min-s 0.2 --max-s 3";
+  const std::string cmd = std::string("cd '") + SCALELAB_SOURCE_DIR +
+                          "' && bash scripts/soak_sigterm.sh 12 --bin '" + SCALELAB_BIN +
+                          "' --min-s 0.2 --max-s 3";
   const sl::testing::CliResult r = sl::testing::run_shell(cmd);
   const std::string& out = r.output;
   EXPECT_EQ(r.exit_code, 0) << out;
   EXPECT_NE(out.find("soak_sigterm: 12 SIGTERMs:"), std::string::npos) << out;
   EXPECT_NE(out.find("; 0 crashed"), std::string::npos) << out;
-  EXPECT_NE(out.find("x exit 75"), std::string::npos) << out;  // the stops really were graceful stops
+  EXPECT_NE(out.find("x exit 75"), std::string::npos)
+      << out;  // the stops really were graceful stops
 }
 }  // namespace

@@ -25,16 +25,23 @@ const fs::path& data_dir() {
 std::string config_text(const std::string& data, int64_t tokens) {
   return "name: e2e\n"
          "model:\n  n_layer: 2\n  d_model: 32\n  n_head: 2\n  ctx: 32\n  vocab: 256\n"
-         "data:\n  path: " + data + "\n"
+         "data:\n  path: " +
+         data +
+         "\n"
          "optim:\n  lr: 1e-2\n"
-         "train:\n  tokens: " + std::to_string(tokens) + "\n  batch_size: 16\n  threads: 1\n"
+         "train:\n  tokens: " +
+         std::to_string(tokens) +
+         "\n  batch_size: 16\n  threads: 1\n"
          "  log_every: 5\n  eval_every: 20\n  eval_tokens: 2048\n  checkpoint_every: 10\n";
 }
 
 std::vector<json> rows_without_timing(const fs::path& run) {
   auto rows = metrics_read((run / "metrics.jsonl").string());
   EXPECT_TRUE(rows.ok());
-  for (auto& r : *rows) { r.erase("wall_s"); r.erase("tokens_per_s"); }
+  for (auto& r : *rows) {
+    r.erase("wall_s");
+    r.erase("tokens_per_s");
+  }
   return *rows;
 }
 
@@ -46,11 +53,13 @@ int64_t last_step(const fs::path& run) {
 TEST(TrainCli, SigkillMidRunThenRerunMatchesAnUninterruptedRun) {
   fs::path dir = e2e_dir("sigkill");
   write_file(dir / "cfg.yaml", config_text(data_dir().string(), 400 * 512));  // 400 steps
-  CliResult full = run_cli("train " + (dir / "cfg.yaml").string() + " --run-dir " + (dir / "full").string());
+  CliResult full =
+      run_cli("train " + (dir / "cfg.yaml").string() + " --run-dir " + (dir / "full").string());
   ASSERT_EQ(full.exit_code, 0) << full.output;
 
-  pid_t pid = spawn_cli("train " + (dir / "cfg.yaml").string() + " --run-dir " + (dir / "killed").string(),
-                        (dir / "killed.log").string());
+  pid_t pid =
+      spawn_cli("train " + (dir / "cfg.yaml").string() + " --run-dir " + (dir / "killed").string(),
+                (dir / "killed.log").string());
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
   while (last_step(dir / "killed") < 125 && std::chrono::steady_clock::now() < deadline) {
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
@@ -60,7 +69,8 @@ TEST(TrainCli, SigkillMidRunThenRerunMatchesAnUninterruptedRun) {
   ASSERT_FALSE(fs::exists(dir / "killed" / "summary.json")) << "the run finished before the kill";
   ASSERT_TRUE(fs::exists(dir / "killed" / "checkpoint.bin"));
 
-  CliResult resumed = run_cli("train " + (dir / "cfg.yaml").string() + " --run-dir " + (dir / "killed").string());
+  CliResult resumed =
+      run_cli("train " + (dir / "cfg.yaml").string() + " --run-dir " + (dir / "killed").string());
   ASSERT_EQ(resumed.exit_code, 0) << resumed.output;
   EXPECT_NE(resumed.output.find("resuming"), std::string::npos) << resumed.output;
   EXPECT_EQ(rows_without_timing(dir / "full"), rows_without_timing(dir / "killed"));
@@ -69,8 +79,9 @@ TEST(TrainCli, SigkillMidRunThenRerunMatchesAnUninterruptedRun) {
 TEST(TrainCli, SigtermCheckpointsAndExitsInterrupted) {
   fs::path dir = e2e_dir("sigterm");
   write_file(dir / "cfg.yaml", config_text(data_dir().string(), 2000 * 512));
-  pid_t pid = spawn_cli("train " + (dir / "cfg.yaml").string() + " --run-dir " + (dir / "run").string(),
-                        (dir / "log").string());
+  pid_t pid =
+      spawn_cli("train " + (dir / "cfg.yaml").string() + " --run-dir " + (dir / "run").string(),
+                (dir / "log").string());
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
   while (last_step(dir / "run") < 20 && std::chrono::steady_clock::now() < deadline) {
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
@@ -84,7 +95,9 @@ TEST(TrainCli, SigtermCheckpointsAndExitsInterrupted) {
 TEST(TrainCli, SampleGeneratesFromACheckpoint) {
   fs::path dir = e2e_dir("sample");
   write_file(dir / "cfg.yaml", config_text(data_dir().string(), 20 * 512));
-  ASSERT_EQ(run_cli("train " + (dir / "cfg.yaml").string() + " --run-dir " + (dir / "run").string()).exit_code, 0);
+  ASSERT_EQ(run_cli("train " + (dir / "cfg.yaml").string() + " --run-dir " + (dir / "run").string())
+                .exit_code,
+            0);
   CliResult a = run_cli("sample " + (dir / "run").string() + " --prompt ab --tokens 40 --seed 3");
   CliResult b = run_cli("sample " + (dir / "run").string() + " --prompt ab --tokens 40 --seed 3");
   ASSERT_EQ(a.exit_code, 0) << a.output;
@@ -96,19 +109,22 @@ TEST(TrainCli, SampleGeneratesFromACheckpoint) {
 }
 
 TEST(FlopsCli, Gpt2SmallJson) {
-  CliResult r = run_cli("flops --n-layer 12 --d-model 768 --n-head 12 --ctx 1024 --vocab 50257 --json");
+  CliResult r =
+      run_cli("flops --n-layer 12 --d-model 768 --n-head 12 --ctx 1024 --vocab 50257 --json");
   ASSERT_EQ(r.exit_code, 0) << r.output;
   json j = json::parse(r.output);
   EXPECT_EQ(j["params_total"].get<int64_t>(), 124337664);
   EXPECT_EQ(j["params_nonembedding"].get<int64_t>(), 84953856);
   const json& ch = j["flops_per_token"]["chinchilla"];
-  for (const char* k : {"embeddings", "attention_qkv", "attention_logits", "attention_softmax", "attention_values",
-                        "attention_output", "mlp", "logits", "forward", "train"}) {
+  for (const char* k :
+       {"embeddings", "attention_qkv", "attention_logits", "attention_softmax", "attention_values",
+        "attention_output", "mlp", "logits", "forward", "train"}) {
     EXPECT_TRUE(ch.contains(k)) << k;
   }
   EXPECT_DOUBLE_EQ(ch["train"].get<double>(), 3 * ch["forward"].get<double>());
   EXPECT_DOUBLE_EQ(j["flops_per_token"]["kaplan_6n"].get<double>(), 6.0 * 84953856);
-  CliResult table = run_cli("flops --n-layer 12 --d-model 768 --n-head 12 --ctx 1024 --vocab 50257");
+  CliResult table =
+      run_cli("flops --n-layer 12 --d-model 768 --n-head 12 --ctx 1024 --vocab 50257");
   EXPECT_NE(table.output.find("124337664"), std::string::npos) << table.output;
   CliResult bad = run_cli("flops --n-layer 2 --d-model 100 --n-head 3 --ctx 8 --vocab 10");
   EXPECT_NE(bad.exit_code, 0);
@@ -121,7 +137,8 @@ struct BadInput : ::testing::Test {
   fs::path dir = e2e_dir(::testing::UnitTest::GetInstance()->current_test_info()->name());
   CliResult train(const std::string& cfg_text, const std::string& extra = "") {
     write_file(dir / "cfg.yaml", cfg_text);
-    return run_cli("train " + (dir / "cfg.yaml").string() + " --run-dir " + (dir / "run").string() + " " + extra);
+    return run_cli("train " + (dir / "cfg.yaml").string() + " --run-dir " + (dir / "run").string() +
+                   " " + extra);
   }
   void expect_no_training() { EXPECT_FALSE(fs::exists(dir / "run" / "metrics.jsonl")); }
 };
@@ -167,7 +184,8 @@ TEST_F(BadInput, MissingTokenFile) {
 TEST_F(BadInput, TruncatedTokenFile) {
   fs::path data = dir / "data";
   fs::create_directories(data);
-  for (const char* f : {"train.bin", "val.bin", "meta.json"}) fs::copy_file(data_dir() / f, data / f);
+  for (const char* f : {"train.bin", "val.bin", "meta.json"})
+    fs::copy_file(data_dir() / f, data / f);
   fs::resize_file(data / "train.bin", fs::file_size(data / "train.bin") - 1001);  // odd byte count
   CliResult r = train(config_text(data.string(), 10240));
   EXPECT_EQ(r.exit_code, 1);
@@ -194,7 +212,8 @@ TEST_F(BadInput, CheckpointFromADifferentConfig) {
   std::string other = cfg;
   other.replace(other.find("lr: 1e-2"), 8, "lr: 2e-2");
   write_file(dir / "other.yaml", other);
-  CliResult r = run_cli("train " + (dir / "other.yaml").string() + " --run-dir " + (dir / "other").string());
+  CliResult r =
+      run_cli("train " + (dir / "other.yaml").string() + " --run-dir " + (dir / "other").string());
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_NE(r.output.find("belongs to run"), std::string::npos) << r.output;
   EXPECT_FALSE(fs::exists(dir / "other" / "metrics.jsonl"));
@@ -214,19 +233,23 @@ TEST_F(BadInput, CorruptedCheckpointIsNeverUsed) {
   EXPECT_FALSE(fs::exists(dir / "run" / "summary.json"));
 }
 
-// d_model 1e6 ended in an uncaught std::bad_alloc (exit 134); n_layer 1e8 page-faulted towards the OOM
-// killer. Now refused before anything is allocated, at the key, with what fits. Under a 8 GB address
-// space limit, so the old behaviour fails fast instead of taking the machine's memory.
+// d_model 1e6 ended in an uncaught std::bad_alloc (exit 134); n_layer 1e8 page-faulted towards the
+// OOM killer. Now refused before anything is allocated, at the key, with what fits. Under a 8 GB
+// address space limit, so the old behaviour fails fast instead of taking the machine's memory.
 TEST_F(BadInput, ModelTooBigForThisMachineIsRefusedBeforeAllocating) {
   write_file(dir / "cfg.yaml", config_text(data_dir().string(), 10240));
   auto train_limited = [&](const std::string& args) {
-    return run_shell("ulimit -v 8000000; " + std::string(SCALELAB_BIN) + " train " + (dir / "cfg.yaml").string() +
-                     " --run-dir " + (dir / "run").string() + " --no-progress train.device=cpu " + args);
+    return run_shell("ulimit -v 8000000; " + std::string(SCALELAB_BIN) + " train " +
+                     (dir / "cfg.yaml").string() + " --run-dir " + (dir / "run").string() +
+                     " --no-progress train.device=cpu " + args);
   };
   CliResult r = train_limited("model.d_model=1000000");
   EXPECT_EQ(r.exit_code, 2) << r.output;
-  EXPECT_NE(r.output.find("error: override 'model.d_model=1000000': key 'model.d_model': training needs at least "),
-            std::string::npos) << r.output;
+  EXPECT_NE(
+      r.output.find(
+          "error: override 'model.d_model=1000000': key 'model.d_model': training needs at least "),
+      std::string::npos)
+      << r.output;
   EXPECT_NE(r.output.find("more than the "), std::string::npos) << r.output;
   EXPECT_NE(r.output.find("it fits with model.d_model "), std::string::npos) << r.output;
   // In the file: its line and column.
@@ -235,7 +258,8 @@ TEST_F(BadInput, ModelTooBigForThisMachineIsRefusedBeforeAllocating) {
   write_file(dir / "cfg.yaml", cfg);
   r = train_limited("");
   EXPECT_EQ(r.exit_code, 2) << r.output;
-  EXPECT_NE(r.output.find("cfg.yaml:3:12: key 'model.n_layer': training needs at least "), std::string::npos)
+  EXPECT_NE(r.output.find("cfg.yaml:3:12: key 'model.n_layer': training needs at least "),
+            std::string::npos)
       << r.output;
   EXPECT_NE(r.output.find("it fits with model.n_layer "), std::string::npos) << r.output;
   EXPECT_FALSE(fs::exists(dir / "run")) << "nothing may be written";
@@ -246,22 +270,28 @@ TEST_F(BadInput, ModelTooBigForThisMachineIsRefusedBeforeAllocating) {
 TEST_F(BadInput, ThreadsBeyondTheCoresAreRefusedNotAHang) {
   write_file(dir / "cfg.yaml", config_text(data_dir().string(), 10240));
   for (const std::string threads : {"100000", "1e9"}) {
-    CliResult r = run_shell("timeout -s KILL 60 " + std::string(SCALELAB_BIN) + " train " + (dir / "cfg.yaml").string() +
-                            " --run-dir " + (dir / "run").string() + " --no-progress train.threads=" + threads);
+    CliResult r = run_shell("timeout -s KILL 60 " + std::string(SCALELAB_BIN) + " train " +
+                            (dir / "cfg.yaml").string() + " --run-dir " + (dir / "run").string() +
+                            " --no-progress train.threads=" + threads);
     EXPECT_EQ(r.exit_code, 2) << r.output;
-    EXPECT_NE(r.output.find("override 'train.threads=" + threads + "': key 'train.threads': "), std::string::npos)
+    EXPECT_NE(r.output.find("override 'train.threads=" + threads + "': key 'train.threads': "),
+              std::string::npos)
         << r.output;
-    EXPECT_NE(r.output.find(" cores of this machine; use 0 (all cores) or 1.."), std::string::npos) << r.output;
+    EXPECT_NE(r.output.find(" cores of this machine; use 0 (all cores) or 1.."), std::string::npos)
+        << r.output;
   }
   expect_no_training();
 }
 
-// `name: ../../evil` trained into out/runs/../../evil-<hash>, outside out/runs; `name=a/b` below it.
+// `name: ../../evil` trained into out/runs/../../evil-<hash>, outside out/runs; `name=a/b` below
+// it.
 TEST_F(BadInput, RunNameThatIsNotADirectoryNameIsRefused) {
   write_file(dir / "cfg.yaml", config_text(data_dir().string(), 10240));
   for (const std::string name : {"../../evil", "a/b", "..", "'\"\"'"}) {
-    CliResult r = run_shell("cd " + dir.string() + " && " + SCALELAB_BIN + " train cfg.yaml --no-progress "
-                            "--stop-after-steps 1 name=" + name);
+    CliResult r = run_shell("cd " + dir.string() + " && " + SCALELAB_BIN +
+                            " train cfg.yaml --no-progress "
+                            "--stop-after-steps 1 name=" +
+                            name);
     EXPECT_EQ(r.exit_code, 2) << name << ": " << r.output;
     EXPECT_NE(r.output.find("key 'name': run name '"), std::string::npos) << r.output;
   }
@@ -274,11 +304,15 @@ TEST_F(BadInput, RunNameThatIsNotADirectoryNameIsRefused) {
 TEST_F(BadInput, RepeatedKeyEmptyValueAndHexadecimalAreRefused) {
   const std::string base = config_text(data_dir().string(), 10240);
   for (const auto& [from, to, expected] :
-       {std::tuple<std::string, std::string, std::string>{"  lr: 1e-2\n", "  lr: 1e-2\n  lr: 3e-2\n",
-                                                           "cfg.yaml:12:3: key 'optim.lr' appears twice (first at line 11); keep one"},
-        {"optim:\n", "optim:\n  lr: 1e-3\noptim:\n", "cfg.yaml:12:1: key 'optim' appears twice (first at line 10)"},
-        {"  lr: 1e-2\n", "  lr: ~\n", "cfg.yaml:11:3: key 'optim.lr': is empty (~/null); give a value or delete the line"},
-        {"  lr: 1e-2\n", "  lr: 0x10\n", "cfg.yaml:11:7: key 'optim.lr': '0x10' is not a number"}}) {
+       {std::tuple<std::string, std::string, std::string>{
+            "  lr: 1e-2\n", "  lr: 1e-2\n  lr: 3e-2\n",
+            "cfg.yaml:12:3: key 'optim.lr' appears twice (first at line 11); keep one"},
+        {"optim:\n", "optim:\n  lr: 1e-3\noptim:\n",
+         "cfg.yaml:12:1: key 'optim' appears twice (first at line 10)"},
+        {"  lr: 1e-2\n", "  lr: ~\n",
+         "cfg.yaml:11:3: key 'optim.lr': is empty (~/null); give a value or delete the line"},
+        {"  lr: 1e-2\n", "  lr: 0x10\n",
+         "cfg.yaml:11:7: key 'optim.lr': '0x10' is not a number"}}) {
     std::string cfg = base;
     cfg.replace(cfg.find(from), from.size(), to);
     CliResult r = train(cfg, "--no-progress");
@@ -290,7 +324,8 @@ TEST_F(BadInput, RepeatedKeyEmptyValueAndHexadecimalAreRefused) {
 
 // 12 of 23 bad overrides were reported at cfg.yaml:1:1 (the override's own text has position 1:1).
 TEST_F(BadInput, BadOverrideIsReportedAsTheOverride) {
-  for (const std::string o : {"optim.lr=0x10", "model.n_head=3", "train.batch_size=0", "model=5", "optim.lrr=1"}) {
+  for (const std::string o :
+       {"optim.lr=0x10", "model.n_head=3", "train.batch_size=0", "model=5", "optim.lrr=1"}) {
     CliResult r = train(config_text(data_dir().string(), 10240), "'" + o + "'");
     EXPECT_EQ(r.exit_code, 2) << r.output;
     EXPECT_NE(r.output.find("error: override '" + o + "'"), std::string::npos) << r.output;
@@ -302,7 +337,8 @@ TEST_F(BadInput, BadOverrideIsReportedAsTheOverride) {
 TEST_F(BadInput, UnwritableRunDirectory) {
   write_file(dir / "cfg.yaml", config_text(data_dir().string(), 10240));
   write_file(dir / "a_file", "x");  // a run directory below a regular file cannot be created
-  CliResult r = run_cli("train " + (dir / "cfg.yaml").string() + " --run-dir " + (dir / "a_file" / "run").string());
+  CliResult r = run_cli("train " + (dir / "cfg.yaml").string() + " --run-dir " +
+                        (dir / "a_file" / "run").string());
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_NE(r.output.find("cannot create directory"), std::string::npos) << r.output;
 }
@@ -310,10 +346,11 @@ TEST_F(BadInput, UnwritableRunDirectory) {
 }  // namespace sl::testing
 
 namespace sl::testing {
-// The CUDA build on a machine without a GPU: asking for cuda is a clear refusal with exit 69, before
-// anything is written; the CPU path of the same binary trains (the rest of this file).
+// The CUDA build on a machine without a GPU: asking for cuda is a clear refusal with exit 69,
+// before anything is written; the CPU path of the same binary trains (the rest of this file).
 TEST_F(BadInput, CudaWithoutAGpuExits69BeforeWritingAnything) {
-  if (fs::exists("/dev/nvidia0")) GTEST_SKIP() << "this machine has an NVIDIA GPU: nothing to refuse";
+  if (fs::exists("/dev/nvidia0"))
+    GTEST_SKIP() << "this machine has an NVIDIA GPU: nothing to refuse";
   CliResult r = train(config_text(data_dir().string(), 10240), "train.device=cuda");
   EXPECT_EQ(r.exit_code, 69) << r.output;
   EXPECT_NE(r.output.find("device cuda asked for, but "), std::string::npos) << r.output;

@@ -32,12 +32,14 @@ TEST(Isoflop, ParabolaMinimumLandsOnTheSyntheticMinimum) {
   EXPECT_NEAR(fit->profiles[1].n_opt / 2e7, 1.0, 1e-9);
   EXPECT_NEAR(fit->profiles[0].loss_at_opt, 2.0, 1e-9);
   EXPECT_NEAR(fit->n_opt_line.slope, std::log(2e7 / 3e6) / std::log(100.0), 1e-9);
-  EXPECT_NEAR(fit->n_opt_line.slope + fit->d_opt_line.slope, 1.0, 1e-9);  // N D = C / 6 at every budget
+  EXPECT_NEAR(fit->n_opt_line.slope + fit->d_opt_line.slope, 1.0,
+              1e-9);  // N D = C / 6 at every budget
 }
 
 TEST(Isoflop, RecoversTheExponentOfAChinchillaLaw) {
-  // IsoFLOP slices of a known L(N, D), grouped by C without a budget column: the parabola minima should
-  // track N_opt(C) = G (C/6)^a closely (the profile is nearly parabolic in ln N near its minimum).
+  // IsoFLOP slices of a known L(N, D), grouped by C without a budget column: the parabola minima
+  // should track N_opt(C) = G (C/6)^a closely (the profile is nearly parabolic in ln N near its
+  // minimum).
   const ChinchillaParams truth = testing::synthetic_truth();
   ScalingData data;
   for (double flops : {1e16, 1e17, 1e18, 1e19}) {
@@ -62,10 +64,13 @@ TEST(Isoflop, RecoversTheExponentOfAChinchillaLaw) {
 
 TEST(Isoflop, TooFewBudgetsIsAClearError) {
   ScalingData data;
-  for (double n : {1e6, 2e6, 4e6}) data.points.push_back({n, 1e16 / (6 * n), 1e16, 3.0 + std::log(n / 2e6) * std::log(n / 2e6)});
+  for (double n : {1e6, 2e6, 4e6})
+    data.points.push_back({n, 1e16 / (6 * n), 1e16, 3.0 + std::log(n / 2e6) * std::log(n / 2e6)});
   auto fit = fit_isoflop(data, IsoflopOptions{});
   ASSERT_FALSE(fit.ok());
-  EXPECT_NE(std::string(fit.status().message()).find("at least 2 compute budgets"), std::string::npos) << fit.status();
+  EXPECT_NE(std::string(fit.status().message()).find("at least 2 compute budgets"),
+            std::string::npos)
+      << fit.status();
 }
 
 TEST(Envelope, WinnersGrowWithComputeAtTheLawsRate) {
@@ -105,7 +110,7 @@ TEST(Kaplan, RecoversPurePowerLawAndIrreducibleTerm) {
   std::vector<double> n, pure, with_e;
   for (int i = 0; i < 8; ++i) {
     n.push_back(1e5 * std::pow(10.0, i / 2.0));
-    pure.push_back(std::pow(8.8e13 / n.back(), 0.076));             // Kaplan et al.'s L(N)
+    pure.push_back(std::pow(8.8e13 / n.back(), 0.076));  // Kaplan et al.'s L(N)
     with_e.push_back(1.7 + std::pow(3e6 / n.back(), 0.3));
   }
   auto a = fit_power_law(n, pure, false, MinimizeOptions{});

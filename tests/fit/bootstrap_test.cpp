@@ -15,8 +15,8 @@ using testing::synthetic_points;
 using testing::synthetic_truth;
 
 TEST(Bootstrap, CountsAreSeededAndSumToN) {
-  auto a = bootstrap_counts(50, 7, 3), b = bootstrap_counts(50, 7, 3), c = bootstrap_counts(50, 8, 3),
-       d = bootstrap_counts(50, 7, 4);
+  auto a = bootstrap_counts(50, 7, 3), b = bootstrap_counts(50, 7, 3),
+       c = bootstrap_counts(50, 8, 3), d = bootstrap_counts(50, 7, 4);
   EXPECT_EQ(a, b);
   EXPECT_NE(a, c);
   EXPECT_NE(a, d);
@@ -67,8 +67,8 @@ TEST(Bootstrap, IntervalsCoverTheTruthAtAboutTheNominalRate) {
   const auto& names = chinchilla_quantity_names();
   const int draws = 100;
   ChinchillaOptions opt;
-  // A small grid around plausible values keeps the test fast; the noiseless recovery test covers the
-  // full grid.
+  // A small grid around plausible values keeps the test fast; the noiseless recovery test covers
+  // the full grid.
   opt.grid = StartGrid{{5, 7}, {0.3, 0.45}, {6, 8}, {0.3, 0.45}, {0.4, 0.7}};
   opt.keep_distinct_minima = 9;
   BootstrapOptions b;
@@ -97,8 +97,8 @@ TEST(Bootstrap, IntervalsCoverTheTruthAtAboutTheNominalRate) {
     double mean = est_sum[j] / draws;
     double spread = std::sqrt((est_sq[j] - draws * mean * mean) / (draws - 1));
     double se_ratio = se_sum[j] / draws / spread;
-    std::printf("%-5s coverage %.3f  sd of estimates %.4g  mean bootstrap SE / sd %.2f\n", names[j].c_str(),
-                coverage, spread, se_ratio);
+    std::printf("%-5s coverage %.3f  sd of estimates %.4g  mean bootstrap SE / sd %.2f\n",
+                names[j].c_str(), coverage, spread, se_ratio);
     // 100 draws at a true 95% rate: 95 +- 2.2. Below 88 means the intervals are too narrow; the SE
     // ratio catches intervals that cover only because they are too wide.
     EXPECT_GE(coverage, 0.88) << names[j];

@@ -16,7 +16,8 @@ using testing::synthetic_truth;
 TEST(LseLaw, GradientMatchesFiniteDifferences) {
   auto pts = synthetic_points(synthetic_truth(), 5, 4, 0.02, 1);
   LseLawData data = chinchilla_law_data(pts);
-  // A point away from the optimum so most residuals sit in Huber's linear part, some in the quadratic.
+  // A point away from the optimum so most residuals sit in Huber's linear part, some in the
+  // quadratic.
   std::vector<double> theta = {6.0, 0.3, 7.5, 0.35, 0.6};
   const double delta = 0.05;  // wide enough that both Huber branches are exercised
   double grad[5];
@@ -27,7 +28,8 @@ TEST(LseLaw, GradientMatchesFiniteDifferences) {
     plus[j] += h;
     minus[j] -= h;
     double fd = (lse_law_objective(chinchilla_shape(), data, delta, plus.data(), nullptr) -
-                 lse_law_objective(chinchilla_shape(), data, delta, minus.data(), nullptr)) / (2 * h);
+                 lse_law_objective(chinchilla_shape(), data, delta, minus.data(), nullptr)) /
+                (2 * h);
     EXPECT_NEAR(grad[j], fd, 1e-6 * std::max(1.0, std::fabs(fd))) << "parameter " << j;
   }
 }
@@ -47,10 +49,10 @@ TEST(ChinchillaFit, RecoversNoiselessParametersExactly) {
   EXPECT_EQ(fit->starts, 4500u);
   for (double r : fit->residuals) EXPECT_LT(std::fabs(r), 1e-5);
 }
-// With noise the estimate scatters around the truth. Tolerance: 4 standard deviations of each estimate
-// over 100 synthetic draws of this design (64 points, 2% noise on loss), measured in
-// Bootstrap.IntervalsCoverTheTruthAtAboutTheNominalRate: sd(alpha) 0.019, sd(beta) 0.009, sd(E) 0.06,
-// sd(a) 0.017, sd(A)/A 0.28, sd(B)/B 0.14. A coarse 3^5 start grid keeps it fast.
+// With noise the estimate scatters around the truth. Tolerance: 4 standard deviations of each
+// estimate over 100 synthetic draws of this design (64 points, 2% noise on loss), measured in
+// Bootstrap.IntervalsCoverTheTruthAtAboutTheNominalRate: sd(alpha) 0.019, sd(beta) 0.009, sd(E)
+// 0.06, sd(a) 0.017, sd(A)/A 0.28, sd(B)/B 0.14. A coarse 3^5 start grid keeps it fast.
 TEST(ChinchillaFit, RecoversParametersFromNoisyDataOverSeveralSeeds) {
   ChinchillaParams truth = synthetic_truth();
   ChinchillaOptions opt;
@@ -92,7 +94,8 @@ TEST(ChinchillaFit, TooFewPointsIsAClearError) {
   auto pts = synthetic_points(synthetic_truth(), 5, 1, 0.0, 0);  // 5 points, one D per N
   auto fit = fit_chinchilla(pts, ChinchillaOptions{});
   ASSERT_FALSE(fit.ok());
-  EXPECT_NE(std::string(fit.status().message()).find("at least 6 points"), std::string::npos) << fit.status();
+  EXPECT_NE(std::string(fit.status().message()).find("at least 6 points"), std::string::npos)
+      << fit.status();
 }
 }  // namespace
 }  // namespace sl

@@ -47,8 +47,8 @@ class CliFit : public ::testing::Test {
 };
 
 TEST_F(CliFit, FitPrintsATableAndWritesFitJson) {
-  CommandResult r = run_scalelab("fit " + path("summary.csv") + " --bootstrap 100 --seed 2 --threads 1 --out " +
-                       path("fit.json"));
+  CommandResult r = run_scalelab("fit " + path("summary.csv") +
+                                 " --bootstrap 100 --seed 2 --threads 1 --out " + path("fit.json"));
   ASSERT_EQ(r.code, 0) << r.output;
   EXPECT_NE(r.output.find("chinchilla (approach 3)"), std::string::npos) << r.output;
   EXPECT_NE(r.output.find("95% interval"), std::string::npos) << r.output;
@@ -62,7 +62,8 @@ TEST_F(CliFit, FitPrintsATableAndWritesFitJson) {
   EXPECT_EQ(j["chinchilla"]["data"].size(), 30u);
 
   // --json prints the same document; the same seed gives the same intervals.
-  CommandResult again = run_scalelab("fit " + path("summary.csv") + " --bootstrap 100 --seed 2 --threads 2 --json");
+  CommandResult again =
+      run_scalelab("fit " + path("summary.csv") + " --bootstrap 100 --seed 2 --threads 2 --json");
   ASSERT_EQ(again.code, 0) << again.output;
   nlohmann::json k = nlohmann::json::parse(again.output);
   EXPECT_EQ(k["chinchilla"]["intervals"], j["chinchilla"]["intervals"]);
@@ -75,9 +76,11 @@ TEST_F(CliFit, FitPrintsATableAndWritesFitJson) {
 }
 
 TEST_F(CliFit, BadInputsFailWithAMessage) {
-  CommandResult missing = run_scalelab("fit " + path("summary.csv") + " --n-col params --bootstrap 0");
+  CommandResult missing =
+      run_scalelab("fit " + path("summary.csv") + " --n-col params --bootstrap 0");
   EXPECT_NE(missing.code, 0);
-  EXPECT_NE(missing.output.find("error: " + path("summary.csv") + ": no column 'params'"), std::string::npos)
+  EXPECT_NE(missing.output.find("error: " + path("summary.csv") + ": no column 'params'"),
+            std::string::npos)
       << missing.output;
   CommandResult few = run_scalelab("fit " + path("summary.csv") + " --where 'N<2e6' --bootstrap 0");
   EXPECT_NE(few.code, 0);
@@ -100,10 +103,12 @@ TEST_F(CliFit, PlanWithoutAFitSaysWhichPublishedFit) {
 }
 
 TEST_F(CliFit, PlotWritesPngAndSvg) {
-  CommandResult r = run_scalelab("fit " + path("summary.csv") + " --law all --bootstrap 20 --plot " + path("plots"));
+  CommandResult r = run_scalelab("fit " + path("summary.csv") +
+                                 " --law all --bootstrap 20 --plot " + path("plots"));
   ASSERT_EQ(r.code, 0) << r.output;
   for (const char* name : {"chinchilla", "kaplan", "loss_vs_flops"}) {
-    EXPECT_TRUE(fs::exists(dir_ / "plots" / (std::string(name) + ".png"))) << name << "\n" << r.output;
+    EXPECT_TRUE(fs::exists(dir_ / "plots" / (std::string(name) + ".png"))) << name << "\n"
+                                                                           << r.output;
     EXPECT_TRUE(fs::exists(dir_ / "plots" / (std::string(name) + ".svg"))) << name;
   }
 }

@@ -33,10 +33,10 @@ int main(int argc, char** argv) {
   }
   double fit_s = seconds_since(t0);
   std::printf("points %zu, threads %d\n", pts.size(), threads);
-  std::printf("full grid: %zu starts in %.2f s (%zu converged, %zu distinct minima kept)\n", fit->starts, fit_s,
-              fit->converged_starts, fit->distinct_minima.size());
-  std::printf("  alpha %.4f beta %.4f E %.4f A %.1f B %.1f\n", fit->params.alpha, fit->params.beta, fit->params.E,
-              fit->params.A, fit->params.B);
+  std::printf("full grid: %zu starts in %.2f s (%zu converged, %zu distinct minima kept)\n",
+              fit->starts, fit_s, fit->converged_starts, fit->distinct_minima.size());
+  std::printf("  alpha %.4f beta %.4f E %.4f A %.1f B %.1f\n", fit->params.alpha, fit->params.beta,
+              fit->params.E, fit->params.A, fit->params.B);
 
   BootstrapOptions bopt;
   bopt.samples = samples;
@@ -52,8 +52,8 @@ int main(int argc, char** argv) {
   std::printf("total: %.2f s\n", fit_s + boot_s);
 
   if (checks > 0) {
-    // The same first `checks` resamples refitted from the full grid: do the small start sets find the
-    // same optimum?
+    // The same first `checks` resamples refitted from the full grid: do the small start sets find
+    // the same optimum?
     BootstrapOptions full = bopt;
     full.samples = checks;
     full.full_grid = true;
@@ -67,9 +67,12 @@ int main(int argc, char** argv) {
     double worst = 0;
     for (size_t k = 0; k < a->refits.size() && k < b->refits.size(); ++k)
       for (size_t j = 0; j < 7; ++j)
-        worst = std::max(worst, std::fabs(a->refits[k][j] - b->refits[k][j]) / std::fabs(a->refits[k][j]));
-    std::printf("check: %d resamples refitted from the full grid in %.2f s; largest relative difference of "
-                "any quantity vs the small start set: %.2e\n", checks, full_s, worst);
+        worst = std::max(worst,
+                         std::fabs(a->refits[k][j] - b->refits[k][j]) / std::fabs(a->refits[k][j]));
+    std::printf(
+        "check: %d resamples refitted from the full grid in %.2f s; largest relative difference of "
+        "any quantity vs the small start set: %.2e\n",
+        checks, full_s, worst);
   }
   return 0;
 }

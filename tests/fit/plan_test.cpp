@@ -49,7 +49,8 @@ TEST(Plan, BudgetGivesOptimumAndAShapeWithExactCounts) {
   EXPECT_EQ(j["shape"]["params_total"].get<int64_t>(), pc.total);
   // The published fit counts every parameter: the shape's total is within the rule's 10% of N_opt.
   EXPECT_NEAR(static_cast<double>(pc.total) / p.n_opt(1e17), 1.0, 0.1);
-  EXPECT_DOUBLE_EQ(j["shape"]["flops_per_token"]["6n"].get<double>(), flops_per_token(shape).kaplan_6n);
+  EXPECT_DOUBLE_EQ(j["shape"]["flops_per_token"]["6n"].get<double>(),
+                   flops_per_token(shape).kaplan_6n);
   EXPECT_DOUBLE_EQ(j["shape"]["tokens"].get<double>(), 1e17 / flops_per_token(shape).kaplan_6n);
   EXPECT_NE(plan->table.find("besiroglu2024"), std::string::npos);
 }

@@ -13,8 +13,8 @@ namespace sl {
 namespace {
 namespace fs = std::filesystem;
 
-// A temporary directory with summary.csv (an IsoFLOP-style grid with a flops_budget column, plus one
-// failed run) and curves.csv.
+// A temporary directory with summary.csv (an IsoFLOP-style grid with a flops_budget column, plus
+// one failed run) and curves.csv.
 fs::path write_sweep_tables() {
   fs::path dir = fs::temp_directory_path() / ("scalelab_fit_test_" + std::to_string(::getpid()));
   fs::create_directories(dir);
@@ -29,7 +29,8 @@ fs::path write_sweep_tables() {
       double n = truth.n_opt(flops) * std::pow(2.0, 0.7 * k);
       double d = flops / (6 * n);
       std::string run = "r" + std::to_string(id++);
-      s << run << "," << n << "," << d << "," << 6 * n * d << "," << flops << "," << truth.loss(n, d) << ",done,\n";
+      s << run << "," << n << "," << d << "," << 6 * n * d << "," << flops << ","
+        << truth.loss(n, d) << ",done,\n";
       for (int step = 0; step <= 10; ++step) {
         double t = d * step / 10;
         c << run << "," << n << "," << step << "," << t << "," << 6 * n * t << ",";
@@ -82,12 +83,15 @@ TEST(RunFit, UnknownLawAndTooFewPointsAreErrors) {
   r.where = {"N<1e5"};  // nothing that small
   auto rep = run_fit(r);
   ASSERT_FALSE(rep.ok());
-  EXPECT_NE(std::string(rep.status().message()).find("no rows left to fit"), std::string::npos) << rep.status();
+  EXPECT_NE(std::string(rep.status().message()).find("no rows left to fit"), std::string::npos)
+      << rep.status();
   r.where = {"flops_budget==1e15"};  // 7 points but a single D per N... enough points, one budget
   r.law = "isoflop";
   rep = run_fit(r);
   ASSERT_FALSE(rep.ok());
-  EXPECT_NE(std::string(rep.status().message()).find("at least 2 compute budgets"), std::string::npos) << rep.status();
+  EXPECT_NE(std::string(rep.status().message()).find("at least 2 compute budgets"),
+            std::string::npos)
+      << rep.status();
   fs::remove_all(dir);
 }
 }  // namespace

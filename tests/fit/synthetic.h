@@ -20,8 +20,8 @@ inline ChinchillaParams synthetic_truth() {
 }
 
 // n_sizes sizes log-spaced over [1e6, 1e9], n_ratios D/N ratios log-spaced over [2, 200].
-inline std::vector<ScalingPoint> synthetic_points(const ChinchillaParams& truth, int n_sizes, int n_ratios,
-                                                  double sigma, unsigned seed) {
+inline std::vector<ScalingPoint> synthetic_points(const ChinchillaParams& truth, int n_sizes,
+                                                  int n_ratios, double sigma, unsigned seed) {
   std::mt19937_64 rng(seed);
   std::normal_distribution<double> noise(0.0, sigma);
   std::vector<ScalingPoint> pts;

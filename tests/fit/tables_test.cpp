@@ -26,7 +26,8 @@ TEST(CsvTable, ParsesQuotedCellsWithCommasAndQuotes) {
 TEST(CsvTable, RaggedRowIsAnError) {
   auto t = parse_csv_table("a,b\n1,2,3\n", "t.csv");
   ASSERT_FALSE(t.ok());
-  EXPECT_NE(std::string(t.status().message()).find("t.csv: row 2 has 3 cells"), std::string::npos) << t.status();
+  EXPECT_NE(std::string(t.status().message()).find("t.csv: row 2 has 3 cells"), std::string::npos)
+      << t.status();
 }
 
 TEST(ScalingData, DropsRowsNotDoneWithANote) {
@@ -67,32 +68,39 @@ TEST(ScalingData, BadFilterAndMissingColumnErrorsSayWhatToChange) {
   auto d = scaling_data_from_table(summary(), cols, {});
   ASSERT_FALSE(d.ok());
   std::string msg(d.status().message());
-  EXPECT_NE(msg.find("summary.csv: no column 'params' (choose another with --n-col)"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("summary.csv: no column 'params' (choose another with --n-col)"),
+            std::string::npos)
+      << msg;
   EXPECT_NE(msg.find("params_nonembedding"), std::string::npos) << msg;  // lists what there is
 }
 
 TEST(ScalingData, EmptyBudgetCellsMeanGroupByCompute) {
-  auto t = parse_csv_table("params_nonembedding,tokens,final_val_loss,flops_budget\n1,2,3,1e9\n2,2,3,\n", "s.csv");
+  auto t = parse_csv_table(
+      "params_nonembedding,tokens,final_val_loss,flops_budget\n1,2,3,1e9\n2,2,3,\n", "s.csv");
   auto d = scaling_data_from_table(*t, FitColumns{}, {});
   ASSERT_TRUE(d.ok()) << d.status();
   EXPECT_FALSE(d->has_budget);
   EXPECT_EQ(d->points[0].budget, 1e9);
   EXPECT_NE(d->notes.back().find("grouped by C instead"), std::string::npos);
-  auto full = parse_csv_table("params_nonembedding,tokens,final_val_loss,flops_budget\n1,2,3,1e9\n", "s.csv");
+  auto full = parse_csv_table("params_nonembedding,tokens,final_val_loss,flops_budget\n1,2,3,1e9\n",
+                              "s.csv");
   EXPECT_TRUE(scaling_data_from_table(*full, FitColumns{}, {})->has_budget);
 }
 
 TEST(ScalingData, NonPositiveValueNamesTheLine) {
-  auto t = parse_csv_table("params_nonembedding,tokens,final_val_loss\n100,1000,3\n0,1000,3\n", "s.csv");
+  auto t =
+      parse_csv_table("params_nonembedding,tokens,final_val_loss\n100,1000,3\n0,1000,3\n", "s.csv");
   auto d = scaling_data_from_table(*t, FitColumns{}, {});
   ASSERT_FALSE(d.ok());
-  EXPECT_NE(std::string(d.status().message()).find("s.csv:3: column 'params_nonembedding' is 0 but must be > 0"),
+  EXPECT_NE(std::string(d.status().message())
+                .find("s.csv:3: column 'params_nonembedding' is 0 but must be > 0"),
             std::string::npos)
       << d.status();
   auto text = parse_csv_table("params_nonembedding,tokens,final_val_loss\n100,1000,abc\n", "s.csv");
   auto e = scaling_data_from_table(*text, FitColumns{}, {});
   ASSERT_FALSE(e.ok());
-  EXPECT_NE(std::string(e.status().message()).find("holds 'abc', not a number"), std::string::npos) << e.status();
+  EXPECT_NE(std::string(e.status().message()).find("holds 'abc', not a number"), std::string::npos)
+      << e.status();
 }
 }  // namespace
 }  // namespace sl

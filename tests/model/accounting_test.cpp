@@ -10,8 +10,13 @@ namespace sl {
 namespace {
 GptConfig gpt2_small() {
   GptConfig c;
-  c.n_layer = 12; c.d_model = 768; c.n_head = 12; c.ctx = 1024; c.vocab = 50257;
-  c.bias = false; c.tied = true;
+  c.n_layer = 12;
+  c.d_model = 768;
+  c.n_head = 12;
+  c.ctx = 1024;
+  c.vocab = 50257;
+  c.bias = false;
+  c.tied = true;
   return c;
 }
 
@@ -34,16 +39,27 @@ TEST(Accounting, MatchesTheModuleForEveryBiasAndTyingChoice) {
   for (bool bias : {false, true}) {
     for (bool tied : {false, true}) {
       GptConfig c;
-      c.n_layer = 3; c.d_model = 48; c.n_head = 4; c.d_ff = 100; c.ctx = 17; c.vocab = 61;
-      c.bias = bias; c.tied = tied;
-      EXPECT_EQ(count_params(c).total, module_param_count(c)) << "bias=" << bias << " tied=" << tied;
+      c.n_layer = 3;
+      c.d_model = 48;
+      c.n_head = 4;
+      c.d_ff = 100;
+      c.ctx = 17;
+      c.vocab = 61;
+      c.bias = bias;
+      c.tied = tied;
+      EXPECT_EQ(count_params(c).total, module_param_count(c))
+          << "bias=" << bias << " tied=" << tied;
     }
   }
 }
 
 TEST(Accounting, ChinchillaTermsByHand) {
   GptConfig c;
-  c.n_layer = 2; c.d_model = 8; c.n_head = 2; c.ctx = 4; c.vocab = 10;  // d_ff = 32
+  c.n_layer = 2;
+  c.d_model = 8;
+  c.n_head = 2;
+  c.ctx = 4;
+  c.vocab = 10;  // d_ff = 32
   ChinchillaFlops f = flops_per_token(c).chinchilla;
   EXPECT_DOUBLE_EQ(f.embeddings, 2 * 10 * 8);
   EXPECT_DOUBLE_EQ(f.attention_qkv, 2 * 2 * 3 * 8 * 8);
@@ -64,12 +80,13 @@ TEST(Accounting, KaplanConventions) {
   EXPECT_DOUBLE_EQ(f.kaplan_6n, 6 * n);
   EXPECT_DOUBLE_EQ(f.kaplan_6n_attention, 6 * n + 6.0 * 12 * 1024 * 768);
   // The matrices of the blocks are 2 FLOPs per parameter in both counts; what differs is what 6N
-  // leaves out (embeddings, logits, attention over the context) and the LayerNorm weights 6N includes.
+  // leaves out (embeddings, logits, attention over the context) and the LayerNorm weights 6N
+  // includes.
   const ChinchillaFlops& ch = f.chinchilla;
   double layer_norm_params = 12 * 2 * 768 + 768;
-  EXPECT_DOUBLE_EQ(ch.train - f.kaplan_6n,
-                   3 * (ch.embeddings + ch.logits + ch.attention_logits + ch.attention_softmax +
-                        ch.attention_values) - 6 * layer_norm_params);
+  EXPECT_DOUBLE_EQ(ch.train - f.kaplan_6n, 3 * (ch.embeddings + ch.logits + ch.attention_logits +
+                                                ch.attention_softmax + ch.attention_values) -
+                                               6 * layer_norm_params);
 }
 
 TEST(ShapeRule, HitsTargetSizesWithinTolerance) {
@@ -87,12 +104,14 @@ TEST(ShapeRule, HitsTargetSizesWithinTolerance) {
 
 TEST(Config, ValidationNamesTheKeyAndTheFix) {
   GptConfig c;
-  c.d_model = 100; c.n_head = 3;
+  c.d_model = 100;
+  c.n_head = 3;
   absl::Status st = validate_gpt_config(c);
   ASSERT_FALSE(st.ok());
   EXPECT_NE(st.message().find("model.n_head"), std::string::npos) << st.message();
   EXPECT_NE(st.message().find("n_head: 2"), std::string::npos) << st.message();
-  c = GptConfig(); c.n_layer = 0;
+  c = GptConfig();
+  c.n_layer = 0;
   EXPECT_FALSE(validate_gpt_config(c).ok());
 }
 }  // namespace

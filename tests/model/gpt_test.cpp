@@ -1,4 +1,5 @@
-// The GPT module: shapes, init statistics, causal masking, and attention paths against the reference.
+// The GPT module: shapes, init statistics, causal masking, and attention paths against the
+// reference.
 #include "model/gpt.h"
 
 #include <gtest/gtest.h>
@@ -11,7 +12,11 @@ namespace sl {
 namespace {
 GptConfig small() {
   GptConfig c;
-  c.n_layer = 2; c.d_model = 32; c.n_head = 4; c.ctx = 16; c.vocab = 50;
+  c.n_layer = 2;
+  c.d_model = 32;
+  c.n_head = 4;
+  c.ctx = 16;
+  c.vocab = 50;
   return c;
 }
 
@@ -29,12 +34,15 @@ TEST(Gpt, ForwardShapeAndInitialLossNearUniform) {
 
 TEST(Gpt, InitFollowsGpt2) {
   GptConfig c = small();
-  c.n_layer = 8; c.d_model = 256; c.n_head = 4;
+  c.n_layer = 8;
+  c.d_model = 256;
+  c.n_head = 4;
   torch::manual_seed(1);
   Gpt model(c);
   auto params = model->named_parameters();
   EXPECT_NEAR(params["wte.weight"].std().item<double>(), 0.02, 0.001);
-  EXPECT_NEAR(params["blocks.0.attn.c_proj.weight"].std().item<double>(), 0.02 / std::sqrt(16.0), 0.0005);
+  EXPECT_NEAR(params["blocks.0.attn.c_proj.weight"].std().item<double>(), 0.02 / std::sqrt(16.0),
+              0.0005);
   EXPECT_NEAR(params["blocks.0.mlp.c_fc.weight"].std().item<double>(), 0.02, 0.001);
   EXPECT_EQ(params["ln_f.weight"].sum().item<double>(), 256.0);
 }
@@ -54,7 +62,8 @@ TEST(Gpt, OutputsAreCausal) {
 TEST(Attention, MatchesMaskedSoftmaxReference) {
   torch::manual_seed(3);
   for (int64_t T : {1, 7, 64}) {
-    auto q = torch::randn({2, 3, T, 8}), k = torch::randn({2, 3, T, 8}), v = torch::randn({2, 3, T, 8});
+    auto q = torch::randn({2, 3, T, 8}), k = torch::randn({2, 3, T, 8}),
+         v = torch::randn({2, 3, T, 8});
     auto ours = causal_attention(q, k, v, 0.0, false);
     auto ref = causal_attention_reference(q, k, v);
     EXPECT_TRUE(torch::allclose(ours, ref, 1e-5, 1e-5)) << "T=" << T;
@@ -73,7 +82,8 @@ TEST(Attention, GradientsMatchReference) {
 
 TEST(Gpt, UntiedHeadAndBiasesWork) {
   GptConfig c = small();
-  c.tied = false; c.bias = true;
+  c.tied = false;
+  c.bias = true;
   torch::manual_seed(5);
   Gpt model(c);
   auto idx = torch::randint(0, 50, {2, 8}, torch::kLong);

@@ -1,5 +1,6 @@
-// Every torch-linked binary must bind libstdc++'s std::filesystem and oneDNN's own internals, not the
-// copies PyPI's LibTorch exports (pytorch issue 133437; CMakeLists.txt puts both first in the link).
+// Every torch-linked binary must bind libstdc++'s std::filesystem and oneDNN's own internals, not
+// the copies PyPI's LibTorch exports (pytorch issue 133437; CMakeLists.txt puts both first in the
+// link).
 #include <dlfcn.h>
 #include <dnnl.h>
 #include <gtest/gtest.h>
@@ -15,7 +16,8 @@ namespace fs = std::filesystem;
 
 TEST(LinkOrder, RemoveAllOfANonEmptyTreeWorksBesideLibTorch) {
   EXPECT_EQ(torch::ones({2}).sum().item<float>(), 2.0f);  // this binary really loads LibTorch
-  const fs::path dir = fs::temp_directory_path() / ("scalelab_link_order_" + std::to_string(::getpid()));
+  const fs::path dir =
+      fs::temp_directory_path() / ("scalelab_link_order_" + std::to_string(::getpid()));
   fs::create_directories(dir / "a" / "b");
   std::ofstream(dir / "a" / "b" / "f.txt") << "x";
   EXPECT_EQ(fs::remove_all(dir), 4u);  // dir, a, b, f.txt (libtorch's copy crashed here)
@@ -34,7 +36,8 @@ TEST(LinkOrder, DebianOneDnnSgemmWorksBesideLibTorch) {
   EXPECT_EQ(torch::ones({2}).sum().item<float>(), 2.0f);
   const int M = 64, N = 48, K = 32;
   std::vector<float> a(M * K, 1.0f), b(N * K, 0.5f), c(M * N, -1.0f);
-  ASSERT_EQ(dnnl_sgemm('N', 'T', M, N, K, 1.0f, a.data(), K, b.data(), K, 0.0f, c.data(), N), dnnl_success);
+  ASSERT_EQ(dnnl_sgemm('N', 'T', M, N, K, 1.0f, a.data(), K, b.data(), K, 0.0f, c.data(), N),
+            dnnl_success);
   for (float v : c) ASSERT_EQ(v, 16.0f);  // 32 products of 1 x 0.5
 }
 }  // namespace sl

@@ -1,6 +1,6 @@
 // The sharp/smooth classifier on synthetic curves, and the report on synthetic probe rows.
-#include "gtest/gtest.h"
 #include "probes/emergence.h"
+#include "gtest/gtest.h"
 #include "probes/metrics.h"
 
 namespace sl {
@@ -17,22 +17,24 @@ TEST(Emergence, ClassifiesSyntheticCurves) {
   EXPECT_EQ(line.shape, CurveShape::kSmooth);
   EXPECT_NEAR(line.max_jump_share, 0.25, 1e-12);
   // Log-likelihood rising like a sigmoid in log-compute but without a dominant step.
-  EXPECT_EQ(classify_curve({-2.3, -2.0, -1.6, -1.2, -0.9, -0.7}, true, o).shape, CurveShape::kSmooth);
+  EXPECT_EQ(classify_curve({-2.3, -2.0, -1.6, -1.2, -0.9, -0.7}, true, o).shape,
+            CurveShape::kSmooth);
   // Lower is better: a falling edit distance is smooth; a sudden drop is sharp.
   EXPECT_EQ(classify_curve({4.0, 3.5, 3.0, 2.6, 2.2}, false, o).shape, CurveShape::kSmooth);
   EXPECT_EQ(classify_curve({4.0, 3.9, 3.9, 0.5, 0.4}, false, o).shape, CurveShape::kSharp);
   // Flat: exact match stuck at zero.
   EXPECT_EQ(classify_curve({0, 0, 0.01, 0, 0.02}, true, o).shape, CurveShape::kFlat);
   // Zig-zag with no dominant jump: irregular.
-  EXPECT_EQ(classify_curve({0.0, 0.4, 0.2, 0.6, 0.4, 0.8, 1.0}, true, o).shape, CurveShape::kIrregular);
+  EXPECT_EQ(classify_curve({0.0, 0.4, 0.2, 0.6, 0.4, 0.8, 1.0}, true, o).shape,
+            CurveShape::kIrregular);
   // The threshold is the stated share: the same step curve is not sharp at share 0.95.
   EmergenceOptions strict = o;
   strict.sharp_share = 0.95;
   EXPECT_NE(classify_curve({0, 0, 0.02, 0.9, 0.95}, true, strict).shape, CurveShape::kSharp);
 }
 
-ProbeRow row(const std::string& run, double flops, const std::string& task, int shots, int tmpl, double em, double ll,
-             int64_t step = 100) {
+ProbeRow row(const std::string& run, double flops, const std::string& task, int shots, int tmpl,
+             double em, double ll, int64_t step = 100) {
   ProbeRow r;
   r.run_id = run;
   r.step = step;
@@ -87,7 +89,9 @@ TEST(Emergence, ReportFindsTheArtefactPatternSensitivityAndIclGain) {
   }
   EXPECT_TRUE(found_spread && found_gain);
   const std::string text = format_emergence_report(rep, EmergenceOptions{});
-  EXPECT_NE(text.find("1 of 3 cells sharp under exact match while smooth under log-likelihood"), std::string::npos) << text;
+  EXPECT_NE(text.find("1 of 3 cells sharp under exact match while smooth under log-likelihood"),
+            std::string::npos)
+      << text;
 }
 
 TEST(Emergence, NoProbeResultsIsAClearError) {

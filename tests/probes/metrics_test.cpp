@@ -8,7 +8,9 @@
 
 namespace sl {
 namespace {
-std::vector<uint16_t> toks(const std::string& s) { return std::vector<uint16_t>(s.begin(), s.end()); }
+std::vector<uint16_t> toks(const std::string& s) {
+  return std::vector<uint16_t>(s.begin(), s.end());
+}
 
 TEST(ProbeMetrics, EditDistance) {
   EXPECT_EQ(token_edit_distance(toks("kitten"), toks("sitting")), 3);
@@ -50,8 +52,14 @@ TEST(ProbeMetrics, EceOnAKnownCalibration) {
   // Perfectly calibrated: in the 0.8 bin, 8 of 10 right; in the 0.3 bin, 3 of 10 right.
   std::vector<double> conf;
   std::vector<bool> ok;
-  for (int i = 0; i < 10; ++i) { conf.push_back(0.8); ok.push_back(i < 8); }
-  for (int i = 0; i < 10; ++i) { conf.push_back(0.3); ok.push_back(i < 3); }
+  for (int i = 0; i < 10; ++i) {
+    conf.push_back(0.8);
+    ok.push_back(i < 8);
+  }
+  for (int i = 0; i < 10; ++i) {
+    conf.push_back(0.3);
+    ok.push_back(i < 3);
+  }
   Calibration c = calibration_of(conf, ok);
   EXPECT_NEAR(c.ece, 0.0, 1e-12);
   ASSERT_EQ(c.bins.size(), 10u);
@@ -74,12 +82,17 @@ TEST(ProbeTable, CsvQuotesCellsWithCommasAndHasOneLinePerMetric) {
   r.step = 10;
   r.task = "add";
   for (const auto& m : probe_metric_names()) r.metrics[m] = 0.5;
-  r.metrics[probe_metric_names().front()] = NAN;  // not computable: an empty cell, as pandas reads NaN
+  r.metrics[probe_metric_names().front()] =
+      NAN;  // not computable: an empty cell, as pandas reads NaN
   const std::string csv = probes_csv({r});
-  EXPECT_EQ(csv.rfind("run_id,step,tokens,flops,params,task,difficulty,shots,template,metric,value\n", 0), 0u);
-  EXPECT_NE(csv.find("\"sweep-a,b\",10,0,0,0,add,0,0,0," + probe_metric_names().front() + ",\n"), std::string::npos)
+  EXPECT_EQ(
+      csv.rfind("run_id,step,tokens,flops,params,task,difficulty,shots,template,metric,value\n", 0),
+      0u);
+  EXPECT_NE(csv.find("\"sweep-a,b\",10,0,0,0,add,0,0,0," + probe_metric_names().front() + ",\n"),
+            std::string::npos)
       << csv;
-  EXPECT_EQ(std::count(csv.begin(), csv.end(), '\n'), 1 + static_cast<long>(probe_metric_names().size()));
+  EXPECT_EQ(std::count(csv.begin(), csv.end(), '\n'),
+            1 + static_cast<long>(probe_metric_names().size()));
 }
 }  // namespace
 }  // namespace sl

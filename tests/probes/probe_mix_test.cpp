@@ -27,7 +27,8 @@ TEST(ProbeMix, FractionAndEvenSpread) {
   Corpus c;
   c.source = "brownish";
   c.name = "b";
-  for (int i = 0; i < 50; ++i) c.documents.push_back({"d" + std::to_string(i), std::string(2000, 'x')});
+  for (int i = 0; i < 50; ++i)
+    c.documents.push_back({"d" + std::to_string(i), std::string(2000, 'x')});
   ProbeMixSpec spec{{"arithmetic", "icl"}, 0.2, 4, 1000};
   ASSERT_TRUE(mix_probe_tasks(spec, &c).ok());
   int64_t mixed = 0, total = 0;
@@ -41,7 +42,7 @@ TEST(ProbeMix, FractionAndEvenSpread) {
     }
   }
   EXPECT_NEAR(static_cast<double>(mixed) / total, 0.2, 0.01);
-  EXPECT_LT(first_generated, 5);                                   // spread from the start...
+  EXPECT_LT(first_generated, 5);                                        // spread from the start...
   EXPECT_GT(last_generated, static_cast<int>(c.documents.size()) - 5);  // ...to the end
   EXPECT_EQ(c.source, "brownish+mix(arithmetic,icl;0.2;4)");
   ProbeMixSpec bad = spec;
@@ -79,8 +80,10 @@ TEST(ProbeMix, NoEvalInstanceOccursInThePreparedData) {
           ASSERT_TRUE(e.ok()) << e.status();
           // The held-out unit: the query line with its answer (for icl_map, any pair of the mapping
           // is held out, so the query line is too).
-          const std::string probe = "\n" + e->prompt.substr(e->prompt.rfind('\n') + 1) + e->completion;
-          EXPECT_EQ(data.find(probe), std::string::npos) << t.name << " eval instance found in the data: " << probe;
+          const std::string probe =
+              "\n" + e->prompt.substr(e->prompt.rfind('\n') + 1) + e->completion;
+          EXPECT_EQ(data.find(probe), std::string::npos)
+              << t.name << " eval instance found in the data: " << probe;
           ++checked;
           // Sanity: the same check does find train problems (the test can fail).
           if (t.family == "arithmetic" && d == 1 && shots == 0) {

@@ -16,13 +16,16 @@ int64_t to_int(const std::string& s) {
   return v;
 }
 
-// Parses the operands back out of the key ("add:12,39") and checks the answer with plain arithmetic.
+// Parses the operands back out of the key ("add:12,39") and checks the answer with plain
+// arithmetic.
 void check_arith_instance(const ProbeInstance& p, bool mul) {
   const size_t colon = p.key.find(':'), comma = p.key.find(',');
-  const int64_t a = to_int(p.key.substr(colon + 1, comma - colon - 1)), b = to_int(p.key.substr(comma + 1));
+  const int64_t a = to_int(p.key.substr(colon + 1, comma - colon - 1)),
+                b = to_int(p.key.substr(comma + 1));
   const std::string expected = std::to_string(mul ? a * b : a + b);
   std::string answer = p.answer();
-  if (p.task.find("_rev") != std::string::npos) answer = std::string(answer.rbegin(), answer.rend());
+  if (p.task.find("_rev") != std::string::npos)
+    answer = std::string(answer.rbegin(), answer.rend());
   EXPECT_EQ(answer, expected) << p.text();
   // The operands appear in the query (the last line of the prompt) as written numbers.
   const std::string query = p.prompt.substr(p.prompt.rfind('\n') + 1);
@@ -66,13 +69,16 @@ TEST(ProbeTasks, ScratchpadsShowTheWorking) {
 TEST(ProbeTasks, SplitIsDecidedByTheKeyAloneAndIsAboutOneFifth) {
   int eval = 0;
   for (int a = 10; a < 100; ++a)
-    for (int b = 10; b < 100; ++b) eval += is_eval_key("add:" + std::to_string(a) + "," + std::to_string(b));
+    for (int b = 10; b < 100; ++b)
+      eval += is_eval_key("add:" + std::to_string(a) + "," + std::to_string(b));
   EXPECT_NEAR(eval / 8100.0, kEvalPermille / 1000.0, 0.03);
   for (const auto& t : probe_tasks())
     for (int d : t.difficulties)
       for (int i = 0; i < 40; ++i) {
-        auto e = make_probe_instance(t.name, d, t.default_shots.back(), i % t.templates, ProbeSplit::kEval, 3, i);
-        auto r = make_probe_instance(t.name, d, t.default_shots.back(), i % t.templates, ProbeSplit::kTrain, 3, i);
+        auto e = make_probe_instance(t.name, d, t.default_shots.back(), i % t.templates,
+                                     ProbeSplit::kEval, 3, i);
+        auto r = make_probe_instance(t.name, d, t.default_shots.back(), i % t.templates,
+                                     ProbeSplit::kTrain, 3, i);
         ASSERT_TRUE(e.ok() && r.ok()) << t.name;
         EXPECT_TRUE(is_eval_key(e->key)) << e->key;
         EXPECT_FALSE(is_eval_key(r->key)) << r->key;
@@ -94,9 +100,11 @@ TEST(ProbeTasks, ShotsAreSolvedTrainExamplesInTheSameTemplate) {
     const size_t plus = line.find(" + "), eq = line.find(" = ");
     ASSERT_NE(plus, std::string::npos) << line;
     ASSERT_NE(eq, std::string::npos) << line;
-    const std::string key = "add:" + line.substr(0, plus) + "," + line.substr(plus + 3, eq - plus - 3);
+    const std::string key =
+        "add:" + line.substr(0, plus) + "," + line.substr(plus + 3, eq - plus - 3);
     EXPECT_FALSE(is_eval_key(key)) << "a shot must come from the train split: " << key;
-    EXPECT_EQ(to_int(line.substr(eq + 3)), to_int(line.substr(0, plus)) + to_int(line.substr(plus + 3, eq - plus - 3)));
+    EXPECT_EQ(to_int(line.substr(eq + 3)),
+              to_int(line.substr(0, plus)) + to_int(line.substr(plus + 3, eq - plus - 3)));
     pos = end + 1;
   }
 }
@@ -153,7 +161,9 @@ TEST(ProbeConfig, BadCountsAreReportedOnTheirOwnKey) {
   };
   auto c = read("tasks: [copy]\ninstances: -3\n");
   ASSERT_FALSE(c.ok());
-  EXPECT_EQ(c.status().message(), "cfg.yaml:2:12: key 'probes.instances': must be >= 1 (eval instances per cell), got -3");
+  EXPECT_EQ(
+      c.status().message(),
+      "cfg.yaml:2:12: key 'probes.instances': must be >= 1 (eval instances per cell), got -3");
   c = read("instances: 0\n");  // no tasks: still wrong
   ASSERT_FALSE(c.ok());
   EXPECT_NE(c.status().message().find("key 'probes.instances'"), std::string::npos) << c.status();
@@ -162,10 +172,12 @@ TEST(ProbeConfig, BadCountsAreReportedOnTheirOwnKey) {
   EXPECT_EQ(c.status().message(), "cfg.yaml:2:8: key 'probes.shots': must be >= 0, got -2");
   c = read("tasks: \"copy]\"\n");  // a scalar list that is not one: an error, not a YAML exception
   ASSERT_FALSE(c.ok());
-  EXPECT_NE(c.status().message().find("key 'probes.tasks': must be a list"), std::string::npos) << c.status();
+  EXPECT_NE(c.status().message().find("key 'probes.tasks': must be a list"), std::string::npos)
+      << c.status();
   c = read("tasks: ~\n");
   ASSERT_FALSE(c.ok());
-  EXPECT_NE(c.status().message().find("key 'probes.tasks': is empty"), std::string::npos) << c.status();
+  EXPECT_NE(c.status().message().find("key 'probes.tasks': is empty"), std::string::npos)
+      << c.status();
   c = read("tasks: copy\ninstances: 8\n");
   ASSERT_TRUE(c.ok()) << c.status();
   EXPECT_EQ(c->instances, 8);

@@ -1,6 +1,7 @@
-// Shared WSD stable phase: a run branched from a longer run's stable-phase checkpoint equals a direct
-// WSD run of its own length (CPU, one thread): lr, val loss and final parameters exactly; the train
-// loss rows to 1e-12 relative (the double sum over a logging window is split at the branch step).
+// Shared WSD stable phase: a run branched from a longer run's stable-phase checkpoint equals a
+// direct WSD run of its own length (CPU, one thread): lr, val loss and final parameters exactly;
+// the train loss rows to 1e-12 relative (the double sum over a logging window is split at the
+// branch step).
 #include <unistd.h>
 
 #include <filesystem>
@@ -18,7 +19,8 @@ namespace fs = std::filesystem;
 namespace {
 fs::path fresh_dir() {
   const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
-  auto dir = fs::temp_directory_path() / (std::string("scalelab_branch_") + info->name() + "_" + std::to_string(::getpid()));
+  auto dir = fs::temp_directory_path() /
+             (std::string("scalelab_branch_") + info->name() + "_" + std::to_string(::getpid()));
   fs::remove_all(dir);
   fs::create_directories(dir);
   return dir;
@@ -28,8 +30,10 @@ void write_dataset(const fs::path& dir) {
   fs::create_directories(dir);
   std::vector<uint16_t> train(20000), val(4000);
   uint64_t x = 1;
-  for (auto& t : train) t = static_cast<uint16_t>((x = x * 6364136223846793005ull + 1442695040888963407ull) >> 58);
-  for (auto& t : val) t = static_cast<uint16_t>((x = x * 6364136223846793005ull + 1442695040888963407ull) >> 58);
+  for (auto& t : train)
+    t = static_cast<uint16_t>((x = x * 6364136223846793005ull + 1442695040888963407ull) >> 58);
+  for (auto& t : val)
+    t = static_cast<uint16_t>((x = x * 6364136223846793005ull + 1442695040888963407ull) >> 58);
   ASSERT_TRUE(write_token_file((dir / "train.bin").string(), train).ok());
   ASSERT_TRUE(write_token_file((dir / "val.bin").string(), val).ok());
   DatasetMeta m;
@@ -101,7 +105,8 @@ TEST(WsdBranch, BranchedRunEqualsDirectRun) {
     EXPECT_EQ(rd[i]["step"], rb[i]["step"]);
     EXPECT_EQ(rd[i]["lr"], rb[i]["lr"]) << "step " << rd[i]["step"];
     EXPECT_EQ(rd[i].contains("val_loss"), rb[i].contains("val_loss"));
-    if (rd[i].contains("val_loss")) EXPECT_EQ(rd[i]["val_loss"], rb[i]["val_loss"]) << "step " << rd[i]["step"];
+    if (rd[i].contains("val_loss"))
+      EXPECT_EQ(rd[i]["val_loss"], rb[i]["val_loss"]) << "step " << rd[i]["step"];
     const double a = rd[i]["train_loss"], c = rb[i]["train_loss"];
     EXPECT_NEAR(a, c, 1e-12 * std::abs(a)) << "step " << rd[i]["step"];
   }
@@ -111,7 +116,8 @@ TEST(WsdBranch, BranchedRunEqualsDirectRun) {
   ASSERT_TRUE(cd.ok() && cb.ok());
   EXPECT_EQ(cd->step, cb->step);
   EXPECT_TRUE(torch::equal(cd->tensors["params"], cb->tensors["params"]));
-  // The long run itself is unaffected by keeping a snapshot: its rows are those of a run without one.
+  // The long run itself is unaffected by keeping a snapshot: its rows are those of a run without
+  // one.
   TrainOptions plain;
   plain.run_dir = (root / "long_plain").string();
   plain.progress = false;
@@ -134,7 +140,8 @@ TEST(WsdBranch, IncompatibleBranchesAreRefused) {
   ASSERT_FALSE(e.ok());
   EXPECT_NE(e.message().find("differ"), std::string::npos) << e;
   TrainConfig frac = tiny(root, 20), frac_src = tiny(root, 50);
-  frac.optim.warmup_tokens = frac_src.optim.warmup_tokens = 0;  // fractional warmups differ in steps
+  frac.optim.warmup_tokens = frac_src.optim.warmup_tokens =
+      0;  // fractional warmups differ in steps
   e = check_branch_source(frac, frac_src, 16);
   ASSERT_FALSE(e.ok());
   EXPECT_NE(e.message().find("warmup"), std::string::npos) << e;

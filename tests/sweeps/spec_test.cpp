@@ -1,5 +1,6 @@
-// Sweep spec expansion: the grid, sizes -> shapes, budgets in the three modes, rules, axes, run ids that
-// survive re-expansion, shared stable phases; and bad specs rejected with file, key, line and column.
+// Sweep spec expansion: the grid, sizes -> shapes, budgets in the three modes, rules, axes, run ids
+// that survive re-expansion, shared stable phases; and bad specs rejected with file, key, line and
+// column.
 #include <cmath>
 #include <filesystem>
 #include <fstream>
@@ -7,8 +8,8 @@
 #include <set>
 
 #include "gtest/gtest.h"
-#include "tests/config_test_values.h"
 #include "sweeps/spec.h"
+#include "tests/config_test_values.h"
 #include "train/schedule.h"
 #include "train/train_config.h"
 
@@ -34,8 +35,9 @@ std::string error_of(const std::string& body) {
 }  // namespace
 
 TEST(SweepSpec, GridOfSizesTokensSeedsAndAxes) {
-  auto p = expand("models: {sizes: [20k, 50k], head_dim: 16}\ndata: {tokens: [2k, 4k, 8k]}\nseeds: [1, 2]\n"
-                  "optim.lr: [1e-3, 3e-3]\ntrain.eval_every: 7\n");
+  auto p = expand(
+      "models: {sizes: [20k, 50k], head_dim: 16}\ndata: {tokens: [2k, 4k, 8k]}\nseeds: [1, 2]\n"
+      "optim.lr: [1e-3, 3e-3]\ntrain.eval_every: 7\n");
   ASSERT_TRUE(p.ok()) << p.status();
   ASSERT_EQ(p->runs.size(), 2u * 3 * 2 * 2);
   std::set<std::string> ids;
@@ -51,20 +53,25 @@ TEST(SweepSpec, GridOfSizesTokensSeedsAndAxes) {
   EXPECT_NEAR(p->runs.front().params_nonembedding, 20e3, 2e3);
   EXPECT_NEAR(p->runs.back().params_nonembedding, 50e3, 5e3);
   // Re-expanding finds the same runs.
-  auto q = expand("models: {sizes: [20k, 50k], head_dim: 16}\ndata: {tokens: [2k, 4k, 8k]}\nseeds: [1, 2]\n"
-                  "optim.lr: [1e-3, 3e-3]\ntrain.eval_every: 7\n");
+  auto q = expand(
+      "models: {sizes: [20k, 50k], head_dim: 16}\ndata: {tokens: [2k, 4k, 8k]}\nseeds: [1, 2]\n"
+      "optim.lr: [1e-3, 3e-3]\ntrain.eval_every: 7\n");
   ASSERT_TRUE(q.ok());
   for (size_t i = 0; i < p->runs.size(); ++i) EXPECT_EQ(p->runs[i].id, q->runs[i].id);
 }
 
 TEST(SweepSpec, TokensPerParamAndIsoflopBudgets) {
-  auto p = expand("models: {shapes: [{n_layer: 2, d_model: 32, n_head: 2}]}\ndata: {tokens_per_param: [10, 20]}\n");
+  auto p = expand(
+      "models: {shapes: [{n_layer: 2, d_model: 32, n_head: 2}]}\ndata: {tokens_per_param: [10, "
+      "20]}\n");
   ASSERT_TRUE(p.ok()) << p.status();
   ASSERT_EQ(p->runs.size(), 2u);
   EXPECT_EQ(p->runs[0].cfg.train.tokens, 10 * p->runs[0].params_nonembedding);
   EXPECT_EQ(p->runs[1].cfg.train.tokens, 20 * p->runs[1].params_nonembedding);
 
-  auto q = expand("models: {sizes: [20k, 50k], head_dim: 16}\ndata: {flops: [1e11, 1e12], flops_convention: 6n}\n");
+  auto q = expand(
+      "models: {sizes: [20k, 50k], head_dim: 16}\ndata: {flops: [1e11, 1e12], flops_convention: "
+      "6n}\n");
   ASSERT_TRUE(q.ok()) << q.status();
   EXPECT_TRUE(q->isoflop);
   for (const auto& r : q->runs) {
@@ -88,8 +95,9 @@ TEST(SweepSpec, RulesByModelSizeAndTokens) {
 }
 
 TEST(SweepSpec, SharedStablePhaseBranchesShortRunsFromTheLongest) {
-  auto p = expand("models: {sizes: [20k], head_dim: 16}\ndata: {tokens: [2k, 4k, 8k]}\n"
-                  "schedule: wsd\nshare_stable_phase: true\n");
+  auto p = expand(
+      "models: {sizes: [20k], head_dim: 16}\ndata: {tokens: [2k, 4k, 8k]}\n"
+      "schedule: wsd\nshare_stable_phase: true\n");
   ASSERT_TRUE(p.ok()) << p.status();
   ASSERT_EQ(p->runs.size(), 3u);
   const PlannedRun& longest = p->runs[2];
@@ -103,9 +111,11 @@ TEST(SweepSpec, SharedStablePhaseBranchesShortRunsFromTheLongest) {
     EXPECT_EQ(r.cfg.optim.warmup_tokens, longest.cfg.optim.warmup_tokens);
   }
   EXPECT_GT(p->tokens_saved(), 0);
-  EXPECT_NE(error_of("models: {sizes: [20k], head_dim: 16}\ndata: {tokens: [2k]}\nshare_stable_phase: true\n")
-                .find("wsd"),
-            std::string::npos);
+  EXPECT_NE(
+      error_of(
+          "models: {sizes: [20k], head_dim: 16}\ndata: {tokens: [2k]}\nshare_stable_phase: true\n")
+          .find("wsd"),
+      std::string::npos);
 }
 
 // Each bad spec names spec.yaml, the key, and its line:column.
@@ -159,7 +169,8 @@ TEST(SweepSpec, BudgetBelowOneOptimizerStepIsRejectedWithPosition) {
 
 // A repeated seeds: kept the first list without a word.
 TEST(SweepSpec, RepeatedKeyIsAnError) {
-  std::string e = error_of("models: {sizes: [25k]}\ndata: {tokens: [2k]}\nseeds: [1, 2]\nseeds: [3]\n");
+  std::string e =
+      error_of("models: {sizes: [25k]}\ndata: {tokens: [2k]}\nseeds: [1, 2]\nseeds: [3]\n");
   EXPECT_EQ(e, "spec.yaml:10:1: key 'seeds' appears twice (first at line 9); keep one");
   e = error_of("models: {sizes: [25k]}\ndata: {tokens: [2k]}\noptim.lr: [1e-3]\noptim.lr: 3e-3\n");
   EXPECT_NE(e.find("spec.yaml:10:1: key 'optim.lr' appears twice"), std::string::npos) << e;
@@ -170,21 +181,26 @@ TEST(SweepSpec, RepeatedKeyIsAnError) {
 // `name: ..` made the sweep directory out/sweeps/.. (that is, out/).
 TEST(SweepSpec, SweepNameMustBeADirectoryName) {
   for (const char* bad : {"..", "../x", "a/b", "\"\"", ".s"}) {
-    auto p = expand_sweep_spec_text(std::string("name: ") + bad + "\n" + std::string(kBase).substr(8) +
-                                        "models: {sizes: [25k]}\ndata: {tokens: [2k]}\n",
-                                    "spec.yaml", false);
+    auto p =
+        expand_sweep_spec_text(std::string("name: ") + bad + "\n" + std::string(kBase).substr(8) +
+                                   "models: {sizes: [25k]}\ndata: {tokens: [2k]}\n",
+                               "spec.yaml", false);
     ASSERT_FALSE(p.ok()) << bad;
-    EXPECT_EQ(p.status().message().rfind("spec.yaml:1:7: key 'name': run name '", 0), 0u) << p.status();
+    EXPECT_EQ(p.status().message().rfind("spec.yaml:1:7: key 'name': run name '", 0), 0u)
+        << p.status();
   }
   // The runs' names (the sweep's name plus shape, budget, seed and axes) are held to the same rule.
-  auto p = expand_sweep_spec_text(std::string("name: ") + std::string(95, 's') + "\n" + std::string(kBase).substr(8) +
+  auto p = expand_sweep_spec_text(std::string("name: ") + std::string(95, 's') + "\n" +
+                                      std::string(kBase).substr(8) +
                                       "models: {sizes: [25k]}\ndata: {tokens: [2k]}\n",
                                   "spec.yaml", false);
   ASSERT_FALSE(p.ok());
-  EXPECT_NE(p.status().message().find("makes a run name that is not usable"), std::string::npos) << p.status();
+  EXPECT_NE(p.status().message().find("makes a run name that is not usable"), std::string::npos)
+      << p.status();
 }
 
-// tokens: [1e30] reported "-9223372036854775808 tokens"; a size of 1e20 overflowed the shape search.
+// tokens: [1e30] reported "-9223372036854775808 tokens"; a size of 1e20 overflowed the shape
+// search.
 TEST(SweepSpec, BudgetsAndSizesBeyondInt64AreRejectedWithTheLimit) {
   std::string e = error_of("models: {sizes: [25k]}\ndata:\n  tokens: [2k, 1e30]\n");
   EXPECT_EQ(e.rfind("spec.yaml:9:16: key 'data.tokens[1]': gives 1e+30 tokens for ", 0), 0u) << e;
@@ -194,7 +210,9 @@ TEST(SweepSpec, BudgetsAndSizesBeyondInt64AreRejectedWithTheLimit) {
   EXPECT_NE(e.find("key 'data.tokens_per_param[0]'"), std::string::npos) << e;
   EXPECT_NE(e.find("at most 9.2e+18 tokens"), std::string::npos) << e;
   e = error_of("models:\n  sizes: [1e20]\ndata: {tokens: [2k]}\n");
-  EXPECT_NE(e.find("spec.yaml:8:11: key 'models.sizes[0]': 1e+20 parameters is beyond"), std::string::npos) << e;
+  EXPECT_NE(e.find("spec.yaml:8:11: key 'models.sizes[0]': 1e+20 parameters is beyond"),
+            std::string::npos)
+      << e;
 }
 
 // sizes: [1e15] passed the dry run (and crashed in the estimate or the run with std::bad_alloc).
@@ -204,28 +222,35 @@ TEST(SweepSpec, SizeThatCannotFitThisMachinesMemoryIsRejected) {
   EXPECT_NE(e.find("which cannot train on this machine"), std::string::npos) << e;
   EXPECT_NE(e.find("memory this machine has"), std::string::npos) << e;
   // On CUDA the host's memory says nothing (train/memory_check.h): not checked.
-  EXPECT_TRUE(expand_sweep_spec_text(std::string(kBase) + "models:\n  sizes: [1e15]\ndata: {tokens: [2k]}\n",
-                                     "spec.yaml", false, "cuda")
+  EXPECT_TRUE(expand_sweep_spec_text(
+                  std::string(kBase) + "models:\n  sizes: [1e15]\ndata: {tokens: [2k]}\n",
+                  "spec.yaml", false, "cuda")
                   .ok());
 }
 
 // Values a spec sets in each run's config come from clones of its nodes (positions 1:1) and were
 // reported as positions in the base file, at the last axis whatever the key.
 TEST(SweepSpec, BadValueFromAnAxisOrFixedKeyPointsAtItInTheSpec) {
-  std::string e = error_of("models: {sizes: [25k]}\ndata: {tokens: [2k]}\noptim.lr: [1e-3, 0x10]\ntrain.eval_every: [5]\n");
+  std::string e = error_of(
+      "models: {sizes: [25k]}\ndata: {tokens: [2k]}\noptim.lr: [1e-3, 0x10]\ntrain.eval_every: "
+      "[5]\n");
   EXPECT_EQ(e.rfind("spec.yaml:9:18: key 'optim.lr': '0x10' is not a number", 0), 0u) << e;
-  EXPECT_NE(e.find("(in the run of models.sizes[0], data.tokens[0], optim.lr[1], train.eval_every[0])"),
-            std::string::npos) << e;
+  EXPECT_NE(
+      e.find("(in the run of models.sizes[0], data.tokens[0], optim.lr[1], train.eval_every[0])"),
+      std::string::npos)
+      << e;
   e = error_of("models: {sizes: [25k]}\ndata: {tokens: [2k]}\noptim.lr: ~\n");
   EXPECT_EQ(e.rfind("spec.yaml:9:11: key 'optim.lr': is empty (~/null)", 0), 0u) << e;
   e = error_of("models: {sizes: [25k]}\ndata: {tokens: [2k]}\ntrain.threads: 100000\n");
   EXPECT_EQ(e.rfind("spec.yaml:9:16: key 'train.threads': 100000 is more than the ", 0), 0u) << e;
   // A bad value in the base keeps its own position (the base was cloned too).
-  auto p = expand_sweep_spec_text("name: t\nbase:\n  model: {ctx: 16}\n  optim: {lr: fast}\n  train: {batch_size: 4}\n"
-                                  "models: {sizes: [25k]}\ndata: {tokens: [2k]}\n",
-                                  "spec.yaml", false);
+  auto p = expand_sweep_spec_text(
+      "name: t\nbase:\n  model: {ctx: 16}\n  optim: {lr: fast}\n  train: {batch_size: 4}\n"
+      "models: {sizes: [25k]}\ndata: {tokens: [2k]}\n",
+      "spec.yaml", false);
   ASSERT_FALSE(p.ok());
-  EXPECT_NE(p.status().message().find("spec.yaml:4:15: key 'optim.lr': 'fast' is not a number"), std::string::npos)
+  EXPECT_NE(p.status().message().find("spec.yaml:4:15: key 'optim.lr': 'fast' is not a number"),
+            std::string::npos)
       << p.status();
   e = error_of("models: {sizes: [25k]}\ndata: {tokens: [2k]}\nseeds: [1, 0x2]\n");
   EXPECT_EQ(e.rfind("spec.yaml:9:12: key 'seeds[1]': must be an integer", 0), 0u) << e;
@@ -234,7 +259,8 @@ TEST(SweepSpec, BadValueFromAnAxisOrFixedKeyPointsAtItInTheSpec) {
 }
 
 TEST(SweepSpec, MissingDataIsReportedBeforeAnyRun) {
-  auto p = expand_sweep_spec_text(std::string(kBase) + "models: {sizes: [25k]}\ndata: {tokens: [2k]}\n", "spec.yaml", true);
+  auto p = expand_sweep_spec_text(
+      std::string(kBase) + "models: {sizes: [25k]}\ndata: {tokens: [2k]}\n", "spec.yaml", true);
   ASSERT_FALSE(p.ok());
   EXPECT_NE(p.status().message().find("/nonexistent"), std::string::npos) << p.status();
 }
@@ -245,15 +271,19 @@ namespace sl {
 // (probes.* included: the known-key list once came from a default config without a probes section).
 TEST(SweepSpec, EveryConfigKeyCanBeSetFromASweep) {
   const auto& value = testing::nondefault_config_values();
-  const std::set<std::string> not_from_a_sweep{"name", "train.tokens", "train.seed"};  // data:, seeds:
-  const std::set<std::string> shape{"model.n_layer", "model.d_model", "model.n_head", "model.d_ff"};  // models:
+  const std::set<std::string> not_from_a_sweep{"name", "train.tokens",
+                                               "train.seed"};  // data:, seeds:
+  const std::set<std::string> shape{"model.n_layer", "model.d_model", "model.n_head",
+                                    "model.d_ff"};  // models:
   for (const auto& k : train_config_keys()) {
     if (not_from_a_sweep.count(k.key)) continue;
     ASSERT_TRUE(value.count(k.key)) << "give " << k.key << " a test value here";
-    const std::string spec = std::string("name: t\nbase:\n  model: {ctx: 64, vocab: 256}\n  data: {path: /nonexistent}\n"
-                                         "models: {shapes: [{n_layer: 2, d_model: 32, n_head: 2}]}\ndata: {tokens: [16k]}\n") +
-                             (k.key.rfind("probes.", 0) == 0 && k.key != "probes.tasks" ? "probes.tasks: add\n" : "") +
-                             k.key + ": " + value.at(k.key) + "\n";
+    const std::string spec =
+        std::string(
+            "name: t\nbase:\n  model: {ctx: 64, vocab: 256}\n  data: {path: /nonexistent}\n"
+            "models: {shapes: [{n_layer: 2, d_model: 32, n_head: 2}]}\ndata: {tokens: [16k]}\n") +
+        (k.key.rfind("probes.", 0) == 0 && k.key != "probes.tasks" ? "probes.tasks: add\n" : "") +
+        k.key + ": " + value.at(k.key) + "\n";
     auto p = expand_sweep_spec_text(spec, "spec.yaml", /*check_data=*/false);
     ASSERT_TRUE(p.ok()) << k.key << ": " << p.status().message();
     ASSERT_EQ(p->runs.size(), 1u);
@@ -269,7 +299,8 @@ TEST(SweepSpec, EveryConfigKeyCanBeSetFromASweep) {
     if (YAML::convert<double>::decode(got, g) && YAML::convert<double>::decode(want, w)) {
       EXPECT_DOUBLE_EQ(g, w) << k.key;
     } else {
-      const std::string text_got = got.IsSequence() && got.size() == 1 ? got[0].as<std::string>() : YAML::Dump(got);
+      const std::string text_got =
+          got.IsSequence() && got.size() == 1 ? got[0].as<std::string>() : YAML::Dump(got);
       EXPECT_EQ(text_got, want.as<std::string>()) << k.key;
     }
   }

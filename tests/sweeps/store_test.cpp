@@ -1,5 +1,5 @@
-// Lock files (claim, live owner, stale owner on this host, takeover), the export CSV writer, and the
-// Slurm script.
+// Lock files (claim, live owner, stale owner on this host, takeover), the export CSV writer, and
+// the Slurm script.
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -16,8 +16,9 @@ namespace fs = std::filesystem;
 namespace {
 fs::path fresh_dir() {
   const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
-  auto dir = fs::temp_directory_path() / (std::string("scalelab_sweeps_") + info->test_suite_name() + "_" + info->name() + "_" +
-                                      std::to_string(::getpid()));
+  auto dir =
+      fs::temp_directory_path() / (std::string("scalelab_sweeps_") + info->test_suite_name() + "_" +
+                                   info->name() + "_" + std::to_string(::getpid()));
   fs::remove_all(dir);
   fs::create_directories(dir);
   return dir;
@@ -82,7 +83,8 @@ TEST(Slurm, ArrayOfOneWorkerDriversOnTheSweepDirectory) {
   o.cpus_per_task = 4;
   o.partition = "cpu";
   o.extra = "--account=abc; --qos=low";
-  std::string s = slurm_script(plan, o, "/opt/scalelab", "/specs/ladder.yaml", "/scratch/sw", "/repo");
+  std::string s =
+      slurm_script(plan, o, "/opt/scalelab", "/specs/ladder.yaml", "/scratch/sw", "/repo");
   EXPECT_EQ(s.rfind("#!/bin/bash\n", 0), 0u);
   EXPECT_NE(s.find("#SBATCH --array=0-4\n"), std::string::npos) << s;
   EXPECT_NE(s.find("#SBATCH --cpus-per-task=4\n"), std::string::npos) << s;
@@ -91,7 +93,8 @@ TEST(Slurm, ArrayOfOneWorkerDriversOnTheSweepDirectory) {
   EXPECT_NE(s.find("#SBATCH --qos=low\n"), std::string::npos) << s;
   EXPECT_NE(s.find("#SBATCH --output=/scratch/sw/slurm/%A_%a.out\n"), std::string::npos) << s;
   EXPECT_NE(s.find("cd '/repo'\n"), std::string::npos) << s;
-  EXPECT_NE(s.find("exec '/opt/scalelab' sweep '/specs/ladder.yaml' --dir '/scratch/sw' --workers 1 --threads 4 "
+  EXPECT_NE(s.find("exec '/opt/scalelab' sweep '/specs/ladder.yaml' --dir '/scratch/sw' --workers "
+                   "1 --threads 4 "
                    "--device cpu --no-wait --no-progress\n"),
             std::string::npos)
       << s;

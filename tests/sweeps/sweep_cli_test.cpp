@@ -1,8 +1,9 @@
-// End-to-end tests of `scalelab sweep`, `status` and `export` through the binary, on a tiny synthetic
-// dataset: a grid trains, exports and resumes without retraining; one run's crash does not stop the
-// others and is retried only with --retry-failed; a driver killed with SIGKILL mid-sweep is relaunched
-// and every run finishes exactly once with the metrics of an uninterrupted sweep; two drivers on one
-// sweep never train the same run; bad specs exit 2 with file:line:col; the dry run and --slurm.
+// End-to-end tests of `scalelab sweep`, `status` and `export` through the binary, on a tiny
+// synthetic dataset: a grid trains, exports and resumes without retraining; one run's crash does
+// not stop the others and is retried only with --retry-failed; a driver killed with SIGKILL
+// mid-sweep is relaunched and every run finishes exactly once with the metrics of an uninterrupted
+// sweep; two drivers on one sweep never train the same run; bad specs exit 2 with file:line:col;
+// the dry run and --slurm.
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/wait.h>
@@ -38,8 +39,8 @@ struct CliResult {
 
 CliResult run_scalelab(const std::string& args, const fs::path& scratch) {
   const fs::path out = scratch / "stdout.txt", err = scratch / "stderr.txt";
-  const std::string cmd = std::string("cd '") + SCALELAB_SOURCE_DIR + "' && '" + SCALELAB_BIN + "' " + args + " >'" +
-                          out.string() + "' 2>'" + err.string() + "'";
+  const std::string cmd = std::string("cd '") + SCALELAB_SOURCE_DIR + "' && '" + SCALELAB_BIN +
+                          "' " + args + " >'" + out.string() + "' 2>'" + err.string() + "'";
   const int rc = std::system(cmd.c_str());
   return {WIFEXITED(rc) ? WEXITSTATUS(rc) : -1, slurp(out), slurp(err)};
 }
@@ -88,7 +89,9 @@ class SweepCli : public ::testing::Test {
     root_ = fs::temp_directory_path() / ("scalelab_sweep_cli_" + std::to_string(::getpid()));
     fs::remove_all(root_);
     fs::create_directories(root_);
-    auto r = run_scalelab("prepare --source 'synthetic:markov?tokens=200000' --out '" + (root_ / "data").string() + "'", root_);
+    auto r = run_scalelab("prepare --source 'synthetic:markov?tokens=200000' --out '" +
+                              (root_ / "data").string() + "'",
+                          root_);
     ASSERT_EQ(r.code, 0) << r.err;
   }
   void SetUp() override {
@@ -101,8 +104,11 @@ class SweepCli : public ::testing::Test {
   // A spec of tiny models (ctx 16, batch 4); `body` adds models/data/etc.
   fs::path spec(const std::string& body, const std::string& name = "s") {
     const fs::path p = dir_ / (name + ".yaml");
-    std::ofstream(p) << "name: " << name << "\nbase:\n  model: {ctx: 16, vocab: 256}\n  data: {path: " << (root_ / "data").string()
-                     << "}\n  optim: {lr: 3e-3}\n  train: {batch_size: 4, device: cpu, log_every: 5, eval_every: 20, "
+    std::ofstream(p) << "name: " << name
+                     << "\nbase:\n  model: {ctx: 16, vocab: 256}\n  data: {path: "
+                     << (root_ / "data").string()
+                     << "}\n  optim: {lr: 3e-3}\n  train: {batch_size: 4, device: cpu, log_every: "
+                        "5, eval_every: 20, "
                         "eval_tokens: 512, checkpoint_every: 20}\n"
                      << body;
     return p;
@@ -112,11 +118,13 @@ class SweepCli : public ::testing::Test {
 };
 fs::path SweepCli::root_;
 
-const char* kGrid = "models: {sizes: [12k, 25k], head_dim: 16, aspect: 16}\ndata: {tokens: [6k, 12k]}\n";
+const char* kGrid =
+    "models: {sizes: [12k, 25k], head_dim: 16, aspect: 16}\ndata: {tokens: [6k, 12k]}\n";
 
 TEST_F(SweepCli, TrainsStatusExportAndResumeSkipsFinishedRuns) {
   const fs::path sw = dir_ / "sw";
-  auto r = run_scalelab("sweep '" + spec(kGrid).string() + "' --dir '" + sw.string() + "' --workers 2", dir_);
+  auto r = run_scalelab(
+      "sweep '" + spec(kGrid).string() + "' --dir '" + sw.string() + "' --workers 2", dir_);
   ASSERT_EQ(r.code, 0) << r.out << r.err;
   EXPECT_NE(r.out.find("4 done, 0 diverged, 0 failed"), std::string::npos) << r.out;
   for (const auto& d : run_dirs(sw)) EXPECT_TRUE(fs::exists(d / "summary.json")) << d;
@@ -130,31 +138,38 @@ TEST_F(SweepCli, TrainsStatusExportAndResumeSkipsFinishedRuns) {
   EXPECT_EQ(count(st.out, " done "), 4u) << st.out;
   EXPECT_NE(st.out.find("4 runs: 4 done"), std::string::npos) << st.out;
 
-  auto ex = run_scalelab("export '" + sw.string() + "' --out '" + (dir_ / "export").string() + "'", dir_);
+  auto ex =
+      run_scalelab("export '" + sw.string() + "' --out '" + (dir_ / "export").string() + "'", dir_);
   ASSERT_EQ(ex.code, 0) << ex.err;
   const std::string summary = slurp(dir_ / "export" / "summary.csv");
   const std::string header = summary.substr(0, summary.find('\n'));
-  for (const char* col : {"run_id", "shape", "params_total", "params_nonembedding", "tokens", "flops_6n",
-                          "flops_6n_attention", "flops_chinchilla", "flops_budget", "epochs", "final_val_loss",
-                          "best_val_loss", "status", "reason"})
-    EXPECT_NE(("," + header + ",").find(std::string(",") + col + ","), std::string::npos) << col << " in " << header;
+  for (const char* col : {"run_id", "shape", "params_total", "params_nonembedding", "tokens",
+                          "flops_6n", "flops_6n_attention", "flops_chinchilla", "flops_budget",
+                          "epochs", "final_val_loss", "best_val_loss", "status", "reason"})
+    EXPECT_NE(("," + header + ",").find(std::string(",") + col + ","), std::string::npos)
+        << col << " in " << header;
   EXPECT_EQ(count(summary, "\n"), 5u);
   EXPECT_EQ(count(summary, ",done,"), 4u) << summary;
   const std::string curves = slurp(dir_ / "export" / "curves.csv");
   const std::string cheader = curves.substr(0, curves.find('\n'));
-  for (const char* col : {"run_id", "shape", "params_total", "params_nonembedding", "step", "tokens", "flops_6n",
-                          "flops_6n_attention", "flops_chinchilla", "lr", "train_loss", "val_loss", "val_bpb"})
-    EXPECT_NE(("," + cheader + ",").find(std::string(",") + col + ","), std::string::npos) << col << " in " << cheader;
+  for (const char* col :
+       {"run_id", "shape", "params_total", "params_nonembedding", "step", "tokens", "flops_6n",
+        "flops_6n_attention", "flops_chinchilla", "lr", "train_loss", "val_loss", "val_bpb"})
+    EXPECT_NE(("," + cheader + ",").find(std::string(",") + col + ","), std::string::npos)
+        << col << " in " << cheader;
   if (std::system("python3 -c 'import pandas' >/dev/null 2>&1") == 0) {
-    const std::string py = "python3 -c \"import pandas as pd; s = pd.read_csv('" + (dir_ / "export" / "summary.csv").string() +
-                           "'); c = pd.read_csv('" + (dir_ / "export" / "curves.csv").string() +
-                           "'); assert len(s) == 4 and (s.status == 'done').all() and s.final_val_loss.gt(0).all(); "
-                           "assert c.val_loss.notna().sum() >= 8\"";
+    const std::string py =
+        "python3 -c \"import pandas as pd; s = pd.read_csv('" +
+        (dir_ / "export" / "summary.csv").string() + "'); c = pd.read_csv('" +
+        (dir_ / "export" / "curves.csv").string() +
+        "'); assert len(s) == 4 and (s.status == 'done').all() and s.final_val_loss.gt(0).all(); "
+        "assert c.val_loss.notna().sum() >= 8\"";
     EXPECT_EQ(std::system(py.c_str()), 0);
   }
 
   // Relaunch: nothing to do, nothing retrained.
-  auto again = run_scalelab("sweep '" + spec(kGrid).string() + "' --dir '" + sw.string() + "' --workers 2", dir_);
+  auto again = run_scalelab(
+      "sweep '" + spec(kGrid).string() + "' --dir '" + sw.string() + "' --workers 2", dir_);
   ASSERT_EQ(again.code, 0) << again.err;
   EXPECT_EQ(count(slurp(sw / "sweep.log"), "starting run "), 4u);
   for (const auto& [d, t] : mtimes) EXPECT_EQ(fs::last_write_time(d / "summary.json"), t) << d;
@@ -163,8 +178,10 @@ TEST_F(SweepCli, TrainsStatusExportAndResumeSkipsFinishedRuns) {
 TEST_F(SweepCli, OneRunsCrashDoesNotStopTheOthersAndIsRetriedOnlyWhenAsked) {
   const fs::path sw = dir_ / "sw";
   const fs::path s = spec(kGrid);
-  // --slurm --dry-run lays out the sweep directory without training; then break one run's checkpoint.
-  auto prep = run_scalelab("sweep '" + s.string() + "' --dir '" + sw.string() + "' --slurm --dry-run", dir_);
+  // --slurm --dry-run lays out the sweep directory without training; then break one run's
+  // checkpoint.
+  auto prep = run_scalelab(
+      "sweep '" + s.string() + "' --dir '" + sw.string() + "' --slurm --dry-run", dir_);
   ASSERT_EQ(prep.code, 0) << prep.err;
   const fs::path bad = run_dirs(sw)[1];
   std::ofstream(bad / "checkpoint.bin") << "not a checkpoint";
@@ -172,12 +189,14 @@ TEST_F(SweepCli, OneRunsCrashDoesNotStopTheOthersAndIsRetriedOnlyWhenAsked) {
   EXPECT_EQ(r.code, 1) << r.out << r.err;
   EXPECT_NE(r.out.find("3 done, 0 diverged, 1 failed"), std::string::npos) << r.out;
   ASSERT_TRUE(fs::exists(bad / "failed.json"));
-  EXPECT_NE(slurp(bad / "failed.json").find("checkpoint"), std::string::npos) << slurp(bad / "failed.json");
+  EXPECT_NE(slurp(bad / "failed.json").find("checkpoint"), std::string::npos)
+      << slurp(bad / "failed.json");
   auto st = run_scalelab("status '" + sw.string() + "'", dir_);
   EXPECT_NE(st.out.find("failed"), std::string::npos) << st.out;
   auto ex = run_scalelab("export '" + sw.string() + "'", dir_);
   ASSERT_EQ(ex.code, 0) << ex.err;
-  EXPECT_NE(slurp(sw / "export" / "summary.csv").find(",failed,\"exit code 1: checkpoint "), std::string::npos)
+  EXPECT_NE(slurp(sw / "export" / "summary.csv").find(",failed,\"exit code 1: checkpoint "),
+            std::string::npos)
       << slurp(sw / "export" / "summary.csv");
 
   fs::remove(bad / "checkpoint.bin");
@@ -206,7 +225,8 @@ TEST_F(SweepCli, UnreadableSummaryIsReportedAndTheRestGoesOn) {
   EXPECT_LT(st.code, 100) << st.err;  // no abort (134)
   EXPECT_NE((st.out + st.err).find(expected), std::string::npos) << st.out << st.err;
   EXPECT_NE(st.out.find("4 runs: 3 done 1 failed"), std::string::npos) << st.out;
-  auto ex = run_scalelab("export '" + sw.string() + "' --out '" + (dir_ / "export").string() + "'", dir_);
+  auto ex =
+      run_scalelab("export '" + sw.string() + "' --out '" + (dir_ / "export").string() + "'", dir_);
   EXPECT_EQ(ex.code, 0) << ex.err;
   const std::string summary = slurp(dir_ / "export" / "summary.csv");
   EXPECT_EQ(count(summary, ",done,"), 3u) << summary;
@@ -214,12 +234,15 @@ TEST_F(SweepCli, UnreadableSummaryIsReportedAndTheRestGoesOn) {
   auto again = run_scalelab("sweep '" + s.string() + "' --dir '" + sw.string() + "'", dir_);
   EXPECT_EQ(again.code, 1) << again.out << again.err;  // one run is not done
   EXPECT_NE((again.out + again.err).find(expected), std::string::npos) << again.out << again.err;
-  auto train = run_scalelab("train '" + (bad / "config.yaml").string() + "' --run-dir '" + bad.string() + "'", dir_);
+  auto train = run_scalelab(
+      "train '" + (bad / "config.yaml").string() + "' --run-dir '" + bad.string() + "'", dir_);
   EXPECT_EQ(train.code, 1) << train.err;
-  EXPECT_NE(train.err.find("delete it and run the same command again"), std::string::npos) << train.err;
+  EXPECT_NE(train.err.find("delete it and run the same command again"), std::string::npos)
+      << train.err;
 
   fs::remove(bad / "summary.json");
-  train = run_scalelab("train '" + (bad / "config.yaml").string() + "' --run-dir '" + bad.string() + "'", dir_);
+  train = run_scalelab(
+      "train '" + (bad / "config.yaml").string() + "' --run-dir '" + bad.string() + "'", dir_);
   ASSERT_EQ(train.code, 0) << train.err;
   auto rewritten = nlohmann::json::parse(slurp(bad / "summary.json"));
   auto original = nlohmann::json::parse(good_summary);
@@ -231,12 +254,14 @@ TEST_F(SweepCli, UnreadableSummaryIsReportedAndTheRestGoesOn) {
 TEST_F(SweepCli, RunKilledBySigtermIsInterruptedNotFailed) {
   const fs::path sw = dir_ / "sw";
   const fs::path s = spec(kGrid);
-  const pid_t driver = spawn_scalelab({"sweep", s.string(), "--dir", sw.string(), "--workers", "2"}, dir_ / "d.log");
+  const pid_t driver =
+      spawn_scalelab({"sweep", s.string(), "--dir", sw.string(), "--workers", "2"}, dir_ / "d.log");
   // Kill the first trainer child the moment it exists (well inside its start-up).
   pid_t child = 0;
   for (int i = 0; i < 400 && child == 0; ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    const std::string cmd = "pgrep -P " + std::to_string(driver) + " -x scalelab | head -1 > '" + (dir_ / "child").string() + "'";
+    const std::string cmd = "pgrep -P " + std::to_string(driver) + " -x scalelab | head -1 > '" +
+                            (dir_ / "child").string() + "'";
     if (std::system(cmd.c_str()) == 0) {
       const std::string t = slurp(dir_ / "child");
       if (!t.empty()) child = static_cast<pid_t>(std::stol(t));
@@ -246,7 +271,8 @@ TEST_F(SweepCli, RunKilledBySigtermIsInterruptedNotFailed) {
   ::kill(child, SIGTERM);
   const int code = wait_exit(driver);
   EXPECT_TRUE(code == 0 || code == 75) << code << slurp(dir_ / "d.log");
-  for (const auto& d : run_dirs(sw)) EXPECT_FALSE(fs::exists(d / "failed.json")) << d << slurp(dir_ / "d.log");
+  for (const auto& d : run_dirs(sw))
+    EXPECT_FALSE(fs::exists(d / "failed.json")) << d << slurp(dir_ / "d.log");
   auto r = run_scalelab("sweep '" + s.string() + "' --dir '" + sw.string() + "' --workers 2", dir_);
   EXPECT_EQ(r.code, 0) << r.out << r.err;
   EXPECT_NE(r.out.find("4 done, 0 diverged, 0 failed"), std::string::npos) << r.out;
@@ -265,13 +291,17 @@ std::vector<nlohmann::json> metrics_of(const fs::path& run) {
 }
 
 TEST_F(SweepCli, DriverKilledMidSweepResumesEveryRunExactlyOnce) {
-  const std::string body = "models: {sizes: [12k, 25k, 40k], head_dim: 16, aspect: 16}\ndata: {tokens: [16k, 32k]}\n";
+  const std::string body =
+      "models: {sizes: [12k, 25k, 40k], head_dim: 16, aspect: 16}\ndata: {tokens: [16k, 32k]}\n";
   const fs::path s = spec(body);
   const fs::path ref = dir_ / "ref", sw = dir_ / "sw";
-  auto r = run_scalelab("sweep '" + s.string() + "' --dir '" + ref.string() + "' --workers 2 --no-progress", dir_);
+  auto r = run_scalelab(
+      "sweep '" + s.string() + "' --dir '" + ref.string() + "' --workers 2 --no-progress", dir_);
   ASSERT_EQ(r.code, 0) << r.err;
 
-  pid_t pid = spawn_scalelab({"sweep", s.string(), "--dir", sw.string(), "--workers", "2", "--no-progress"}, dir_ / "first.log");
+  pid_t pid =
+      spawn_scalelab({"sweep", s.string(), "--dir", sw.string(), "--workers", "2", "--no-progress"},
+                     dir_ / "first.log");
   // Kill the driver once some run has finished and some has not.
   std::map<fs::path, fs::file_time_type> finished_before;
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);
@@ -290,19 +320,23 @@ TEST_F(SweepCli, DriverKilledMidSweepResumesEveryRunExactlyOnce) {
   wait_exit(pid);
   size_t unfinished = 0;
   for (const auto& d : run_dirs(sw)) {
-    if (fs::exists(d / "summary.json")) finished_before[d] = fs::last_write_time(d / "summary.json");
-    else ++unfinished;
+    if (fs::exists(d / "summary.json"))
+      finished_before[d] = fs::last_write_time(d / "summary.json");
+    else
+      ++unfinished;
   }
   ASSERT_GT(finished_before.size(), 0u);
   ASSERT_GT(unfinished, 0u) << "the sweep finished before the kill: make it longer";
 
-  r = run_scalelab("sweep '" + s.string() + "' --dir '" + sw.string() + "' --workers 2 --no-progress", dir_);
+  r = run_scalelab(
+      "sweep '" + s.string() + "' --dir '" + sw.string() + "' --workers 2 --no-progress", dir_);
   ASSERT_EQ(r.code, 0) << r.out << r.err;
-  // A child of the killed driver may have written its summary.json and still be exiting (its "done:"
-  // line not yet flushed): wait until no trainer holds a run's lock.
+  // A child of the killed driver may have written its summary.json and still be exiting (its
+  // "done:" line not yet flushed): wait until no trainer holds a run's lock.
   for (const auto& d : run_dirs(sw)) {
     const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(60);
-    while (!FileLock::try_acquire(RunPaths(d.string()).train_lock()).ok() && std::chrono::steady_clock::now() < until) {
+    while (!FileLock::try_acquire(RunPaths(d.string()).train_lock()).ok() &&
+           std::chrono::steady_clock::now() < until) {
       std::this_thread::sleep_for(std::chrono::milliseconds(20));
     }
   }
@@ -314,12 +348,15 @@ TEST_F(SweepCli, DriverKilledMidSweepResumesEveryRunExactlyOnce) {
     // Finished exactly once: one "done:" line from `scalelab train` in the run's log.
     EXPECT_EQ(count(slurp(dirs[i] / "train.log"), "done: "), 1u) << slurp(dirs[i] / "train.log");
     auto it = finished_before.find(dirs[i]);
-    if (it != finished_before.end()) EXPECT_EQ(fs::last_write_time(dirs[i] / "summary.json"), it->second) << "retrained " << dirs[i];
+    if (it != finished_before.end())
+      EXPECT_EQ(fs::last_write_time(dirs[i] / "summary.json"), it->second)
+          << "retrained " << dirs[i];
     auto a = metrics_of(ref_dirs[i]), b = metrics_of(dirs[i]);
     ASSERT_EQ(a.size(), b.size()) << dirs[i];
     for (size_t k = 0; k < a.size(); ++k) {
       EXPECT_EQ(a[k]["step"], b[k]["step"]);
-      EXPECT_EQ(a[k].value("val_loss", -1.0), b[k].value("val_loss", -1.0)) << dirs[i] << " step " << a[k]["step"];
+      EXPECT_EQ(a[k].value("val_loss", -1.0), b[k].value("val_loss", -1.0))
+          << dirs[i] << " step " << a[k]["step"];
       const double x = a[k]["train_loss"], y = b[k]["train_loss"];
       EXPECT_NEAR(x, y, 1e-12 * std::abs(x)) << dirs[i] << " step " << a[k]["step"];
     }
@@ -328,8 +365,12 @@ TEST_F(SweepCli, DriverKilledMidSweepResumesEveryRunExactlyOnce) {
 
 TEST_F(SweepCli, TwoDriversNeverTrainTheSameRun) {
   const fs::path s = spec(kGrid), sw = dir_ / "sw";
-  pid_t a = spawn_scalelab({"sweep", s.string(), "--dir", sw.string(), "--workers", "1", "--threads", "1", "--no-progress"}, dir_ / "a.log");
-  pid_t b = spawn_scalelab({"sweep", s.string(), "--dir", sw.string(), "--workers", "1", "--threads", "1", "--no-progress"}, dir_ / "b.log");
+  pid_t a = spawn_scalelab({"sweep", s.string(), "--dir", sw.string(), "--workers", "1",
+                            "--threads", "1", "--no-progress"},
+                           dir_ / "a.log");
+  pid_t b = spawn_scalelab({"sweep", s.string(), "--dir", sw.string(), "--workers", "1",
+                            "--threads", "1", "--no-progress"},
+                           dir_ / "b.log");
   EXPECT_EQ(wait_exit(a), 0) << slurp(dir_ / "a.log");
   EXPECT_EQ(wait_exit(b), 0) << slurp(dir_ / "b.log");
   const std::string logs = slurp(dir_ / "a.log") + slurp(dir_ / "b.log");
@@ -341,8 +382,9 @@ TEST_F(SweepCli, TwoDriversNeverTrainTheSameRun) {
 }
 
 TEST_F(SweepCli, SharedStablePhaseBranchesAndSavesTokens) {
-  const fs::path s = spec("models: {sizes: [12k], head_dim: 16, aspect: 16}\ndata: {tokens: [8k, 16k, 32k]}\n"
-                          "schedule: wsd\nshare_stable_phase: true\n");
+  const fs::path s = spec(
+      "models: {sizes: [12k], head_dim: 16, aspect: 16}\ndata: {tokens: [8k, 16k, 32k]}\n"
+      "schedule: wsd\nshare_stable_phase: true\n");
   auto dry = run_scalelab("sweep '" + s.string() + "' --dry-run --no-estimate", dir_);
   ASSERT_EQ(dry.code, 0) << dry.err;
   EXPECT_NE(dry.out.find("shared stable phases save"), std::string::npos) << dry.out;
@@ -351,7 +393,8 @@ TEST_F(SweepCli, SharedStablePhaseBranchesAndSavesTokens) {
   auto r = run_scalelab("sweep '" + s.string() + "' --dir '" + sw.string() + "' --workers 2", dir_);
   ASSERT_EQ(r.code, 0) << r.out << r.err;
   int branched = 0;
-  for (const auto& d : run_dirs(sw)) branched += slurp(d / "summary.json").find("branched_from") != std::string::npos;
+  for (const auto& d : run_dirs(sw))
+    branched += slurp(d / "summary.json").find("branched_from") != std::string::npos;
   EXPECT_EQ(branched, 2);
 }
 
@@ -366,10 +409,13 @@ TEST_F(SweepCli, DryRunPrintsThePlanWithEstimates) {
 }
 
 TEST_F(SweepCli, BadSpecExitsTwoWithPosition) {
-  auto r = run_scalelab("sweep '" + spec(std::string(kGrid) + "sedes: [1]\n").string() + "' --dry-run", dir_);
+  auto r = run_scalelab(
+      "sweep '" + spec(std::string(kGrid) + "sedes: [1]\n").string() + "' --dry-run", dir_);
   EXPECT_EQ(r.code, 2);
   EXPECT_NE(r.err.find("s.yaml:9:1: key 'sedes'"), std::string::npos) << r.err;
-  r = run_scalelab("sweep '" + spec("models: {sizes: [12k]}\ndata: {tokens: [10]}\n").string() + "' --dry-run", dir_);
+  r = run_scalelab(
+      "sweep '" + spec("models: {sizes: [12k]}\ndata: {tokens: [10]}\n").string() + "' --dry-run",
+      dir_);
   EXPECT_EQ(r.code, 2);
   EXPECT_NE(r.err.find("s.yaml:8:17: key 'data.tokens[0]'"), std::string::npos) << r.err;
 }
@@ -378,36 +424,47 @@ TEST_F(SweepCli, BadSpecExitsTwoWithPosition) {
 // std::bad_alloc), a budget beyond int64, a second seeds: (the first was kept), a name that leaves
 // out/sweeps, more threads than cores.
 TEST_F(SweepCli, DryRunRefusesBadInputThatUsedToPass) {
-  auto r = run_scalelab("sweep '" + spec("models: {sizes: [12k, 1e15], head_dim: 16}\ndata: {tokens: [6k]}\n").string() +
-                            "' --dry-run --no-estimate",
-                        dir_);
+  auto r = run_scalelab(
+      "sweep '" +
+          spec("models: {sizes: [12k, 1e15], head_dim: 16}\ndata: {tokens: [6k]}\n").string() +
+          "' --dry-run --no-estimate",
+      dir_);
   EXPECT_EQ(r.code, 2) << r.out << r.err;
   EXPECT_NE(r.err.find("s.yaml:7:23: key 'models.sizes[1]': gives L"), std::string::npos) << r.err;
   EXPECT_NE(r.err.find("cannot train on this machine"), std::string::npos) << r.err;
-  r = run_scalelab("sweep '" + spec("models: {sizes: [12k]}\ndata: {tokens: [1e30]}\n").string() + "' --dry-run --no-estimate",
+  r = run_scalelab("sweep '" + spec("models: {sizes: [12k]}\ndata: {tokens: [1e30]}\n").string() +
+                       "' --dry-run --no-estimate",
                    dir_);
   EXPECT_EQ(r.code, 2) << r.out << r.err;
-  EXPECT_NE(r.err.find("s.yaml:8:17: key 'data.tokens[0]': gives 1e+30 tokens"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("s.yaml:8:17: key 'data.tokens[0]': gives 1e+30 tokens"), std::string::npos)
+      << r.err;
   EXPECT_NE(r.err.find("at most 9.2e+18 tokens"), std::string::npos) << r.err;
-  r = run_scalelab("sweep '" + spec(std::string(kGrid) + "seeds: [1, 2]\nseeds: [3]\n").string() + "' --dry-run --no-estimate",
+  r = run_scalelab("sweep '" + spec(std::string(kGrid) + "seeds: [1, 2]\nseeds: [3]\n").string() +
+                       "' --dry-run --no-estimate",
                    dir_);
   EXPECT_EQ(r.code, 2) << r.out << r.err;
-  EXPECT_NE(r.err.find("s.yaml:10:1: key 'seeds' appears twice (first at line 9); keep one"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("s.yaml:10:1: key 'seeds' appears twice (first at line 9); keep one"),
+            std::string::npos)
+      << r.err;
   r = run_scalelab("sweep '" + spec(kGrid, "..").string() + "' --dry-run --no-estimate", dir_);
   EXPECT_EQ(r.code, 2) << r.out << r.err;
   EXPECT_NE(r.err.find("key 'name': run name '..' starts with '.'"), std::string::npos) << r.err;
-  r = run_scalelab("sweep '" + spec(kGrid).string() + "' --dry-run --no-estimate --threads 100000", dir_);
+  r = run_scalelab("sweep '" + spec(kGrid).string() + "' --dry-run --no-estimate --threads 100000",
+                   dir_);
   EXPECT_EQ(r.code, 2) << r.out << r.err;
   EXPECT_NE(r.err.find("--threads 100000 is more than the "), std::string::npos) << r.err;
 }
 
 TEST_F(SweepCli, SlurmDryRunWritesTheArrayScript) {
   const fs::path sw = dir_ / "sw";
-  auto r = run_scalelab("sweep '" + spec(kGrid).string() + "' --dir '" + sw.string() + "' --slurm --dry-run --slurm-tasks 3", dir_);
+  auto r = run_scalelab("sweep '" + spec(kGrid).string() + "' --dir '" + sw.string() +
+                            "' --slurm --dry-run --slurm-tasks 3",
+                        dir_);
   ASSERT_EQ(r.code, 0) << r.err;
   const std::string script = slurp(sw / "slurm" / "sweep.sbatch");
   EXPECT_NE(script.find("#SBATCH --array=0-2"), std::string::npos) << script;
-  EXPECT_NE(script.find(" sweep '" + fs::absolute(spec(kGrid)).string() + "' --dir '" + fs::absolute(sw).string() + "' --workers 1"),
+  EXPECT_NE(script.find(" sweep '" + fs::absolute(spec(kGrid)).string() + "' --dir '" +
+                        fs::absolute(sw).string() + "' --workers 1"),
             std::string::npos)
       << script;
   EXPECT_TRUE(fs::exists(sw / "plan.json"));

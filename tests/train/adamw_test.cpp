@@ -11,7 +11,12 @@ namespace sl {
 namespace {
 GptConfig small() {
   GptConfig c;
-  c.n_layer = 2; c.d_model = 32; c.n_head = 4; c.ctx = 16; c.vocab = 40; c.bias = false;
+  c.n_layer = 2;
+  c.d_model = 32;
+  c.n_head = 4;
+  c.ctx = 16;
+  c.vocab = 40;
+  c.bias = false;
   return c;
 }
 
@@ -29,7 +34,8 @@ TEST(FlatParams, ViewsShareStorageAndKeepValues) {
   EXPECT_EQ(flat.params.numel(), total);
   // Decayed part = all matrices.
   int64_t matrices = 0;
-  for (auto& p : model->parameters()) if (p.dim() >= 2) matrices += p.numel();
+  for (auto& p : model->parameters())
+    if (p.dim() >= 2) matrices += p.numel();
   EXPECT_EQ(flat.n_decayed, matrices);
   // Gradients land in the flat buffer.
   auto idx = torch::randint(0, 40, {2, 16}, torch::kLong);
@@ -44,7 +50,12 @@ TEST(FlatParams, ViewsShareStorageAndKeepValues) {
 // shift), so Adam would amplify float noise differently in the two implementations.
 TEST(FlatAdamW, MatchesTorchAdamWWithDecayGroups) {
   OptimConfig o;
-  o.lr = 3e-3; o.weight_decay = 0.1; o.beta1 = 0.9; o.beta2 = 0.95; o.eps = 1e-8; o.grad_clip = 1.0;
+  o.lr = 3e-3;
+  o.weight_decay = 0.1;
+  o.beta1 = 0.9;
+  o.beta2 = 0.95;
+  o.eps = 1e-8;
+  o.grad_clip = 1.0;
   torch::manual_seed(1);
   Gpt ours(small());
   torch::manual_seed(1);
@@ -55,10 +66,15 @@ TEST(FlatAdamW, MatchesTorchAdamWWithDecayGroups) {
   std::vector<torch::Tensor> decay, no_decay;
   for (auto& p : ref->parameters()) (p.dim() >= 2 ? decay : no_decay).push_back(p);
   std::vector<torch::optim::OptimizerParamGroup> groups;
-  groups.emplace_back(decay, std::make_unique<torch::optim::AdamWOptions>(
-                                 torch::optim::AdamWOptions(o.lr).betas({o.beta1, o.beta2}).eps(o.eps).weight_decay(o.weight_decay)));
-  groups.emplace_back(no_decay, std::make_unique<torch::optim::AdamWOptions>(
-                                    torch::optim::AdamWOptions(o.lr).betas({o.beta1, o.beta2}).eps(o.eps).weight_decay(0.0)));
+  groups.emplace_back(
+      decay, std::make_unique<torch::optim::AdamWOptions>(torch::optim::AdamWOptions(o.lr)
+                                                              .betas({o.beta1, o.beta2})
+                                                              .eps(o.eps)
+                                                              .weight_decay(o.weight_decay)));
+  groups.emplace_back(
+      no_decay,
+      std::make_unique<torch::optim::AdamWOptions>(
+          torch::optim::AdamWOptions(o.lr).betas({o.beta1, o.beta2}).eps(o.eps).weight_decay(0.0)));
   torch::optim::AdamW ref_opt(groups);
 
   for (int step = 0; step < 6; ++step) {

@@ -76,7 +76,8 @@ TEST(Checkpoint, EditedStepInTheHeaderIsAChecksumError) {
   auto c = load_checkpoint(path);
   ASSERT_FALSE(c.ok());
   EXPECT_EQ(c.status().code(), absl::StatusCode::kDataLoss);
-  EXPECT_NE(c.status().message().find("checksum mismatch"), std::string::npos) << c.status().message();
+  EXPECT_NE(c.status().message().find("checksum mismatch"), std::string::npos)
+      << c.status().message();
 }
 
 TEST(Checkpoint, EditedTensorTableIsAnErrorNotACrash) {
@@ -101,8 +102,12 @@ std::string older_layout_file(const Checkpoint& c) {
     payload.append(static_cast<const char*>(t.data_ptr()), t.numel() * sizeof(float));
   }
   const std::string hex = hex64(checkpoint_hash(payload.data(), payload.size()));
-  nlohmann::json header{{"run_id", c.run_id}, {"step", c.step},         {"scalars", c.scalars},
-                        {"tensors", tensors}, {"payload_bytes", payload.size()}, {"payload_hash", hex}};
+  nlohmann::json header{{"run_id", c.run_id},
+                        {"step", c.step},
+                        {"scalars", c.scalars},
+                        {"tensors", tensors},
+                        {"payload_bytes", payload.size()},
+                        {"payload_hash", hex}};
   const std::string h = header.dump();
   const uint64_t len = h.size();
   std::string bytes = "SLCKPT01";

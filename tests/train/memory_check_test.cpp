@@ -1,6 +1,6 @@
 // The memory check before a run: its parameter count is count_params's, it refuses what cannot fit
-// (a d_model of 1e6 used to end in std::bad_alloc), blames the key whose change is smallest, says what
-// fits, and leaves the shipped configs and CUDA runs alone.
+// (a d_model of 1e6 used to end in std::bad_alloc), blames the key whose change is smallest, says
+// what fits, and leaves the shipped configs and CUDA runs alone.
 #include "train/memory_check.h"
 
 #include <gtest/gtest.h>
@@ -27,9 +27,10 @@ TrainConfig small() {
 constexpr double kGiB = 1024.0 * 1024 * 1024;
 
 TEST(MemoryCheck, ParameterCountIsCountParams) {
-  for (const auto& [layers, d, heads, ff, bias, tied] :
-       {std::tuple{2, 32, 2, 0, false, true}, {12, 768, 12, 0, false, true}, {3, 96, 3, 200, true, false},
-        {48, 1600, 25, 0, true, true}}) {
+  for (const auto& [layers, d, heads, ff, bias, tied] : {std::tuple{2, 32, 2, 0, false, true},
+                                                         {12, 768, 12, 0, false, true},
+                                                         {3, 96, 3, 200, true, false},
+                                                         {48, 1600, 25, 0, true, true}}) {
     TrainConfig c = small();
     c.model.n_layer = layers;
     c.model.d_model = d;
@@ -38,7 +39,8 @@ TEST(MemoryCheck, ParameterCountIsCountParams) {
     c.model.bias = bias;
     c.model.tied = tied;
     c.model.vocab = 50257;
-    EXPECT_EQ(training_memory(c).params, static_cast<double>(count_params(c.model).total)) << c.model.shape_name();
+    EXPECT_EQ(training_memory(c).params, static_cast<double>(count_params(c.model).total))
+        << c.model.shape_name();
     EXPECT_EQ(training_memory(c).state_bytes, 16 * training_memory(c).params);
   }
 }

@@ -1,16 +1,17 @@
 // The optimised training step against a plain one. The reference re-implements the GPT forward with
 // unfused operators (masked-softmax attention over split heads, torch::gelu, linear layers as
 // matmuls), steps with torch::optim::AdamW over per-parameter tensors in two groups and clips with
-// clip_grad_norm_; the optimised side is the trainer's own train_step (fused CPU attention and oneDNN linear layers,
-// flat parameter storage, one vectorised AdamW, clipping without a host sync). Both start from the
-// same weights; losses and parameters must agree to float tolerance after several steps.
+// clip_grad_norm_; the optimised side is the trainer's own train_step (fused CPU attention and
+// oneDNN linear layers, flat parameter storage, one vectorised AdamW, clipping without a host
+// sync). Both start from the same weights; losses and parameters must agree to float tolerance
+// after several steps.
 #include <gtest/gtest.h>
 
 #include <map>
 
 #include "model/cpu_kernels.h"
-#include "model/gpt.h"
 #include "model/cuda_util.h"
+#include "model/gpt.h"
 #include "model/torch_compat.h"
 #include "train/adamw.h"
 #include "train/flat_params.h"
@@ -18,11 +19,14 @@
 
 namespace sl {
 namespace {
-// Splits qkv into heads and runs the masked-softmax formula: the definition the fused kernel must meet.
+// Splits qkv into heads and runs the masked-softmax formula: the definition the fused kernel must
+// meet.
 torch::Tensor reference_self_attention(const torch::Tensor& qkv, int64_t n_head) {
   const int64_t B = qkv.size(0), T = qkv.size(1), C = qkv.size(2) / 3, hs = C / n_head;
   auto parts = qkv.split(C, 2);
-  auto heads = [&](const torch::Tensor& t) { return t.reshape({B, T, n_head, hs}).transpose(1, 2); };
+  auto heads = [&](const torch::Tensor& t) {
+    return t.reshape({B, T, n_head, hs}).transpose(1, 2);
+  };
   auto y = causal_attention_reference(heads(parts[0]), heads(parts[1]), heads(parts[2]));
   return y.transpose(1, 2).reshape({B, T, C});
 }
@@ -48,7 +52,8 @@ torch::Tensor reference_loss(Gpt& m, const torch::Tensor& idx, const torch::Tens
   }
   h = layer_norm(h, m->ln_f);
   auto logits = m->config.tied ? torch::matmul(h, m->wte->weight.t()) : linear(h, m->lm_head);
-  return torch::nn::functional::cross_entropy(logits.reshape({-1, logits.size(-1)}), targets.reshape({-1}));
+  return torch::nn::functional::cross_entropy(logits.reshape({-1, logits.size(-1)}),
+                                              targets.reshape({-1}));
 }
 
 // torch::optim::AdamW over per-parameter tensors in two groups: matrices decayed, vectors not.
@@ -67,20 +72,26 @@ torch::optim::AdamW reference_adamw(Gpt& ref, const OptimConfig& o) {
 
 TEST(FusedCpuAttention, MatchesMaskedSoftmaxForwardAndBackward) {
   torch::manual_seed(0);
-  struct Shape { int64_t B, T, C, nh; };
+  struct Shape {
+    int64_t B, T, C, nh;
+  };
   // T around the 32-row block size and the 16-float vector width, heads of 4 to 64 floats.
-  for (const Shape s : {Shape{2, 1, 8, 2}, Shape{2, 7, 24, 3}, Shape{3, 33, 32, 2}, Shape{2, 64, 64, 4},
-                        Shape{1, 100, 48, 2}, Shape{2, 130, 128, 2}}) {
+  for (const Shape s : {Shape{2, 1, 8, 2}, Shape{2, 7, 24, 3}, Shape{3, 33, 32, 2},
+                        Shape{2, 64, 64, 4}, Shape{1, 100, 48, 2}, Shape{2, 130, 128, 2}}) {
     auto qkv = torch::randn({s.B, s.T, 3 * s.C}, torch::requires_grad());
     auto ours = fused_causal_attention_cpu(qkv, s.nh);
     auto ref = reference_self_attention(qkv, s.nh);
-    EXPECT_TRUE(torch::allclose(ours, ref, 1e-5, 1e-5)) << "T=" << s.T << " max diff " << (ours - ref).abs().max().item<double>();
+    EXPECT_TRUE(torch::allclose(ours, ref, 1e-5, 1e-5))
+        << "T=" << s.T << " max diff " << (ours - ref).abs().max().item<double>();
     auto w = torch::randn_like(ref);
     auto g1 = torch::autograd::grad({(ours * w).sum()}, {qkv})[0];
     auto g2 = torch::autograd::grad({(ref * w).sum()}, {qkv})[0];
-    EXPECT_TRUE(torch::allclose(g1, g2, 1e-4, 1e-5)) << "T=" << s.T << " max diff " << (g1 - g2).abs().max().item<double>();
-    torch::NoGradGuard no_grad;  // the inference path keeps no probabilities but gives the same values
-    EXPECT_TRUE(torch::allclose(fused_causal_attention_cpu(qkv, s.nh), ref, 1e-5, 1e-5)) << "T=" << s.T;
+    EXPECT_TRUE(torch::allclose(g1, g2, 1e-4, 1e-5))
+        << "T=" << s.T << " max diff " << (g1 - g2).abs().max().item<double>();
+    torch::NoGradGuard
+        no_grad;  // the inference path keeps no probabilities but gives the same values
+    EXPECT_TRUE(torch::allclose(fused_causal_attention_cpu(qkv, s.nh), ref, 1e-5, 1e-5))
+        << "T=" << s.T;
   }
 }
 
@@ -101,7 +112,13 @@ TEST(CausalSelfAttention, MatchesReferenceOnEveryPath) {
 TEST(Gpt, ForwardMatchesThePlainReference) {
   for (bool tied : {true, false}) {
     GptConfig c;
-    c.n_layer = 2; c.d_model = 48; c.n_head = 3; c.ctx = 40; c.vocab = 61; c.tied = tied; c.bias = !tied;
+    c.n_layer = 2;
+    c.d_model = 48;
+    c.n_head = 3;
+    c.ctx = 40;
+    c.vocab = 61;
+    c.tied = tied;
+    c.bias = !tied;
     torch::manual_seed(2);
     Gpt m(c);
     auto idx = torch::randint(0, c.vocab, {3, 40}, torch::kLong);
@@ -115,19 +132,30 @@ struct StepCase {
   double grad_clip;
 };
 // Readable ctest names (otherwise gtest prints the struct's bytes).
-void PrintTo(const StepCase& c, std::ostream* os) { *os << "accum " << c.grad_accum << ", clip " << c.grad_clip; }
+void PrintTo(const StepCase& c, std::ostream* os) {
+  *os << "accum " << c.grad_accum << ", clip " << c.grad_clip;
+}
 
 class TrainStepEquivalence : public ::testing::TestWithParam<StepCase> {};
 
 TEST_P(TrainStepEquivalence, MatchesPlainReferenceStep) {
   const StepCase sc = GetParam();
   GptConfig c;
-  c.n_layer = 2; c.d_model = 64; c.n_head = 4; c.ctx = 48; c.vocab = 50;
+  c.n_layer = 2;
+  c.d_model = 64;
+  c.n_head = 4;
+  c.ctx = 48;
+  c.vocab = 50;
   OptimConfig o;
   // eps 1e-6, not the default 1e-8: with 1e-8 a coordinate whose gradient is ~1e-8 turns float
-  // rounding (MKL's or oneDNN's summation order against the reference's) into a visible fraction of a
-  // step; one of 12,288 c_attn weights moved 6% of lr so while the mean moved 1e-4 of lr.
-  o.lr = 2e-3; o.weight_decay = 0.1; o.beta1 = 0.9; o.beta2 = 0.95; o.eps = 1e-6; o.grad_clip = sc.grad_clip;
+  // rounding (MKL's or oneDNN's summation order against the reference's) into a visible fraction of
+  // a step; one of 12,288 c_attn weights moved 6% of lr so while the mean moved 1e-4 of lr.
+  o.lr = 2e-3;
+  o.weight_decay = 0.1;
+  o.beta1 = 0.9;
+  o.beta2 = 0.95;
+  o.eps = 1e-6;
+  o.grad_clip = sc.grad_clip;
 
   torch::manual_seed(7);
   Gpt ours(c);
@@ -147,7 +175,8 @@ TEST_P(TrainStepEquivalence, MatchesPlainReferenceStep) {
                        torch::randint(0, c.vocab, {4, c.ctx}, torch::kLong)});
     }
     loss_acc.zero_();
-    auto norm = train_step(ours, flat, opt, setup, [&](int m) { return micro[m]; }, lr, loss_acc);
+    auto norm = train_step(
+        ours, flat, opt, setup, [&](int m) { return micro[m]; }, lr, loss_acc);
 
     ref_opt.zero_grad();
     double ref_loss = 0;
@@ -156,16 +185,19 @@ TEST_P(TrainStepEquivalence, MatchesPlainReferenceStep) {
       (l / sc.grad_accum).backward();
       ref_loss += l.item<double>() / sc.grad_accum;
     }
-    double ref_norm = torch::nn::utils::clip_grad_norm_(ref->parameters(), o.grad_clip > 0 ? o.grad_clip : 1e30);
-    for (auto& g : ref_opt.param_groups()) static_cast<torch::optim::AdamWOptions&>(g.options()).lr(lr);
+    double ref_norm =
+        torch::nn::utils::clip_grad_norm_(ref->parameters(), o.grad_clip > 0 ? o.grad_clip : 1e30);
+    for (auto& g : ref_opt.param_groups())
+      static_cast<torch::optim::AdamWOptions&>(g.options()).lr(lr);
     ref_opt.step();
 
-    EXPECT_NEAR(loss_acc.item<double>(), ref_loss, 1e-5 * std::max(1.0, ref_loss)) << "step " << step;
+    EXPECT_NEAR(loss_acc.item<double>(), ref_loss, 1e-5 * std::max(1.0, ref_loss))
+        << "step " << step;
     EXPECT_NEAR(norm.item<double>(), ref_norm, 1e-4 * ref_norm) << "step " << step;
   }
   // Adam normalises each coordinate's step to about lr, so float rounding in a gradient near zero
-  // (summation order, the fused kernels) can move a weight by a visible fraction of lr; a real error
-  // moves weights by whole steps. Tolerance: 2.5% of one step, after six steps.
+  // (summation order, the fused kernels) can move a weight by a visible fraction of lr; a real
+  // error moves weights by whole steps. Tolerance: 2.5% of one step, after six steps.
   auto a = ours->named_parameters(), b = ref->named_parameters();
   for (const auto& item : a) {
     const double diff = (item.value() - b[item.key()]).abs().max().item<double>();
@@ -175,14 +207,19 @@ TEST_P(TrainStepEquivalence, MatchesPlainReferenceStep) {
   EXPECT_EQ(flat.grads.abs().sum().item<double>(), 0.0);
 }
 
-// On the GPU: the bf16-autocast step (scaled_dot_product_attention, fused AdamW on 2.x, TF32) against
-// the float32 CPU reference. bf16 tolerance: losses within 2%, and the weights' total update over the
-// steps within 15% (relative L2) of the reference's. Runs where CUDA is (scripts/device_check.sh).
+// On the GPU: the bf16-autocast step (scaled_dot_product_attention, fused AdamW on 2.x, TF32)
+// against the float32 CPU reference. bf16 tolerance: losses within 2%, and the weights' total
+// update over the steps within 15% (relative L2) of the reference's. Runs where CUDA is
+// (scripts/device_check.sh).
 TEST(TrainStepCuda, Bf16StepMatchesFloat32Reference) {
   if (!torch::cuda::is_available()) GTEST_SKIP() << "no CUDA device";
   torch::Device cuda(torch::kCUDA);
   GptConfig c;
-  c.n_layer = 2; c.d_model = 128; c.n_head = 4; c.ctx = 64; c.vocab = 96;
+  c.n_layer = 2;
+  c.d_model = 128;
+  c.n_head = 4;
+  c.ctx = 64;
+  c.vocab = 96;
   OptimConfig o;
   o.lr = 1e-3;
   torch::manual_seed(11);
@@ -199,22 +236,26 @@ TEST(TrainStepCuda, Bf16StepMatchesFloat32Reference) {
   const StepSetup setup{cuda, /*bf16=*/true, 1, o.grad_clip};
   auto loss_acc = torch::zeros({}, torch::TensorOptions().dtype(torch::kDouble).device(cuda));
   for (int step = 0; step < 5; ++step) {
-    Batch b{torch::randint(0, c.vocab, {8, c.ctx}, torch::kLong), torch::randint(0, c.vocab, {8, c.ctx}, torch::kLong)};
+    Batch b{torch::randint(0, c.vocab, {8, c.ctx}, torch::kLong),
+            torch::randint(0, c.vocab, {8, c.ctx}, torch::kLong)};
     Batch bd{b.x.to(cuda), b.y.to(cuda)};
     loss_acc.zero_();
-    train_step(ours, flat, opt, setup, [&](int) { return bd; }, o.lr, loss_acc);
+    train_step(
+        ours, flat, opt, setup, [&](int) { return bd; }, o.lr, loss_acc);
     ref_opt.zero_grad();
     auto l = reference_loss(ref, b.x, b.y);
     l.backward();
     torch::nn::utils::clip_grad_norm_(ref->parameters(), o.grad_clip);
     ref_opt.step();
-    EXPECT_NEAR(loss_acc.item<double>(), l.item<double>(), 0.02 * l.item<double>()) << "step " << step;
+    EXPECT_NEAR(loss_acc.item<double>(), l.item<double>(), 0.02 * l.item<double>())
+        << "step " << step;
   }
   auto a = ours->named_parameters(), r = ref->named_parameters();
   for (const auto& item : a) {
     auto d_ours = item.value().detach().cpu() - init[item.key()];
     auto d_ref = r[item.key()].detach() - init[item.key()];
-    const double rel = (d_ours - d_ref).norm().item<double>() / (d_ref.norm().item<double>() + 1e-12);
+    const double rel =
+        (d_ours - d_ref).norm().item<double>() / (d_ref.norm().item<double>() + 1e-12);
     EXPECT_LT(rel, 0.15) << item.key();
   }
 }
@@ -225,7 +266,11 @@ TEST(TrainStepCuda, CudaGraphReplayMatchesEagerSteps) {
   if (!CudaGraphStep::available()) GTEST_SKIP() << "no CUDA graphs in this build or machine";
   torch::Device cuda(torch::kCUDA);
   GptConfig c;
-  c.n_layer = 2; c.d_model = 64; c.n_head = 2; c.ctx = 32; c.vocab = 64;
+  c.n_layer = 2;
+  c.d_model = 64;
+  c.n_head = 2;
+  c.ctx = 32;
+  c.vocab = 64;
   OptimConfig o;
   auto make = [&](Gpt& m, std::unique_ptr<FlatParams>& flat, std::unique_ptr<FlatAdamW>& opt) {
     torch::manual_seed(5);
@@ -241,20 +286,30 @@ TEST(TrainStepCuda, CudaGraphReplayMatchesEagerSteps) {
   make(graphed, fg, og);
   std::vector<Batch> batches;
   for (int i = 0; i < 4; ++i) {
-    batches.push_back({torch::randint(0, c.vocab, {4, c.ctx}, torch::TensorOptions().dtype(torch::kLong).device(cuda)),
-                       torch::randint(0, c.vocab, {4, c.ctx}, torch::TensorOptions().dtype(torch::kLong).device(cuda))});
+    batches.push_back({torch::randint(0, c.vocab, {4, c.ctx},
+                                      torch::TensorOptions().dtype(torch::kLong).device(cuda)),
+                       torch::randint(0, c.vocab, {4, c.ctx},
+                                      torch::TensorOptions().dtype(torch::kLong).device(cuda))});
   }
   const StepSetup setup{cuda, /*bf16=*/true, 1, o.grad_clip};
   auto acc_e = torch::zeros({}, torch::TensorOptions().dtype(torch::kDouble).device(cuda));
   auto acc_g = torch::zeros_like(acc_e);
   const int warmup = 3, replays = 6;
-  for (int i = 0; i < warmup; ++i) train_step(eager, *fe, *oe, setup, [&](int) { return batches[0]; }, o.lr, acc_e);
+  for (int i = 0; i < warmup; ++i)
+    train_step(
+        eager, *fe, *oe, setup, [&](int) { return batches[0]; }, o.lr, acc_e);
   for (int i = 0; i < replays; ++i) {
-    train_step(eager, *fe, *oe, setup, [&](int) { return batches[(i + 1) % 4]; }, o.lr, acc_e);
+    train_step(
+        eager, *fe, *oe, setup, [&](int) { return batches[(i + 1) % 4]; }, o.lr, acc_e);
   }
   Batch fixed{batches[0].x.clone(), batches[0].y.clone()};
   CudaGraphStep graph;
-  graph.capture([&] { train_step(graphed, *fg, *og, setup, [&](int) { return fixed; }, o.lr, acc_g); }, warmup);
+  graph.capture(
+      [&] {
+        train_step(
+            graphed, *fg, *og, setup, [&](int) { return fixed; }, o.lr, acc_g);
+      },
+      warmup);
   for (int i = 0; i < replays; ++i) {
     fixed.x.copy_(batches[(i + 1) % 4].x);
     fixed.y.copy_(batches[(i + 1) % 4].y);
@@ -266,7 +321,8 @@ TEST(TrainStepCuda, CudaGraphReplayMatchesEagerSteps) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Cases, TrainStepEquivalence,
-                         ::testing::Values(StepCase{1, 1.0}, StepCase{2, 1.0}, StepCase{1, 0.05}, StepCase{1, 0.0}),
+                         ::testing::Values(StepCase{1, 1.0}, StepCase{2, 1.0}, StepCase{1, 0.05},
+                                           StepCase{1, 0.0}),
                          [](const auto& info) {
                            return "accum" + std::to_string(info.param.grad_accum) + "_clip" +
                                   std::to_string(static_cast<int>(info.param.grad_clip * 100));

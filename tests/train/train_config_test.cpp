@@ -12,8 +12,8 @@
 
 #include "core/files.h"
 #include "core/machine.h"
-#include "tests/config_test_values.h"
 #include "core/yaml_util.h"
+#include "tests/config_test_values.h"
 
 namespace sl {
 namespace {
@@ -92,7 +92,8 @@ TEST(TrainConfig, BudgetBelowOneStepIsRejected) {
   text.replace(text.find("tokens: 1M"), 10, "tokens: 100");
   auto c = parse(text);
   ASSERT_FALSE(c.ok());
-  EXPECT_NE(c.status().message().find("less than one optimizer step"), std::string::npos) << c.status().message();
+  EXPECT_NE(c.status().message().find("less than one optimizer step"), std::string::npos)
+      << c.status().message();
 }
 
 TEST(TrainConfig, MissingTokensIsRequired) {
@@ -115,7 +116,9 @@ TEST(TrainConfig, BudgetBelowOneStepPointsAtTrainTokens) {
   text.replace(text.find("tokens: 1M"), 10, "tokens: 100");
   auto c = parse(text);
   ASSERT_FALSE(c.ok());
-  EXPECT_EQ(c.status().message().rfind("cfg.yaml:8:11: key 'train.tokens': 100 is less than one optimizer step", 0), 0u)
+  EXPECT_EQ(c.status().message().rfind(
+                "cfg.yaml:8:11: key 'train.tokens': 100 is less than one optimizer step", 0),
+            0u)
       << c.status().message();
 }
 
@@ -126,20 +129,24 @@ TEST(TrainConfig, BudgetBelowOneStepPointsAtTrainTokens) {
 TEST(TrainConfig, RepeatedKeyOrSectionIsAnError) {
   auto c = parse(std::string(kConfig) + "  batch_size: 16\n");
   ASSERT_FALSE(c.ok());
-  EXPECT_EQ(c.status().message(), "cfg.yaml:10:3: key 'train.batch_size' appears twice (first at line 9); keep one");
+  EXPECT_EQ(c.status().message(),
+            "cfg.yaml:10:3: key 'train.batch_size' appears twice (first at line 9); keep one");
   c = parse(std::string(kConfig) + "model:\n  n_layer: 4\n");
   ASSERT_FALSE(c.ok());
-  EXPECT_EQ(c.status().message(), "cfg.yaml:10:1: key 'model' appears twice (first at line 2); keep one");
+  EXPECT_EQ(c.status().message(),
+            "cfg.yaml:10:1: key 'model' appears twice (first at line 2); keep one");
 }
 
 // `lr: ~` became the default lr.
 TEST(TrainConfig, EmptyValueIsAnErrorButAnEmptySectionIsFine) {
   auto c = parse(std::string(kConfig) + "optim:\n  lr: ~\n");
   ASSERT_FALSE(c.ok());
-  EXPECT_EQ(c.status().message(), "cfg.yaml:11:3: key 'optim.lr': is empty (~/null); give a value or delete the line");
+  EXPECT_EQ(c.status().message(),
+            "cfg.yaml:11:3: key 'optim.lr': is empty (~/null); give a value or delete the line");
   c = parse(std::string(kConfig) + "optim:\n  lr:\n  beta1: 0.8\n");
   ASSERT_FALSE(c.ok());
-  EXPECT_NE(c.status().message().find("cfg.yaml:11:3: key 'optim.lr': is empty"), std::string::npos) << c.status();
+  EXPECT_NE(c.status().message().find("cfg.yaml:11:3: key 'optim.lr': is empty"), std::string::npos)
+      << c.status();
   c = parse(std::string(kConfig) + "optim:\ndata:\n");
   ASSERT_TRUE(c.ok()) << c.status();
   EXPECT_DOUBLE_EQ(c->optim.lr, OptimConfig{}.lr);
@@ -150,7 +157,8 @@ TEST(TrainConfig, HexadecimalAndInfAreNotNumbers) {
   for (const char* bad : {"0x10", "0x1p-4", "inf", "nan"}) {
     auto c = parse(std::string(kConfig) + "optim:\n  lr: " + bad + "\n");
     ASSERT_FALSE(c.ok()) << bad;
-    EXPECT_NE(c.status().message().find("cfg.yaml:11:7: key 'optim.lr': '"), std::string::npos) << c.status();
+    EXPECT_NE(c.status().message().find("cfg.yaml:11:7: key 'optim.lr': '"), std::string::npos)
+        << c.status();
   }
   std::string text = kConfig;
   text.replace(text.find("batch_size: 8"), 13, "batch_size: 0x8");
@@ -162,21 +170,27 @@ TEST(TrainConfig, HexadecimalAndInfAreNotNumbers) {
 
 // `name: ../../evil` trained into out/runs/../../evil-<hash>, `name: a/b` into a subdirectory.
 TEST(TrainConfig, RunNameMustBeADirectoryName) {
-  for (const std::string& bad : {std::string("../../evil"), std::string("\"\""), std::string(".."), std::string(".hidden"),
-                                 std::string("a/b"), std::string("\"a\\0b\""), std::string("'a b'"),
-                                 std::string(101, 'x')}) {
+  for (const std::string& bad :
+       {std::string("../../evil"), std::string("\"\""), std::string(".."), std::string(".hidden"),
+        std::string("a/b"), std::string("\"a\\0b\""), std::string("'a b'"),
+        std::string(101, 'x')}) {
     std::string text = kConfig;
     text.replace(0, text.find('\n'), "name: " + bad);
     auto c = parse(text);
     ASSERT_FALSE(c.ok()) << bad;
-    EXPECT_EQ(c.status().message().rfind("cfg.yaml:1:7: key 'name': run name '", 0), 0u) << c.status();
-    EXPECT_NE(c.status().message().find("1 to 100 letters, digits, '.', '_' or '-', not starting with '.'"),
-              std::string::npos) << c.status();
+    EXPECT_EQ(c.status().message().rfind("cfg.yaml:1:7: key 'name': run name '", 0), 0u)
+        << c.status();
+    EXPECT_NE(c.status().message().find(
+                  "1 to 100 letters, digits, '.', '_' or '-', not starting with '.'"),
+              std::string::npos)
+        << c.status();
   }
   std::string text = kConfig;
   text.replace(0, text.find('\n'), "name: \"a\\0b\"");
-  EXPECT_NE(parse(text).status().message().find("run name 'a\\000b'"), std::string::npos) << parse(text).status();
-  for (const std::string& good : {std::string("tiny_austen"), std::string("a.b-c_1"), std::string(100, 'x')}) {
+  EXPECT_NE(parse(text).status().message().find("run name 'a\\000b'"), std::string::npos)
+      << parse(text).status();
+  for (const std::string& good :
+       {std::string("tiny_austen"), std::string("a.b-c_1"), std::string(100, 'x')}) {
     std::string t = kConfig;
     t.replace(0, t.find('\n'), "name: " + good);
     auto c = parse(t);
@@ -184,10 +198,12 @@ TEST(TrainConfig, RunNameMustBeADirectoryName) {
     EXPECT_EQ(c->name, good);
   }
   // Without a name: key the file's stem is the name, and must be one too.
-  auto doc = *yaml_load_string(std::string(kConfig).substr(std::string(kConfig).find('\n') + 1), "x");
+  auto doc =
+      *yaml_load_string(std::string(kConfig).substr(std::string(kConfig).find('\n') + 1), "x");
   auto c = train_config_from_yaml(doc, "configs/my config.yaml");
   ASSERT_FALSE(c.ok());
-  EXPECT_NE(c.status().message().find("configs/my config.yaml: the config has no name: key"), std::string::npos)
+  EXPECT_NE(c.status().message().find("configs/my config.yaml: the config has no name: key"),
+            std::string::npos)
       << c.status();
   EXPECT_NE(c.status().message().find("e.g. my_config"), std::string::npos) << c.status();
 }
@@ -195,13 +211,16 @@ TEST(TrainConfig, RunNameMustBeADirectoryName) {
 // train.threads: 100000 kept spawning threads for minutes; 1e9 died inside libgomp.
 TEST(TrainConfig, ThreadsBeyondTheCoresAreRejectedForARunOnThisMachine) {
   const int cores = available_cores();
-  for (const std::string& threads : {std::to_string(cores + 1), std::string("100000"), std::string("1e9")}) {
+  for (const std::string& threads :
+       {std::to_string(cores + 1), std::string("100000"), std::string("1e9")}) {
     auto doc = *yaml_load_string(std::string(kConfig) + "  threads: " + threads + "\n", "cfg.yaml");
     auto c = train_config_from_yaml(doc, "cfg.yaml", {}, ConfigUse::kRunHere);
     ASSERT_FALSE(c.ok()) << threads;
     const std::string n = std::to_string(cores);
-    EXPECT_NE(c.status().message().find("cfg.yaml:10:12: key 'train.threads': "), std::string::npos) << c.status();
-    EXPECT_NE(c.status().message().find(" is more than the " + n + " cores of this machine; use 0 (all cores) or 1.." + n),
+    EXPECT_NE(c.status().message().find("cfg.yaml:10:12: key 'train.threads': "), std::string::npos)
+        << c.status();
+    EXPECT_NE(c.status().message().find(" is more than the " + n +
+                                        " cores of this machine; use 0 (all cores) or 1.." + n),
               std::string::npos)
         << c.status();
     // A run directory's config.yaml from a bigger machine still reads (status, export, resume).
@@ -216,15 +235,42 @@ TEST(TrainConfig, ThreadsBeyondTheCoresAreRejectedForARunOnThisMachine) {
 // 12 of these 23 errors pointed at cfg.yaml:1:1 (the override's value is parsed on its own, so its
 // position is 1:1 of the override text), the others at the file without saying an override set it.
 TEST(TrainConfig, ErrorAboutAnOverriddenValueNamesTheOverride) {
-  const auto path = std::filesystem::temp_directory_path() / ("cfg_" + std::to_string(::getpid()) + ".yaml");
+  const auto path =
+      std::filesystem::temp_directory_path() / ("cfg_" + std::to_string(::getpid()) + ".yaml");
   std::ofstream(path) << kConfig;
-  for (const std::string o :
-       {"optim.lr=fast", "optim.lr=-1", "optim.lr=0x10", "optim.lr=[1,2]", "optim.lr={a: 1}", "optim.lr=",
-        "optim.schedule=linear", "optim.beta1=2", "optim.lrr=1", "optim..lr=1", "train.batch_size=0",
-        "train.batch_size=1.5", "train.tokens=10", "train.tokens=abc", "train.device=tpu", "train.bf16=maybe",
-        "train.threads=-1", "train=5", "model.n_head=3", "model.d_model=0", "model.vocab=1", "model.ctx=0",
-        "model.dropout=1", "model=5", "model={d_model: 64, d_model: 32}", "data.path=[a]", "name=[a]", "name=a/b",
-        "probes.tasks=nosuch", "probes.instances=-1", "probes.shots=[-1]", "probes.what=1", "a.b.c=1"}) {
+  for (const std::string o : {"optim.lr=fast",
+                              "optim.lr=-1",
+                              "optim.lr=0x10",
+                              "optim.lr=[1,2]",
+                              "optim.lr={a: 1}",
+                              "optim.lr=",
+                              "optim.schedule=linear",
+                              "optim.beta1=2",
+                              "optim.lrr=1",
+                              "optim..lr=1",
+                              "train.batch_size=0",
+                              "train.batch_size=1.5",
+                              "train.tokens=10",
+                              "train.tokens=abc",
+                              "train.device=tpu",
+                              "train.bf16=maybe",
+                              "train.threads=-1",
+                              "train=5",
+                              "model.n_head=3",
+                              "model.d_model=0",
+                              "model.vocab=1",
+                              "model.ctx=0",
+                              "model.dropout=1",
+                              "model=5",
+                              "model={d_model: 64, d_model: 32}",
+                              "data.path=[a]",
+                              "name=[a]",
+                              "name=a/b",
+                              "probes.tasks=nosuch",
+                              "probes.instances=-1",
+                              "probes.shots=[-1]",
+                              "probes.what=1",
+                              "a.b.c=1"}) {
     auto c = load_train_config(path.string(), {o});
     ASSERT_FALSE(c.ok()) << o;
     const std::string msg(c.status().message());
@@ -232,9 +278,11 @@ TEST(TrainConfig, ErrorAboutAnOverriddenValueNamesTheOverride) {
     EXPECT_EQ(msg.find(":1:1"), std::string::npos) << o << " -> " << msg;
   }
   // Where a later error (the memory check) finds a key: the override, the file, or just the file.
-  EXPECT_EQ(train_config_where(path.string(), {"model.d_model=96"}, "model.d_model"), "override 'model.d_model=96'");
+  EXPECT_EQ(train_config_where(path.string(), {"model.d_model=96"}, "model.d_model"),
+            "override 'model.d_model=96'");
   EXPECT_EQ(train_config_where(path.string(), {}, "model.d_model"), path.string() + ":4:12");
-  EXPECT_EQ(train_config_where(path.string(), {}, "model.vocab"), path.string() + ":3:3");  // its section
+  EXPECT_EQ(train_config_where(path.string(), {}, "model.vocab"),
+            path.string() + ":3:3");  // its section
   std::filesystem::remove(path);
 }
 }  // namespace
@@ -244,10 +292,12 @@ TEST(TrainConfig, DocsKeyTableIsTheSchema) {
   auto docs = read_file(std::string(SCALELAB_SOURCE_DIR) + "/docs/train.md");
   ASSERT_TRUE(docs.ok());
   EXPECT_NE(docs->find(config_keys_markdown()), std::string::npos)
-      << "docs/train.md's table differs from `scalelab config-keys`; paste its output:\n" << config_keys_markdown();
+      << "docs/train.md's table differs from `scalelab config-keys`; paste its output:\n"
+      << config_keys_markdown();
 }
 
-// A value other than the default for every key: each one set by an override survives the canonical YAML.
+// A value other than the default for every key: each one set by an override survives the canonical
+// YAML.
 TEST(TrainConfig, EveryKeyRoundTripsThroughTheCanonicalYaml) {
   const auto& value = testing::nondefault_config_values();
   const std::string base = std::string(::testing::TempDir()) + "/roundtrip.yaml";
@@ -257,7 +307,8 @@ TEST(TrainConfig, EveryKeyRoundTripsThroughTheCanonicalYaml) {
     ASSERT_TRUE(value.count(k.key)) << "give " << k.key << " a test value here";
     // The probes: section is written only when probes are on (tasks given).
     std::vector<std::string> with;
-    if (k.key.rfind("probes.", 0) == 0 && k.key != "probes.tasks") with.push_back("probes.tasks=add");
+    if (k.key.rfind("probes.", 0) == 0 && k.key != "probes.tasks")
+      with.push_back("probes.tasks=add");
     const std::string plain = train_config_to_yaml(*load_train_config(base, with));
     with.push_back(k.key + "=" + value.at(k.key));
     auto c = load_train_config(base, with);

@@ -1,5 +1,5 @@
-// Helpers for trainer tests: a small synthetic dataset prepared once per test binary, a tiny config,
-// fresh run directories.
+// Helpers for trainer tests: a small synthetic dataset prepared once per test binary, a tiny
+// config, fresh run directories.
 #pragma once
 #include <gtest/gtest.h>
 
@@ -12,7 +12,8 @@
 
 namespace sl::testing {
 inline std::filesystem::path temp_dir(const std::string& name) {
-  auto dir = std::filesystem::temp_directory_path() / ("scalelab_train_" + name + "_" + std::to_string(::getpid()));
+  auto dir = std::filesystem::temp_directory_path() /
+             ("scalelab_train_" + name + "_" + std::to_string(::getpid()));
   std::filesystem::remove_all(dir);
   std::filesystem::create_directories(dir);
   return dir;

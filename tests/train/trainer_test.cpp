@@ -40,7 +40,8 @@ TEST(Trainer, LossFallsWellBelowTheUnigramEntropy) {
   EXPECT_GT(final_val, meta->entropy_rate_nats - 0.05);  // cannot beat the source's entropy rate
   auto rows = metrics_without_timing(dir.string());
   ASSERT_FALSE(rows.empty());
-  EXPECT_GT(rows.front()["train_loss"].get<double>(), rows.back()["train_loss"].get<double>() + 1.0);
+  EXPECT_GT(rows.front()["train_loss"].get<double>(),
+            rows.back()["train_loss"].get<double>() + 1.0);
   // Every row carries tokens and FLOPs under the three conventions.
   const auto& last = rows.back();
   EXPECT_EQ(last["tokens"].get<int64_t>(), 80 * c.tokens_per_step());
@@ -74,8 +75,10 @@ TEST(Trainer, RowsPastTheCheckpointAreDroppedOnResume) {
   run(c, full.string());
   run(c, crashed.string(), 6);  // checkpoint at step 6
   // A session that died after writing rows it never checkpointed:
-  ASSERT_TRUE(append_line(crashed.string() + "/metrics.jsonl", R"({"step": 8, "train_loss": 99})").ok());
-  ASSERT_TRUE(append_line(crashed.string() + "/metrics.jsonl", R"({"step": 10, "trai)").ok());  // torn line
+  ASSERT_TRUE(
+      append_line(crashed.string() + "/metrics.jsonl", R"({"step": 8, "train_loss": 99})").ok());
+  ASSERT_TRUE(
+      append_line(crashed.string() + "/metrics.jsonl", R"({"step": 10, "trai)").ok());  // torn line
   run(c, crashed.string());
   EXPECT_EQ(metrics_without_timing(full.string()), metrics_without_timing(crashed.string()));
 }
@@ -101,7 +104,8 @@ TEST(Trainer, ModelVocabSmallerThanTheDataFailsBeforeTraining) {
   o.progress = false;
   auto out = train_run(c, o);
   ASSERT_FALSE(out.ok());
-  EXPECT_NE(out.status().message().find("model.vocab"), std::string::npos) << out.status().message();
+  EXPECT_NE(out.status().message().find("model.vocab"), std::string::npos)
+      << out.status().message();
   EXPECT_FALSE(path_exists(dir.string() + "/metrics.jsonl"));
 }
 
@@ -116,7 +120,8 @@ TEST(Trainer, ADifferentConfigInTheSameDirectoryIsRefused) {
   o.progress = false;
   auto out = train_run(other, o);
   ASSERT_FALSE(out.ok());
-  EXPECT_NE(out.status().message().find("different config"), std::string::npos) << out.status().message();
+  EXPECT_NE(out.status().message().find("different config"), std::string::npos)
+      << out.status().message();
 }
 
 TEST(Trainer, DataConstrainedRunReportsEpochs) {
