@@ -80,7 +80,7 @@ if [ "$gpu_machine" = 0 ]; then
   BUILD_DIR=${SCALELAB_BUILD_DIR:-build}
   torch_prefix=$("$VENV/bin/python" -c 'import torch;print(torch.utils.cmake_prefix_path)')
   cmake -S . -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=Release -DCMAKE_PREFIX_PATH="$torch_prefix" \
-    -DPython_EXECUTABLE="$PWD/$VENV/bin/python" >/dev/null
+    -DPython_EXECUTABLE="$PWD/$VENV/bin/python" -DSCALELAB_WERROR=ON >/dev/null
 else
   [ -d .deps/root ] || { echo "setup: GPU build needs .deps/root: run scripts/gpu_deps.sh on a CPU machine and carry .deps" >&2; exit 1; }
   BUILD_DIR=${SCALELAB_BUILD_DIR:-build-gpu}

@@ -105,8 +105,9 @@ TEST(WsdBranch, BranchedRunEqualsDirectRun) {
     EXPECT_EQ(rd[i]["step"], rb[i]["step"]);
     EXPECT_EQ(rd[i]["lr"], rb[i]["lr"]) << "step " << rd[i]["step"];
     EXPECT_EQ(rd[i].contains("val_loss"), rb[i].contains("val_loss"));
-    if (rd[i].contains("val_loss"))
+    if (rd[i].contains("val_loss")) {
       EXPECT_EQ(rd[i]["val_loss"], rb[i]["val_loss"]) << "step " << rd[i]["step"];
+    }
     const double a = rd[i]["train_loss"], c = rb[i]["train_loss"];
     EXPECT_NEAR(a, c, 1e-12 * std::abs(a)) << "step " << rd[i]["step"];
   }

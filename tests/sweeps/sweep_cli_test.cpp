@@ -348,9 +348,10 @@ TEST_F(SweepCli, DriverKilledMidSweepResumesEveryRunExactlyOnce) {
     // Finished exactly once: one "done:" line from `scalelab train` in the run's log.
     EXPECT_EQ(count(slurp(dirs[i] / "train.log"), "done: "), 1u) << slurp(dirs[i] / "train.log");
     auto it = finished_before.find(dirs[i]);
-    if (it != finished_before.end())
+    if (it != finished_before.end()) {
       EXPECT_EQ(fs::last_write_time(dirs[i] / "summary.json"), it->second)
           << "retrained " << dirs[i];
+    }
     auto a = metrics_of(ref_dirs[i]), b = metrics_of(dirs[i]);
     ASSERT_EQ(a.size(), b.size()) << dirs[i];
     for (size_t k = 0; k < a.size(); ++k) {
