@@ -16,12 +16,24 @@ std::string RunPaths::snapshot(int64_t step) const {
   return file(absl::StrCat("checkpoint-step", step, ".bin"));
 }
 
-std::string sweep_runs_dir(const std::string& sweep_dir) {
-  return (fs::path(sweep_dir) / "runs").string();
+const std::vector<std::string>& RunPaths::train_file_names() {
+  static const std::vector<std::string> names{"config.yaml", "metrics.jsonl", "probes.jsonl",
+                                              "checkpoint.bin", "summary.json"};
+  return names;
 }
 
+std::string SweepPaths::file(const std::string& name) const {
+  return (fs::path(dir) / name).string();
+}
+
+RunPaths SweepPaths::run(const std::string& run_id) const {
+  return RunPaths((fs::path(runs()) / run_id).string());
+}
+
+std::string sweep_runs_dir(const std::string& sweep_dir) { return SweepPaths(sweep_dir).runs(); }
+
 RunPaths sweep_run(const std::string& sweep_dir, const std::string& run_id) {
-  return RunPaths((fs::path(sweep_runs_dir(sweep_dir)) / run_id).string());
+  return SweepPaths(sweep_dir).run(run_id);
 }
 
 absl::StatusOr<std::vector<std::string>> run_dirs_of(const std::string& dir) {

@@ -9,6 +9,11 @@
 // and, in a sweep (SWEEP_DIR/runs/<id>/), from the driver:
 //   lock                 the driver's claim on the run (host, pids, start times)
 //   failed.json          the last failure;  train.log: the child's stdout and stderr
+// A sweep directory (SweepPaths):
+//   sweep.yaml           the spec as given
+//   plan.json            the expanded runs (sweeps/plan.h)
+//   sweep.log            the driver's log
+//   runs/<id>/           the run directories
 #pragma once
 #include <cstdint>
 #include <string>
@@ -31,6 +36,20 @@ struct RunPaths {
   std::string sweep_lock() const { return file("lock"); }
   std::string failed() const { return file("failed.json"); }
   std::string train_log() const { return file("train.log"); }
+  std::string file(const std::string& name) const;
+  // The names of the files `scalelab train` writes (not the driver's, not snapshots).
+  static const std::vector<std::string>& train_file_names();
+};
+
+struct SweepPaths {
+  std::string dir;
+
+  explicit SweepPaths(std::string sweep_dir) : dir(std::move(sweep_dir)) {}
+  std::string spec() const { return file("sweep.yaml"); }
+  std::string plan() const { return file("plan.json"); }
+  std::string log() const { return file("sweep.log"); }
+  std::string runs() const { return file("runs"); }
+  RunPaths run(const std::string& run_id) const;
   std::string file(const std::string& name) const;
 };
 

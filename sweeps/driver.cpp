@@ -23,6 +23,7 @@
 #include "core/log.h"
 #include "core/machine.h"
 #include "core/progress.h"
+#include "core/run_paths.h"
 #include "nlohmann/json.hpp"
 #include "sweeps/run_store.h"
 #include "train/interrupt.h"
@@ -44,14 +45,14 @@ std::string self_binary() {
 
 absl::Status prepare_sweep_dir(const SweepPlan& plan, const std::string& dir) {
   SL_RETURN_IF_ERROR(ensure_writable_dir(dir));
-  SL_RETURN_IF_ERROR(write_file_atomic((fs::path(dir) / "sweep.yaml").string(), plan.spec_text));
+  SL_RETURN_IF_ERROR(write_file_atomic(SweepPaths(dir).spec(), plan.spec_text));
   for (const auto& r : plan.runs) {
     const std::string rd = sweep_run(dir, r.id).dir;
     SL_RETURN_IF_ERROR(ensure_writable_dir(rd));
     SL_RETURN_IF_ERROR(check_or_write_run_config(r.cfg, rd));
   }
   // plan.json last: status and export read the run configs it points to.
-  return write_file_atomic((fs::path(dir) / "plan.json").string(), plan_to_json(plan));
+  return write_file_atomic(SweepPaths(dir).plan(), plan_to_json(plan));
 }
 
 namespace {
@@ -438,7 +439,7 @@ absl::StatusOr<SweepResult> run_sweep(const SweepPlan& plan, const SweepOptions&
   const std::string dir = opts.dir.empty() ? default_sweep_dir(plan) : opts.dir;
   SL_RETURN_IF_ERROR(prepare_sweep_dir(plan, dir));
   SL_ASSIGN_OR_RETURN(Workers workers, plan_workers(plan, opts));
-  log::add_file((fs::path(dir) / "sweep.log").string());
+  log::add_file(SweepPaths(dir).log());
   auto result = Driver(plan, opts, dir, std::move(workers)).run();
   log::add_file("");
   return result;

@@ -81,8 +81,8 @@ absl::StatusOr<FileLock> lock_run_dir(const RunPaths& paths) {
 }
 
 int remove_left_over_temp_files(const RunPaths& paths) {
-  static const std::set<std::string> ours{"config.yaml", "metrics.jsonl", "probes.jsonl",
-                                          "checkpoint.bin", "summary.json"};
+  static const std::set<std::string> ours(RunPaths::train_file_names().begin(),
+                                          RunPaths::train_file_names().end());
   int removed = 0;
   uintmax_t bytes = 0;
   std::error_code ec;
