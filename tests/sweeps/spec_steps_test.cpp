@@ -1,0 +1,205 @@
+// The steps of a spec's expansion on their own: parsing (what the spec says, nothing resolved),
+// rules (the formula, clamps, integer keys), the grid's order and names, the stable-phase grouping
+// and the whole-plan checks.
+#include <cmath>
+
+#include "gtest/gtest.h"
+#include "sweeps/spec_grid.h"
+#include "sweeps/spec_parse.h"
+#include "sweeps/spec_rules.h"
+#include "sweeps/spec_validate.h"
+#include "sweeps/stable_phase.h"
+
+namespace sl {
+namespace {
+const char* kBase = R"(name: t
+base:
+  model: {ctx: 16, vocab: 256}
+  data: {path: /nonexistent}
+  optim: {lr: 1e-3}
+  train: {batch_size: 4, device: cpu}
+)";
+
+SweepSpec parse_ok(const std::string& body) {
+  auto s = parse_sweep_spec(std::string(kBase) + body, "spec.yaml");
+  EXPECT_TRUE(s.ok()) << s.status();
+  return s.ok() ? *s : SweepSpec{};
+}
+
+TEST(SpecParse, ReadsEveryPartWithoutResolvingIt) {
+  const SweepSpec s = parse_ok(
+      "models: {sizes: [50k, 1.5M], head_dim: 16, aspect: 8}\n"
+      "data: {flops: [1e12, 3e12], flops_convention: chinchilla}\n"
+      "seeds: 3, 4\n"
+      "optim.lr: [1e-3, 3e-3, 1e-2]\n"
+      "optim.weight_decay: 0.05\n"
+      "schedule: wsd\n"
+      "rules: {train.batch_size: {coef: 2, exponent: 0.5}}\n");
+  EXPECT_EQ(s.name, "t");
+  ASSERT_EQ(s.sizes.size(), 2u);
+  EXPECT_DOUBLE_EQ(s.sizes[1].number, 1.5e6);
+  EXPECT_EQ(s.sizes[1].key, "models.sizes[1]");
+  EXPECT_TRUE(s.shapes.empty());
+  EXPECT_EQ(s.shape_rule.head_dim, 16);
+  EXPECT_DOUBLE_EQ(s.shape_rule.aspect, 8);
+  EXPECT_EQ(s.mode, BudgetMode::kFlops);
+  EXPECT_EQ(s.convention, FlopsConvention::kChinchilla);
+  ASSERT_EQ(s.budgets.size(), 2u);
+  EXPECT_DOUBLE_EQ(s.budgets[1].number, 3e12);
+  // "3, 4": the elements carry the scalar's position.
+  ASSERT_EQ(s.seeds.size(), 2u);
+  EXPECT_DOUBLE_EQ(s.seeds[1].number, 4);
+  EXPECT_EQ(s.seeds[1].where, "spec.yaml:9:8");
+  ASSERT_EQ(s.axes.size(), 1u);
+  EXPECT_EQ(s.axes[0].key, "optim.lr");
+  EXPECT_EQ(s.axes[0].values.size(), 3u);
+  ASSERT_EQ(s.fixed.size(), 2u);  // optim.weight_decay, and schedule as optim.schedule
+  EXPECT_EQ(s.fixed[1].first, "optim.schedule");
+  ASSERT_EQ(s.rules.size(), 1u);
+  EXPECT_EQ(s.rules[0].key, "train.batch_size");
+  // The base is not parsed yet: a base the config reader would refuse still parses as a spec.
+  EXPECT_TRUE(parse_sweep_spec("base: {model: {n_head: 0}}\nmodels: {sizes: [1k]}\n"
+                               "data: {tokens: [1k]}\n",
+                               "spec.yaml")
+                  .ok());
+}
+
+TEST(SpecParse, ExpandingNeedsAValidBaseAndPlacesItsErrorInTheBase) {
+  auto spec = parse_sweep_spec(
+      "base: {model: {n_head: 0}}\nmodels: {sizes: [1k]}\n"
+      "data: {tokens: [1k]}\n",
+      "spec.yaml");
+  ASSERT_TRUE(spec.ok());
+  auto base = read_sweep_base(*spec);
+  ASSERT_FALSE(base.ok());
+  EXPECT_NE(std::string(base.status().message()).find("model.n_head"), std::string::npos)
+      << base.status();
+}
+
+TEST(SpecRules, ValueAtAndCoefFormsWithClamps) {
+  Rule r;
+  r.value = 3e-3;
+  r.at = 1e6;
+  r.exponent = -0.5;
+  EXPECT_DOUBLE_EQ(r.eval(4e6, 0), 1.5e-3);  // 3e-3 * 4^-0.5
+  r.min = 2e-3;
+  EXPECT_DOUBLE_EQ(r.eval(4e6, 0), 2e-3);
+  Rule c;
+  c.use_coef = true;
+  c.coef = 0.25;
+  c.exponent = 1;
+  c.of_d = true;
+  EXPECT_DOUBLE_EQ(c.eval(123, 8000), 2000);
+  c.max = 1000;
+  EXPECT_DOUBLE_EQ(c.eval(123, 8000), 1000);
+}
+
+TEST(SpecRules, IntegerKeysAreRoundedAndOthersKeptAsNumbers) {
+  const SweepSpec s = parse_ok(
+      "models: {sizes: [20k], head_dim: 16}\ndata: {tokens: [4k]}\n"
+      "rules:\n  train.batch_size: {coef: 1, exponent: 0.5}\n"
+      "  optim.lr: {value: 1e-3, at: 10k, exponent: 1}\n");
+  YAML::Node doc(YAML::NodeType::Map);
+  YamlOrigins origins;
+  ASSERT_TRUE(apply_rules(s.rules, s.file, 20e3, 30.0, doc, &origins).ok());
+  EXPECT_EQ(doc["train"]["batch_size"].Scalar(), "141");  // sqrt(20k) = 141.4
+  EXPECT_DOUBLE_EQ(doc["optim"]["lr"].as<double>(), 2e-3);
+  ASSERT_NE(yaml_origin(origins, "optim.lr"), nullptr);
+  EXPECT_EQ(yaml_origin(origins, "optim.lr")->rfind("spec.yaml:", 0), 0u);
+  // A whole number no config can hold is an error at the rule.
+  const SweepSpec big = parse_ok(
+      "models: {sizes: [20k], head_dim: 16}\ndata: {tokens: [4k]}\n"
+      "rules: {train.batch_size: {coef: 1e30, exponent: 1}}\n");
+  auto st = apply_rules(big.rules, big.file, 20e3, 1, doc, &origins);
+  ASSERT_FALSE(st.ok());
+  EXPECT_EQ(std::string(st.message()).rfind("spec.yaml:9:9: key 'rules.train.batch_size'", 0), 0u)
+      << st;
+}
+
+TEST(SpecRules, ARuleOnAnAxisOrAnUnknownKeyIsRefused) {
+  auto both = parse_sweep_spec(std::string(kBase) +
+                                   "models: {sizes: [20k]}\ndata: {tokens: [4k]}\n"
+                                   "optim.lr: [1e-3, 2e-3]\n"
+                                   "rules: {optim.lr: {coef: 1, exponent: 0}}\n",
+                               "spec.yaml");
+  ASSERT_FALSE(both.ok());
+  EXPECT_NE(std::string(both.status().message()).find("also an axis"), std::string::npos);
+  auto unknown = parse_sweep_spec(std::string(kBase) +
+                                      "models: {sizes: [20k]}\ndata: {tokens: [4k]}\n"
+                                      "rules: {optim.lrr: {coef: 1, exponent: 0}}\n",
+                                  "spec.yaml");
+  ASSERT_FALSE(unknown.ok());
+  EXPECT_NE(std::string(unknown.status().message()).find("key 'rules.optim.lrr'"),
+            std::string::npos);
+}
+
+TEST(SpecGrid, OrderIsModelsBudgetsSeedsAxesAndNamesCarryTheAxes) {
+  const SweepSpec s = parse_ok(
+      "models: {sizes: [20k, 80k], head_dim: 16}\ndata: {tokens: [4k, 8k]}\n"
+      "seeds: [1, 2]\noptim.lr: [1e-3, 2e-3]\n");
+  auto base = read_sweep_base(s);
+  ASSERT_TRUE(base.ok()) << base.status();
+  auto models = resolve_models(s, *base);
+  ASSERT_TRUE(models.ok()) << models.status();
+  SweepPlan plan;
+  plan.name = s.name;
+  ASSERT_TRUE(expand_grid(s, *base, *models, "", &plan).ok());
+  ASSERT_EQ(plan.runs.size(), 16u);
+  // The last axis varies fastest, the model slowest.
+  EXPECT_DOUBLE_EQ(plan.runs[0].cfg.optim.lr, 1e-3);
+  EXPECT_DOUBLE_EQ(plan.runs[1].cfg.optim.lr, 2e-3);
+  EXPECT_EQ(plan.runs[0].cfg.train.seed, 1);
+  EXPECT_EQ(plan.runs[2].cfg.train.seed, 2);
+  EXPECT_EQ(plan.runs[0].tokens(), 4000);
+  EXPECT_EQ(plan.runs[4].tokens(), 8000);
+  EXPECT_EQ(plan.runs[7].cfg.model.d_model, plan.runs[0].cfg.model.d_model);
+  EXPECT_GT(plan.runs[8].cfg.model.d_model, plan.runs[0].cfg.model.d_model);
+  EXPECT_DOUBLE_EQ(plan.runs[8].target_params, 80e3);
+  EXPECT_EQ(plan.runs[1].cfg.name,
+            sweep_run_name("t", plan.runs[1].cfg.model, 4000, 1, {{"optim.lr", "2e-3"}}));
+  EXPECT_NE(plan.runs[1].cfg.name.find("-lr2e-3"), std::string::npos) << plan.runs[1].cfg.name;
+  // Ids are not set until validation.
+  EXPECT_TRUE(plan.runs[0].id.empty());
+  ASSERT_TRUE(validate_runs(s, /*check_data=*/false, &plan).ok());
+  EXPECT_FALSE(plan.runs[0].id.empty());
+  EXPECT_GT(plan.runs[0].params_nonembedding, 0);
+  EXPECT_GT(plan.runs[0].flops_6n, 0);
+}
+
+TEST(SpecValidate, TwoRunsOfOneConfigAreRefused) {
+  const SweepSpec s = parse_ok("models: {sizes: [20k], head_dim: 16}\ndata: {tokens: [4k]}\n");
+  auto base = read_sweep_base(s);
+  ASSERT_TRUE(base.ok());
+  SweepPlan plan;
+  PlannedRun r;
+  r.cfg = base->cfg;
+  plan.runs = {r, r};
+  auto st = validate_runs(s, /*check_data=*/false, &plan);
+  ASSERT_FALSE(st.ok());
+  EXPECT_NE(std::string(st.message()).find("two runs expand to the same config"),
+            std::string::npos);
+}
+
+TEST(StablePhase, GroupsRunsEqualButForDAndBranchesFromTheLongest) {
+  const SweepSpec s = parse_ok(
+      "models: {sizes: [20k, 80k], head_dim: 16}\ndata: {tokens: [2k, 8k]}\nschedule: wsd\n"
+      "share_stable_phase: true\n");
+  auto base = read_sweep_base(s);
+  auto models = resolve_models(s, *base);
+  ASSERT_TRUE(models.ok());
+  SweepPlan plan;
+  plan.name = s.name;
+  ASSERT_TRUE(expand_grid(s, *base, *models, "", &plan).ok());
+  ASSERT_TRUE(share_stable_phases(s, &plan).ok());
+  ASSERT_EQ(plan.runs.size(), 4u);
+  // Per size: the 8k run is the source, the 2k run branches from it.
+  for (int m = 0; m < 2; ++m) {
+    const PlannedRun& shorter = plan.runs[2 * m];
+    const PlannedRun& longer = plan.runs[2 * m + 1];
+    EXPECT_EQ(shorter.branch_source, run_id(longer.cfg));
+    EXPECT_TRUE(longer.branch_source.empty());
+    EXPECT_EQ(longer.snapshot_steps, std::vector<int64_t>{shorter.branch_step});
+  }
+}
+}  // namespace
+}  // namespace sl
