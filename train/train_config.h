@@ -30,10 +30,10 @@ struct OptimConfig {
   double grad_clip = 1.0;           // max global grad norm; 0 disables clipping
   std::string schedule = "cosine";  // cosine | wsd | constant
   double warmup_fraction = 0.05;    // share of the run's steps spent warming up linearly from 0
-  int64_t warmup_tokens = 0;        // absolute warmup length in tokens (rounded up to whole steps);
-                                    // 0 = use warmup_fraction. Runs that differ only in length then
-                                    // share their warmup (the shared WSD stable phase needs this).
-  double decay_fraction = 0.2;      // wsd: share of the steps in the final linear decay (cooldown)
+  // Absolute warmup length in tokens (rounded up to whole steps); 0 = use warmup_fraction. Runs
+  // that differ only in length then share their warmup (the shared WSD stable phase needs this).
+  int64_t warmup_tokens = 0;
+  double decay_fraction = 0.2;  // wsd: share of the steps in the final linear decay (cooldown)
 };
 
 struct RunConfig {
