@@ -10,6 +10,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
 #include "core/status.h"
 #include "core/yaml_util.h"
 
@@ -37,7 +38,9 @@ class ConfigSchema {
     f.read = [key, member](YamlMap& m, S& s) { return m.get(key, &(s.*member)); };
     f.write = [key, member, omit_when_default](const S& s, YAML::Emitter& out) {
       if (omit_when_default && s.*member == S{}.*member) return;
-      out << YAML::Key << key << YAML::Value << s.*member;
+      out << YAML::Key << key << YAML::Value;
+      if constexpr (is_list<T>::value) out << YAML::Flow;  // [a, b]: the canonical text
+      out << s.*member;
     };
     f.default_text = [member] { return text_of(S{}.*member); };
     fields_.push_back(std::move(f));
@@ -85,8 +88,15 @@ class ConfigSchema {
   };
 
   template <typename T>
+  struct is_list : std::false_type {};
+  template <typename T>
+  struct is_list<std::vector<T>> : std::true_type {};
+
+  template <typename T>
   static std::string type_name() {
-    if constexpr (std::is_same_v<T, bool>)
+    if constexpr (is_list<T>::value)
+      return "list";
+    else if constexpr (std::is_same_v<T, bool>)
       return "bool";
     else if constexpr (std::is_integral_v<T>)
       return "integer";
@@ -97,7 +107,9 @@ class ConfigSchema {
   }
   template <typename T>
   static std::string text_of(const T& v) {
-    if constexpr (std::is_same_v<T, bool>)
+    if constexpr (is_list<T>::value)
+      return v.empty() ? "[]" : absl::StrCat("[", absl::StrJoin(v, ", "), "]");
+    else if constexpr (std::is_same_v<T, bool>)
       return v ? "true" : "false";
     else if constexpr (std::is_floating_point_v<T>)
       return absl::StrFormat("%g", v);

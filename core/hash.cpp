@@ -18,4 +18,11 @@ std::string hex64(uint64_t v) {
 std::string short_hash(std::string_view text, int digits) {
   return hex64(hash_bytes(text.data(), text.size())).substr(0, digits);
 }
+
+uint64_t splitmix64(uint64_t x) {
+  x += 0x9e3779b97f4a7c15ull;
+  x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
+  x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
+  return x ^ (x >> 31);
+}
 }  // namespace sl

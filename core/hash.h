@@ -20,6 +20,9 @@ struct Fnv64 {
 };
 
 uint64_t hash_bytes(const void* data, size_t n);
+// The splitmix64 finaliser (Steele et al.): a bijective 64-bit mix, the source of all sampling
+// (windows, splits, probe instances).
+uint64_t splitmix64(uint64_t x);
 // 16 lowercase hex digits.
 std::string hex64(uint64_t v);
 // First `digits` hex digits of the hash of `text`: the short id used in run directories.

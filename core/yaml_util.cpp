@@ -5,6 +5,7 @@
 #include <cstdlib>
 #include <functional>
 #include <map>
+#include <type_traits>
 
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
@@ -347,6 +348,44 @@ absl::Status YamlMap::get(const std::string& key, bool* out) {
 }
 absl::Status YamlMap::get(const std::string& key, std::string* out) {
   return read_scalar(*this, key, out, "a string");
+}
+
+namespace {
+template <typename T>
+absl::Status read_list(YamlMap& m, const std::string& key, std::vector<T>* out) {
+  SL_RETURN_IF_ERROR(m.reject_null(key));
+  if (!m.has(key)) return absl::OkStatus();
+  YAML::Node n = m.raw(key);
+  out->clear();
+  if (n.IsScalar()) {  // "a, b" or a single value
+    auto list = yaml_load_string("[" + n.Scalar() + "]", m.file());
+    if (!list.ok()) return m.error(key, "must be a list, e.g. [1, 2]");
+    n.reset(*list);  // (not n = ...: that would rewrite the document's node)
+  }
+  if (!n.IsSequence()) return m.error(key, "must be a list, e.g. [1, 2]");
+  for (const auto& item : n) {
+    const std::string shown = item.IsScalar() ? item.Scalar() : YAML::Dump(item);
+    if (!item.IsScalar()) return m.error(key, "has an element of the wrong type: " + shown);
+    if constexpr (std::is_same_v<T, int>) {
+      // Through parse_count, like every other number: yaml-cpp's own reading takes 0x10 as 16.
+      auto v = parse_count(item.Scalar());
+      if (!v.ok() || *v != std::floor(*v) || std::fabs(*v) > 1e9) {
+        return m.error(key, "has an element that is not a whole number: " + shown);
+      }
+      out->push_back(static_cast<int>(*v));
+    } else {
+      out->push_back(item.Scalar());
+    }
+  }
+  return absl::OkStatus();
+}
+}  // namespace
+
+absl::Status YamlMap::get(const std::string& key, std::vector<int>* out) {
+  return read_list(*this, key, out);
+}
+absl::Status YamlMap::get(const std::string& key, std::vector<std::string>* out) {
+  return read_list(*this, key, out);
 }
 
 absl::Status YamlMap::require(const std::string& key) {

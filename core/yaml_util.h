@@ -66,6 +66,9 @@ class YamlMap {
   absl::Status get(const std::string& key, double* out);
   absl::Status get(const std::string& key, bool* out);
   absl::Status get(const std::string& key, std::string* out);
+  // Lists: [1, 2] (or "1, 2", or one value); whole numbers read as every other number is.
+  absl::Status get(const std::string& key, std::vector<int>* out);
+  absl::Status get(const std::string& key, std::vector<std::string>* out);
   absl::Status require(const std::string& key);  // error if the key is missing
   // A nested mapping (empty if absent).
   absl::StatusOr<YamlMap> child(const std::string& key);

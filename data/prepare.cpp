@@ -13,6 +13,7 @@
 #include "core/progress.h"
 #include "data/austen_source.h"
 #include "data/brown_source.h"
+#include "data/corpus_mix.h"
 #include "data/markov_source.h"
 #include "data/text_source.h"
 #include "data/tokenizer.h"

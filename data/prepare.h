@@ -7,9 +7,9 @@
 #include <string>
 
 #include "core/status.h"
-#include "data/probe_mix.h"
 #include "data/split.h"
 #include "data/token_dataset.h"
+#include "probes/tasks/probe_mix.h"
 
 namespace sl {
 struct PrepareOptions {

@@ -7,13 +7,6 @@
 #include <cstdlib>
 
 namespace sl {
-uint64_t splitmix64(uint64_t x) {
-  x += 0x9e3779b97f4a7c15ull;
-  x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
-  x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
-  return x ^ (x >> 31);
-}
-
 WindowSampler::WindowSampler(int64_t n_tokens, int window, uint64_t seed, int64_t unique_tokens)
     : limit_(unique_tokens > 0 ? std::min(n_tokens, unique_tokens) : n_tokens),
       num_starts_(limit_ - window + 1),

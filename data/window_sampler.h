@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <string>
 
+#include "core/hash.h"  // splitmix64, the source of all sampling
 #include "core/status.h"
 
 namespace sl {
@@ -28,6 +29,4 @@ class WindowSampler {
 absl::Status check_window_fits(const std::string& file, int64_t n_tokens, int window,
                                int64_t unique_tokens = 0);
 
-// The splitmix64 finaliser (Steele et al.): a bijective 64-bit mix, the source of all sampling.
-uint64_t splitmix64(uint64_t x);
 }  // namespace sl

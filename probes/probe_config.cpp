@@ -2,77 +2,54 @@
 #include "probes/probe_config.h"
 
 #include <algorithm>
-#include <cmath>
-#include <type_traits>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
-#include "data/probe_tasks.h"
+#include "probes/tasks/probe_tasks.h"
 
 namespace sl {
 namespace {
-template <typename T>
-absl::Status read_list(YamlMap& m, const std::string& key, std::vector<T>* out) {
-  SL_RETURN_IF_ERROR(m.reject_null(key));
-  if (!m.has(key)) return absl::OkStatus();
-  YAML::Node n = m.raw(key);
-  out->clear();
-  if (n.IsScalar()) {  // "a, b" or a single value
-    auto list = yaml_load_string("[" + n.Scalar() + "]", m.file());
-    if (!list.ok()) return m.error(key, "must be a list, e.g. [1, 2]");
-    n.reset(*list);  // (not n = ...: that would rewrite the document's node)
-  }
-  if (!n.IsSequence()) return m.error(key, "must be a list, e.g. [1, 2]");
-  for (const auto& item : n) {
-    const std::string shown = item.IsScalar() ? item.Scalar() : YAML::Dump(item);
-    if (!item.IsScalar()) return m.error(key, "has an element of the wrong type: " + shown);
-    if constexpr (std::is_same_v<T, int>) {
-      // Through parse_count, like every other number: yaml-cpp's own reading takes 0x10 as 16.
-      auto v = parse_count(item.Scalar());
-      if (!v.ok() || *v != std::floor(*v) || std::fabs(*v) > 1e9) {
-        return m.error(key, "has an element that is not a whole number: " + shown);
-      }
-      out->push_back(static_cast<int>(*v));
-    } else {
-      out->push_back(item.Scalar());
-    }
-  }
-  return absl::OkStatus();
+bool any_negative(const std::vector<int>& v) {
+  return std::any_of(v.begin(), v.end(), [](int x) { return x < 0; });
+}
+
+const ConfigSchema<ProbeConfig>& probe_schema() {
+  using P = ProbeConfig;
+  static const ConfigSchema<P> schema =
+      ConfigSchema<P>()
+          .field("tasks", &P::tasks, "task names or families (docs/probes.md); empty = no probes",
+                 [](const P& c) -> std::string {
+                   // Reported on their own keys first (and checked without tasks too).
+                   if (!c.enabled() || c.instances < 1 || any_negative(c.shots)) return "";
+                   auto cells = expand_probe_cells(c);
+                   return cells.ok() ? "" : std::string(cells.status().message());
+                 })
+          .field("difficulties", &P::difficulties, "empty = every difficulty of each task")
+          .field("shots", &P::shots, "empty = each task's default shot counts",
+                 [](const P& c) -> std::string {
+                   for (int s : c.shots)
+                     if (s < 0) return absl::StrCat("must be >= 0, got ", s);
+                   return "";
+                 })
+          .field("templates", &P::templates, "empty = every prompt template of each task")
+          .field("instances", &P::instances, "eval instances per cell",
+                 [](const P& c) -> std::string {
+                   if (c.instances >= 1) return "";
+                   return absl::StrCat("must be >= 1 (eval instances per cell), got ", c.instances);
+                 })
+          .field("seed", &P::seed, "seeds the eval instances (the same across a sweep's runs)");
+  return schema;
 }
 }  // namespace
 
 absl::StatusOr<ProbeConfig> probe_config_from_yaml(YamlMap& m) {
   ProbeConfig c;
-  SL_RETURN_IF_ERROR(read_list(m, "tasks", &c.tasks));
-  SL_RETURN_IF_ERROR(read_list(m, "difficulties", &c.difficulties));
-  SL_RETURN_IF_ERROR(read_list(m, "shots", &c.shots));
-  SL_RETURN_IF_ERROR(read_list(m, "templates", &c.templates));
-  SL_RETURN_IF_ERROR(m.get("instances", &c.instances));
-  SL_RETURN_IF_ERROR(m.get("seed", &c.seed));
-  // On their own keys: the cell expansion below would report them on `tasks`, and not at all
-  // without tasks.
-  if (c.instances < 1)
-    return m.error("instances",
-                   absl::StrCat("must be >= 1 (eval instances per cell), got ", c.instances));
-  for (int s : c.shots)
-    if (s < 0) return m.error("shots", absl::StrCat("must be >= 0, got ", s));
-  if (c.enabled()) {
-    auto cells = expand_probe_cells(c);
-    if (!cells.ok()) return m.error("tasks", std::string(cells.status().message()));
-  }
-  SL_RETURN_IF_ERROR(m.finish());
+  SL_RETURN_IF_ERROR(probe_schema().read(m, &c));
   return c;
 }
 
 void probe_config_to_yaml(const ProbeConfig& c, YAML::Emitter& out) {
-  out << YAML::BeginMap;
-  out << YAML::Key << "tasks" << YAML::Value << YAML::Flow << c.tasks;
-  out << YAML::Key << "difficulties" << YAML::Value << YAML::Flow << c.difficulties;
-  out << YAML::Key << "shots" << YAML::Value << YAML::Flow << c.shots;
-  out << YAML::Key << "templates" << YAML::Value << YAML::Flow << c.templates;
-  out << YAML::Key << "instances" << YAML::Value << c.instances;
-  out << YAML::Key << "seed" << YAML::Value << c.seed;
-  out << YAML::EndMap;
+  probe_schema().write(c, out);
 }
 
 absl::StatusOr<std::vector<ProbeCell>> expand_probe_cells(const ProbeConfig& c) {
@@ -106,12 +83,5 @@ absl::StatusOr<std::vector<ProbeCell>> expand_probe_cells(const ProbeConfig& c) 
   }
   return cells;
 }
-std::vector<FieldDoc> probe_config_keys() {
-  return {{"tasks", "list", "[]", "task names or families (docs/probes.md); empty = no probes"},
-          {"difficulties", "list", "[]", "empty = every difficulty of each task"},
-          {"shots", "list", "[]", "empty = each task's default shot counts"},
-          {"templates", "list", "[]", "empty = every prompt template of each task"},
-          {"instances", "integer", "32", "eval instances per cell"},
-          {"seed", "integer", "1", "seeds the eval instances (the same across a sweep's runs)"}};
-}
+std::vector<FieldDoc> probe_config_keys() { return probe_schema().docs(); }
 }  // namespace sl

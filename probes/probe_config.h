@@ -12,12 +12,13 @@
 
 namespace sl {
 struct ProbeConfig {
-  std::vector<std::string> tasks;  // task names or families (data/probe_tasks.h); empty = no probes
-  std::vector<int> difficulties;   // empty = every difficulty of each task; else those the task has
-  std::vector<int> shots;          // empty = each task's default shot counts
-  std::vector<int> templates;      // empty = every template of each task
-  int instances = 32;              // eval instances per cell
-  int64_t seed = 1;                // seeds the eval instances (the same across runs of a sweep)
+  std::vector<std::string>
+      tasks;  // task names or families (probes/tasks/probe_tasks.h); empty = no probes
+  std::vector<int> difficulties;  // empty = every difficulty of each task; else those the task has
+  std::vector<int> shots;         // empty = each task's default shot counts
+  std::vector<int> templates;     // empty = every template of each task
+  int instances = 32;             // eval instances per cell
+  int64_t seed = 1;               // seeds the eval instances (the same across runs of a sweep)
   bool enabled() const { return !tasks.empty(); }
 };
 

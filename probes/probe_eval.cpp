@@ -7,7 +7,7 @@
 #include <map>
 
 #include "absl/strings/str_cat.h"
-#include "data/probe_tasks.h"
+#include "probes/tasks/probe_tasks.h"
 
 namespace sl {
 namespace {

@@ -4,10 +4,11 @@
 #include <fstream>
 #include <sstream>
 
+#include "data/corpus_mix.h"
 #include "data/prepare.h"
-#include "data/probe_mix.h"
-#include "data/probe_tasks.h"
 #include "gtest/gtest.h"
+#include "probes/tasks/probe_mix.h"
+#include "probes/tasks/probe_tasks.h"
 
 namespace sl {
 namespace {

@@ -4,9 +4,9 @@
 
 #include "absl/strings/numbers.h"
 #include "core/yaml_util.h"
-#include "data/probe_tasks.h"
 #include "gtest/gtest.h"
 #include "probes/probe_config.h"
+#include "probes/tasks/probe_tasks.h"
 
 namespace sl {
 namespace {

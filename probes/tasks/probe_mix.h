@@ -9,7 +9,6 @@
 #include <vector>
 
 #include "core/status.h"
-#include "data/corpus.h"
 
 namespace sl {
 struct ProbeMixSpec {
@@ -19,12 +18,10 @@ struct ProbeMixSpec {
   int64_t document_bytes = 4096;   // generated text is cut into documents of about this size
 };
 
-// Generated documents holding about `target_bytes` bytes of train-split task text.
-absl::StatusOr<std::vector<Document>> probe_mix_documents(const ProbeMixSpec& spec,
-                                                          int64_t target_bytes);
+// The spec's fraction and document size checked (for `prepare --mix`).
+absl::Status check_probe_mix_spec(const ProbeMixSpec& spec);
 
-// Adds generated documents to `corpus` so they make up spec.fraction of its bytes, spread evenly
-// between the corpus's own documents; appends "+mix(tasks;fraction;seed)" to corpus->source and
-// "-mix" to its name.
-absl::Status mix_probe_tasks(const ProbeMixSpec& spec, Corpus* corpus);
+// Generated documents (their texts) holding about `target_bytes` bytes of train-split task text.
+absl::StatusOr<std::vector<std::string>> probe_mix_documents(const ProbeMixSpec& spec,
+                                                             int64_t target_bytes);
 }  // namespace sl

@@ -1,7 +1,7 @@
 // Probe task generators: problems from a counter-based splitmix64 stream, rendered through
 // templates. The problem stream of a cell does not depend on the template (nor, for arithmetic, on
 // the format), so templates and formats are compared on the same problems.
-#include "data/probe_tasks.h"
+#include "probes/tasks/probe_tasks.h"
 
 #include <algorithm>
 #include <set>
@@ -9,7 +9,6 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "core/hash.h"
-#include "data/window_sampler.h"
 
 namespace sl {
 namespace {
