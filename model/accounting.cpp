@@ -1,20 +1,29 @@
 #include "model/accounting.h"
 
 namespace sl {
-ParamCounts count_params(const GptConfig& c) {
-  const int64_t d = c.d_model, ff = c.ff(), b = c.bias ? 1 : 0;
-  ParamCounts p;
-  p.token_embedding = static_cast<int64_t>(c.vocab) * d;
-  p.position_embedding = static_cast<int64_t>(c.ctx) * d;
-  p.head = c.tied ? 0 : static_cast<int64_t>(c.vocab) * d + b * c.vocab;
-  const int64_t layer_norm = d + b * d;
-  const int64_t attention = (3 * d * d + b * 3 * d) + (d * d + b * d);  // qkv + output projection
-  const int64_t mlp = (d * ff + b * ff) + (ff * d + b * d);             // up + down projection
+namespace {
+// The one formula, in the number type T: int64_t for exact counts, double for shapes whose count
+// would overflow an int64 (the memory check of absurd configs).
+template <typename T>
+ParamCountsOf<T> counts_in(const GptConfig& c) {
+  const T d = c.d_model, b = c.bias ? 1 : 0, v = c.vocab, t = c.ctx;
+  const T ff = c.d_ff > 0 ? T(c.d_ff) : 4 * d;
+  ParamCountsOf<T> p;
+  p.token_embedding = v * d;
+  p.position_embedding = t * d;
+  p.head = c.tied ? 0 : v * d + b * v;
+  const T layer_norm = d + b * d;
+  const T attention = (3 * d * d + b * 3 * d) + (d * d + b * d);  // qkv + output projection
+  const T mlp = (d * ff + b * ff) + (ff * d + b * d);             // up + down projection
   p.per_layer = 2 * layer_norm + attention + mlp;
-  p.nonembedding = c.n_layer * p.per_layer + layer_norm;  // + final LayerNorm
+  p.nonembedding = T(c.n_layer) * p.per_layer + layer_norm;  // + final LayerNorm
   p.total = p.nonembedding + p.token_embedding + p.position_embedding + p.head;
   return p;
 }
+}  // namespace
+
+ParamCounts count_params(const GptConfig& c) { return counts_in<int64_t>(c); }
+ParamCountsOf<double> count_params_approx(const GptConfig& c) { return counts_in<double>(c); }
 
 std::vector<std::pair<std::string, double>> ChinchillaFlops::terms() const {
   return {{"embeddings", embeddings},

@@ -15,15 +15,20 @@
 #include "model/config.h"
 
 namespace sl {
-struct ParamCounts {
-  int64_t total = 0;         // every trainable parameter (tied head counted once)
-  int64_t nonembedding = 0;  // total minus token/position embeddings and an untied output head
-  int64_t token_embedding = 0;
-  int64_t position_embedding = 0;
-  int64_t head = 0;  // untied output head (0 when tied)
-  int64_t per_layer = 0;
+template <typename T>
+struct ParamCountsOf {
+  T total = 0;         // every trainable parameter (tied head counted once)
+  T nonembedding = 0;  // total minus token/position embeddings and an untied output head
+  T token_embedding = 0;
+  T position_embedding = 0;
+  T head = 0;  // untied output head (0 when tied)
+  T per_layer = 0;
 };
+using ParamCounts = ParamCountsOf<int64_t>;
 ParamCounts count_params(const GptConfig& c);
+// The same formula in double: for shapes whose exact count would overflow an int64 (d_model 1e8 x
+// n_layer 1e3 is 1.2e20), which the memory check must still measure to refuse.
+ParamCountsOf<double> count_params_approx(const GptConfig& c);
 
 struct ChinchillaFlops {  // forward FLOPs per token, summed over layers
   double embeddings = 0, attention_qkv = 0, attention_logits = 0, attention_softmax = 0,

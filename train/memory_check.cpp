@@ -14,18 +14,6 @@
 
 namespace sl {
 namespace {
-// count_params's formula in double: for shapes whose int64 count would overflow (d_model 1e8 x
-// n_layer 1e3 is 1.2e20). tests/train/memory_check_test.cpp holds it equal to count_params.
-double params_of(const GptConfig& c) {
-  const double d = c.d_model, ff = c.d_ff > 0 ? c.d_ff : 4.0 * c.d_model, b = c.bias ? 1 : 0;
-  const double v = c.vocab, t = c.ctx;
-  const double layer_norm = d + b * d;
-  const double per_layer = 2 * layer_norm + (3 * d * d + b * 3 * d) + (d * d + b * d) +
-                           (d * ff + b * ff) + (ff * d + b * d);
-  const double head = c.tied ? 0 : v * d + b * v;
-  return c.n_layer * per_layer + layer_norm + v * d + t * d + head;
-}
-
 // float32 values a token keeps for the backward pass: per block its input, the two LayerNorm
 // outputs, q/k/v, the attention output and the residual sum (about 8 d_model) and the MLP's hidden
 // layer before and after GELU (2 d_ff); then the final LayerNorm and the logits with their softmax.
@@ -62,7 +50,7 @@ int64_t largest(int64_t lo, int64_t hi, F ok) {
 
 TrainingMemory training_memory(const TrainConfig& c) {
   TrainingMemory m;
-  m.params = params_of(c.model);
+  m.params = count_params_approx(c.model).total;  // may exceed an int64
   m.state_bytes = 16 * m.params;
   m.activation_bytes =
       4.0 * c.train.batch_size * c.model.ctx * activation_floats_per_token(c.model);

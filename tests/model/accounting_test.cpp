@@ -35,6 +35,23 @@ int64_t module_param_count(const GptConfig& c) {
   return n;
 }
 
+TEST(Accounting, TheDoubleCountIsTheSameFormulaAndDoesNotOverflow) {
+  for (bool bias : {false, true})
+    for (bool tied : {false, true}) {
+      GptConfig c;
+      c.n_layer = 3, c.d_model = 96, c.n_head = 3, c.d_ff = 200, c.bias = bias, c.tied = tied;
+      const ParamCounts p = count_params(c);
+      const ParamCountsOf<double> q = count_params_approx(c);
+      EXPECT_EQ(q.total, static_cast<double>(p.total));
+      EXPECT_EQ(q.nonembedding, static_cast<double>(p.nonembedding));
+      EXPECT_EQ(q.head, static_cast<double>(p.head));
+    }
+  // d_model 1e8 x 1000 layers: 12 * 1e16 * 1e3 = 1.2e20 > 9.2e18, the int64 range.
+  GptConfig huge;
+  huge.n_layer = 1000, huge.d_model = 100000000, huge.n_head = 1;
+  EXPECT_NEAR(count_params_approx(huge).nonembedding, 1.2e20, 1e18);
+}
+
 TEST(Accounting, MatchesTheModuleForEveryBiasAndTyingChoice) {
   for (bool bias : {false, true}) {
     for (bool tied : {false, true}) {
