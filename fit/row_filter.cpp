@@ -1,6 +1,7 @@
 #include "fit/row_filter.h"
 
 #include "absl/strings/ascii.h"
+#include "core/yaml_util.h"
 
 namespace sl {
 absl::StatusOr<RowFilter> parse_row_filter(const std::string& text) {
@@ -14,10 +15,16 @@ absl::StatusOr<RowFilter> parse_row_filter(const std::string& text) {
     f.column = std::string(absl::StripAsciiWhitespace(text.substr(0, at)));
     f.value = std::string(absl::StripAsciiWhitespace(text.substr(at + f.op.size())));
     if (f.column.empty() || f.value.empty()) break;
+    // Numbers as the spec writes them too: 150k, 2M, 1e13.
     f.numeric = parse_double(f.value, &f.number);
+    if (!f.numeric) {
+      auto count = parse_count(f.value);
+      if (count.ok()) f.numeric = true, f.number = *count;
+    }
     if (!f.numeric && f.op != "==" && f.op != "!=") {
-      return absl::InvalidArgumentError(absl::StrCat("--where '", text, "': '", f.value,
-                                                     "' is not a number, so only == and != apply"));
+      return absl::InvalidArgumentError(
+          absl::StrCat("--where '", text, "': '", f.value,
+                       "' is not a number (e.g. 0.5, 150k, 2M, 1e13), so only == and != apply"));
     }
     return f;
   }

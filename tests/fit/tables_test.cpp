@@ -57,6 +57,15 @@ TEST(ScalingData, WhereFiltersUseColumnsAndAliases) {
   EXPECT_EQ(d->notes[0], "--where 'loss < 3.4' dropped 2 rows");  // r1 (3.5) and r3 (empty)
 }
 
+TEST(ScalingData, WhereValuesTakeTheSpecsNumberSuffixes) {
+  auto f = parse_row_filter("D>=150k");
+  ASSERT_TRUE(f.ok()) << f.status();
+  EXPECT_TRUE(f->numeric);
+  EXPECT_DOUBLE_EQ(f->number, 150e3);
+  EXPECT_DOUBLE_EQ(parse_row_filter("N < 1.5M")->number, 1.5e6);
+  EXPECT_DOUBLE_EQ(parse_row_filter("C<=2e13")->number, 2e13);
+}
+
 TEST(ScalingData, BadFilterAndMissingColumnErrorsSayWhatToChange) {
   auto bad = parse_row_filter("loss ~ 3");
   ASSERT_FALSE(bad.ok());
