@@ -4,6 +4,8 @@
 
 #include <filesystem>
 
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "core/files.h"
 #include "core/hash.h"
 #include "nlohmann/json.hpp"
@@ -75,10 +77,18 @@ absl::StatusOr<DatasetMeta> read_dataset_meta(const std::string& path) {
                                             "directory and prepare it again"));
   DatasetMeta m;
   try {
+    // Every missing key at once: a hand-written meta.json should take one edit, not four.
+    std::vector<std::string> missing;
     for (const char* key : {"tokenizer", "vocab_size", "train_tokens", "val_tokens"})
-      if (!j.contains(key))
-        return absl::DataLossError(
-            absl::StrCat(path, " lacks the key \"", key, "\": prepare the dataset again"));
+      if (!j.contains(key)) missing.push_back(absl::StrCat("\"", key, "\""));
+    if (!missing.empty()) {
+      return absl::DataLossError(absl::StrCat(
+          path, " lacks the key", missing.size() > 1 ? "s " : " ", absl::StrJoin(missing, ", "),
+          ": prepare the dataset again, or write them; the least a meta.json needs is "
+          "{\"tokenizer\": "
+          "\"byte\", \"vocab_size\": 256, \"train_tokens\": <tokens in train.bin>, "
+          "\"val_tokens\": <tokens in val.bin>}"));
+    }
     m.tokenizer = j.at("tokenizer").get<std::string>();
     m.vocab_size = j.at("vocab_size").get<int>();
     m.train_tokens = j.at("train_tokens").get<int64_t>();
@@ -104,9 +114,15 @@ absl::StatusOr<DatasetMeta> read_dataset_meta(const std::string& path) {
 }
 
 absl::StatusOr<TokenDataset> open_token_dataset(const std::string& dir, bool verify_checksums) {
-  if (!std::filesystem::is_directory(dir))
+  if (!std::filesystem::is_directory(dir)) {
+    // A relative path is relative to the working directory, which a sweep's child shares.
+    const std::string rel = std::filesystem::path(dir).is_absolute()
+                                ? ""
+                                : absl::StrCat(" (relative to the working directory ",
+                                               std::filesystem::current_path().string(), ")");
     return absl::NotFoundError(
-        absl::StrCat("dataset directory ", dir, " not found: ", prepare_hint(dir, "")));
+        absl::StrCat("dataset directory ", dir, rel, " not found: ", prepare_hint(dir, "")));
+  }
   TokenDataset ds;
   ds.dir = dir;
   const std::string meta_path = join(dir, "meta.json");
@@ -119,6 +135,18 @@ absl::StatusOr<TokenDataset> open_token_dataset(const std::string& dir, bool ver
   SL_ASSIGN_OR_RETURN(ds.val, open_split(dir, "val.bin", source));
   ds.max_token = std::max(ds.train->max_token(), ds.val->max_token());
 
+  if (!has_meta && path_exists(join(dir, "meta.pkl"))) {
+    // nanoGPT's character datasets: ids index meta.pkl's own vocabulary, not bytes. Taken for
+    // bytes they would report a wrong bits per byte and sample garbage.
+    return absl::FailedPreconditionError(absl::StrCat(
+        dir,
+        " is a nanoGPT character dataset (meta.pkl, no meta.json): its token ids index the "
+        "vocabulary in meta.pkl, which scalelab does not read. Prepare the same text instead: "
+        "`scalelab prepare --source ",
+        dir, "/input.txt --out ", dir,
+        "-bytes` (byte "
+        "tokens, exact bits per byte)"));
+  }
   if (!has_meta) {
     // A nanoGPT directory: infer what meta.json would have said.
     ds.meta.tokenizer = ds.max_token < 256 ? "byte" : "gpt2";

@@ -172,4 +172,36 @@ TEST(DatasetMeta, JsonRoundTrip) {
   EXPECT_EQ(back->split_seed, 7u);
   EXPECT_EQ(back->train_checksum, "00ff");
 }
+
+TEST(DatasetMeta, EveryMissingKeyIsListedAtOnceWithAMinimalExample) {
+  fs::path dir = fresh_temp_dir();
+  write_text(dir / "meta.json", "{\"tokenizer\": \"byte\"}");
+  auto m = read_dataset_meta((dir / "meta.json").string());
+  ASSERT_FALSE(m.ok());
+  EXPECT_TRUE(
+      contains(m.status(), "lacks the keys \"vocab_size\", \"train_tokens\", \"val_tokens\""))
+      << m.status();
+  EXPECT_TRUE(contains(m.status(), "{\"tokenizer\": \"byte\", \"vocab_size\": 256")) << m.status();
+}
+
+TEST(TokenDataset, RelativeMissingDirectorySaysRelativeToWhat) {
+  auto ds = open_token_dataset("out/data/no-such-corpus");
+  ASSERT_FALSE(ds.ok());
+  EXPECT_TRUE(
+      contains(ds.status(), "relative to the working directory " + fs::current_path().string()))
+      << ds.status();
+}
+
+TEST(TokenDataset, NanoGptCharacterDatasetIsRefusedNotTakenForBytes) {
+  // shakespeare_char: ids 0..64 index meta.pkl's vocabulary; read as bytes they would "work".
+  fs::path dir = fresh_temp_dir() / "shakespeare_char";
+  fs::create_directories(dir);
+  write_dataset(dir, {1, 2, 64}, {5, 6}, 256, /*with_meta=*/false);
+  write_text(dir / "meta.pkl", "pickle bytes");
+  auto ds = open_token_dataset(dir.string());
+  ASSERT_FALSE(ds.ok());
+  EXPECT_TRUE(contains(ds.status(), "nanoGPT character dataset")) << ds.status();
+  EXPECT_TRUE(contains(ds.status(), "scalelab prepare --source " + dir.string() + "/input.txt"))
+      << ds.status();
+}
 }  // namespace sl
