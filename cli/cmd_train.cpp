@@ -63,8 +63,7 @@ void run_train(const TrainArgs& a) {
   }
   switch (out->status) {
     case sl::RunStatus::kDone:
-      std::cout << "done: " << opts.run_dir << "  final val loss " << out->summary["final_val_loss"]
-                << " nats/token, " << out->summary["final_val_bpb"] << " bits/byte\n";
+      std::cout << "done: " << opts.run_dir << "  " << sl::final_loss_text(out->summary) << "\n";
       break;
     case sl::RunStatus::kDiverged:
       std::cout << "diverged: " << out->summary["reason"].get<std::string>() << "\n";

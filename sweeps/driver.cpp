@@ -361,10 +361,8 @@ void Driver::reap(pid_t pid, int wstatus) {
   const int code = WIFEXITED(wstatus) ? WEXITSTATUS(wstatus) : -1;
   if (code == kExitOk || code == kExitDiverged) {
     RunInfo info = inspect_run(dir_, r, false);
-    log::info(absl::StrFormat(
-        "finished run %s (%s, %s, final val loss %s)", r.id, run_state_name(info.state),
-        format_duration(secs),
-        info.summary.contains("final_val_loss") ? info.summary["final_val_loss"].dump() : "?"));
+    log::info(absl::StrFormat("finished run %s (%s, %s, %s)", r.id, run_state_name(info.state),
+                              format_duration(secs), final_loss_text(info.summary)));
   } else if (code == kExitInterrupted) {
     log::info(absl::StrCat("run ", r.id, " stopped at a checkpoint (resumes on the next launch)"));
     skip_.insert(c.run);

@@ -362,8 +362,28 @@ absl::StatusOr<RunOutcome> Session::finish() {
 }
 }  // namespace
 
+std::string final_loss_text(const json& summary) {
+  const auto number = [&](const char* key) -> std::optional<double> {
+    if (!summary.contains(key) || !summary[key].is_number()) return std::nullopt;
+    return summary[key].get<double>();
+  };
+  const auto loss = number("final_val_loss");
+  if (!loss) return "no val loss";
+  std::string out = absl::StrFormat("final val loss %.4f nats/token", *loss);
+  if (const auto bpb = number("final_val_bpb"))
+    absl::StrAppendFormat(&out, ", %.4f bits/byte", *bpb);
+  return out;
+}
+
 absl::StatusOr<RunOutcome> train_run(const TrainConfig& cfg, const TrainOptions& opts) {
   const RunPaths paths(opts.run_dir);
+  // A new run's data and device are checked before anything is written: a run that cannot start
+  // leaves no directory behind, so the corrected command can use the same --run-dir.
+  std::optional<TokenDataset> data;
+  if (!path_exists(paths.config())) {
+    SL_ASSIGN_OR_RETURN(data, open_and_check_data(cfg, /*verify_checksums=*/true));
+    SL_RETURN_IF_ERROR(resolve_device(cfg.train.device).status());
+  }
   SL_RETURN_IF_ERROR(ensure_writable_dir(paths.dir));
   SL_ASSIGN_OR_RETURN(FileLock lock, lock_run_dir(paths));  // held until we return
   remove_left_over_temp_files(paths);
@@ -372,14 +392,15 @@ absl::StatusOr<RunOutcome> train_run(const TrainConfig& cfg, const TrainOptions&
     return finished_outcome(paths);  // finished before: nothing to do
   // The full checksum scan once per run, at its first session; later sessions check sizes and ids.
   const bool first_session = !path_exists(paths.checkpoint());
-  SL_ASSIGN_OR_RETURN(TokenDataset ds,
-                      open_and_check_data(cfg, /*verify_checksums=*/first_session));
+  if (!data) {
+    SL_ASSIGN_OR_RETURN(data, open_and_check_data(cfg, /*verify_checksums=*/first_session));
+  }
   SL_ASSIGN_OR_RETURN(torch::Device device, resolve_device(cfg.train.device));
   configure_threads(cfg.train.threads);
   keep_freed_memory();
   // The checkpoint before the model: a corrupted or foreign one must stop us before any work.
   SL_ASSIGN_OR_RETURN(std::optional<Checkpoint> start, starting_checkpoint(cfg, opts, paths));
-  Session session(cfg, opts, std::move(ds), device);
+  Session session(cfg, opts, std::move(*data), device);
   if (start) SL_RETURN_IF_ERROR(session.restore(*start));
   start.reset();  // the tensors are copied into the model and optimizer
   SL_RETURN_IF_ERROR(session.open_logs());

@@ -45,6 +45,10 @@ struct RunOutcome {
 // Validates everything (config, data, vocab, run directory, checkpoint) before the first step.
 absl::StatusOr<RunOutcome> train_run(const TrainConfig& cfg, const TrainOptions& opts);
 
+// "final val loss 3.2141 nats/token, 1.6021 bits/byte" from a summary (bits per byte only where
+// the tokens' byte length is known; "no val loss" when the run ended without one).
+std::string final_loss_text(const nlohmann::json& summary);
+
 // Writes config.yaml into `run_dir`, or checks that the one there describes the same run.
 absl::Status check_or_write_run_config(const TrainConfig& cfg, const std::string& run_dir);
 }  // namespace sl

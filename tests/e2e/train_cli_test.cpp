@@ -141,6 +141,8 @@ struct BadInput : ::testing::Test {
                    " " + extra);
   }
   void expect_no_training() { EXPECT_FALSE(fs::exists(dir / "run" / "metrics.jsonl")); }
+  // Refused before anything is written: not even the run directory.
+  void expect_nothing_written() { EXPECT_FALSE(fs::exists(dir / "run")) << "left " << dir / "run"; }
 };
 
 TEST_F(BadInput, UnknownKey) {
@@ -178,7 +180,15 @@ TEST_F(BadInput, MissingTokenFile) {
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_NE(r.output.find("no_such_data"), std::string::npos) << r.output;
   EXPECT_NE(r.output.find("scalelab prepare"), std::string::npos) << r.output;
-  expect_no_training();
+  expect_nothing_written();
+  // So the corrected command takes the same --run-dir; its done: line is short and honest.
+  CliResult fixed = train(config_text(data_dir().string(), 10240));
+  ASSERT_EQ(fixed.exit_code, 0) << fixed.output;
+  const size_t at = fixed.output.find("final val loss ");
+  ASSERT_NE(at, std::string::npos) << fixed.output;
+  const std::string loss = fixed.output.substr(at + 15, fixed.output.find(' ', at + 15) - at - 15);
+  EXPECT_EQ(loss.size() - loss.find('.'), 5u) << loss;  // 4 digits after the point
+  EXPECT_EQ(fixed.output.find("null"), std::string::npos) << fixed.output;
 }
 
 TEST_F(BadInput, TruncatedTokenFile) {
@@ -190,7 +200,7 @@ TEST_F(BadInput, TruncatedTokenFile) {
   CliResult r = train(config_text(data.string(), 10240));
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_NE(r.output.find("train.bin"), std::string::npos) << r.output;
-  expect_no_training();
+  expect_nothing_written();
 }
 
 TEST_F(BadInput, VocabSmallerThanTheData) {
@@ -200,7 +210,7 @@ TEST_F(BadInput, VocabSmallerThanTheData) {
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_NE(r.output.find("model.vocab"), std::string::npos) << r.output;
   EXPECT_NE(r.output.find("at least 256"), std::string::npos) << r.output;
-  expect_no_training();
+  expect_nothing_written();
 }
 
 TEST_F(BadInput, CheckpointFromADifferentConfig) {
