@@ -12,8 +12,11 @@ void add_export_command(CLI::App& app) {
   auto out = std::make_shared<std::string>();
   CLI::App* cmd =
       app.add_subcommand("export", "Write a sweep's tables (summary.csv, curves.csv) for fitting");
-  cmd->add_option("sweep_dir", *dir, "Sweep directory (e.g. out/sweeps/quickstart)")->required();
-  cmd->add_option("--out", *out, "Output directory (default SWEEP_DIR/export)");
+  cmd->add_option("dir", *dir,
+                  "Sweep directory (e.g. out/sweeps/quickstart), run directory, or directory of "
+                  "runs (e.g. out/runs)")
+      ->required();
+  cmd->add_option("--out", *out, "Output directory (default DIR/export)");
   cmd->callback([dir, out] {
     auto r = sl::export_sweep(*dir, *out);
     if (!r.ok()) {

@@ -2,6 +2,7 @@
 
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 
 namespace sl {
 std::string format_duration(double s) {
@@ -30,6 +31,15 @@ std::string format_si(double v) {
     std::snprintf(buf, sizeof buf, "%.3gk", v / 1e3);
   else
     std::snprintf(buf, sizeof buf, "%.3g", v);
+  return buf;
+}
+
+std::string format_shortest(double v) {
+  char buf[40];
+  for (int digits = 1; digits <= 17; ++digits) {
+    std::snprintf(buf, sizeof buf, "%.*g", digits, v);
+    if (std::strtod(buf, nullptr) == v) break;
+  }
   return buf;
 }
 }  // namespace sl

@@ -7,4 +7,6 @@ namespace sl {
 std::string format_duration(double seconds);
 // "1.2M", "340k", "12" (3 significant digits; k, M, G, T).
 std::string format_si(double v);
+// The shortest text that reads back as exactly `v` ("0.1", not "0.10000000000000001").
+std::string format_shortest(double v);
 }  // namespace sl

@@ -40,17 +40,19 @@ absl::StatusOr<std::vector<std::string>> run_dirs_of(const std::string& dir) {
   std::error_code ec;
   if (fs::exists(RunPaths(dir).config(), ec)) return std::vector<std::string>{dir};
   std::vector<std::string> out;
-  const fs::path runs = sweep_runs_dir(dir);
-  if (fs::is_directory(runs, ec)) {
-    for (const auto& e : fs::directory_iterator(runs, ec))
+  // A sweep's runs/<id>, else the run directories right below (out/runs of `scalelab train`).
+  for (const fs::path& parent : {fs::path(sweep_runs_dir(dir)), fs::path(dir)}) {
+    if (!fs::is_directory(parent, ec)) continue;
+    for (const auto& e : fs::directory_iterator(parent, ec))
       if (e.is_directory() && fs::exists(RunPaths(e.path().string()).config(), ec))
         out.push_back(e.path().string());
+    if (!out.empty()) break;
   }
   if (out.empty()) {
     return absl::NotFoundError(
         absl::StrCat(dir,
-                     " is neither a run directory (no config.yaml) nor a sweep "
-                     "directory with runs (no runs/*/config.yaml)"));
+                     " is neither a run directory (no config.yaml), a sweep directory with runs "
+                     "(no runs/*/config.yaml) nor a directory of runs (no */config.yaml)"));
   }
   std::sort(out.begin(), out.end());
   return out;

@@ -59,6 +59,7 @@ std::string sweep_runs_dir(const std::string& sweep_dir);
 RunPaths sweep_run(const std::string& sweep_dir, const std::string& run_id);
 
 // {dir} when `dir` is a run directory (has config.yaml), else the run directories of the sweep in
-// `dir` (runs/*/config.yaml), sorted by name. Error when it is neither.
+// `dir` (runs/*/config.yaml), else those right below it (*/config.yaml: a directory of
+// `scalelab train` runs such as out/runs), sorted by name. Error when it is none of these.
 absl::StatusOr<std::vector<std::string>> run_dirs_of(const std::string& dir);
 }  // namespace sl

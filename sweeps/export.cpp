@@ -1,12 +1,17 @@
 #include "sweeps/export.h"
 
 #include <cmath>
+#include <cstdlib>
 #include <filesystem>
+#include <functional>
+#include <map>
+#include <set>
 
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_replace.h"
 #include "core/csv.h"
 #include "core/files.h"
+#include "core/format.h"
 #include "core/run_paths.h"
 #include "nlohmann/json.hpp"
 #include "sweeps/export_probes.h"
@@ -23,42 +28,104 @@ std::string num_of(const json& j, const char* key) {
   return csv_number(j[key].get<double>());
 }
 
-// The columns every table shares: which run, its shape and size.
-std::vector<std::string> run_columns() {
-  return {"run_id",  "name",         "shape",
-          "n_layer", "d_model",      "n_head",
-          "ctx",     "params_total", "params_nonembedding"};
+// A run's config as dotted key -> value text ("optim.weight_decay" -> "0.1").
+std::map<std::string, std::string> dotted_values(const TrainConfig& cfg) {
+  std::map<std::string, std::string> out;
+  std::function<void(const YAML::Node&, const std::string&)> walk = [&](const YAML::Node& n,
+                                                                        const std::string& key) {
+    if (n.IsMap()) {
+      for (const auto& kv : n) {
+        const std::string k = kv.first.as<std::string>();
+        walk(kv.second, key.empty() ? k : key + "." + k);
+      }
+    } else if (n.IsScalar()) {
+      // Numbers in their shortest exact form: YAML writes 0.1 as 0.10000000000000001.
+      const std::string& s = n.Scalar();
+      char* end = nullptr;
+      const double v = std::strtod(s.c_str(), &end);
+      const bool number =
+          !s.empty() && end == s.c_str() + s.size() && s.find_first_of(".eE") != std::string::npos;
+      out[key] = number ? format_shortest(v) : s;
+    } else {
+      YAML::Emitter e;
+      e << YAML::Flow << n;
+      out[key] = e.c_str();
+    }
+  };
+  walk(YAML::Load(train_config_to_yaml(cfg)), "");
+  return out;
 }
-std::vector<std::string> run_cells(const PlannedRun& r) {
-  const GptConfig& m = r.cfg.model;
-  return {r.id,
-          r.cfg.name,
-          m.shape_name(),
-          std::to_string(m.n_layer),
-          std::to_string(m.d_model),
-          std::to_string(m.n_head),
-          std::to_string(m.ctx),
-          std::to_string(r.params_total),
-          std::to_string(r.params_nonembedding)};
+
+// The config keys whose values differ between the plan's runs (the sweep's axes, rules and
+// budgets), each its own column, so no one parses them out of run names. Keys that have columns
+// of their own already are left out.
+std::vector<std::string> varying_keys(const SweepPlan& plan) {
+  static const std::set<std::string> covered{"name",         "model.n_layer", "model.d_model",
+                                             "model.n_head", "model.ctx",     "train.tokens",
+                                             "train.seed",   "optim.lr",      "train.batch_size"};
+  std::map<std::string, std::set<std::string>> seen;
+  for (const auto& r : plan.runs)
+    for (const auto& [k, v] : dotted_values(r.cfg)) seen[k].insert(v);
+  std::vector<std::string> out;
+  for (const auto& [k, values] : seen)
+    if (values.size() > 1 && !covered.count(k)) out.push_back(k);
+  return out;
 }
+
+// The columns every table shares: which run, its shape and size, the per-run settings, and one
+// column per varying config key.
+struct RunColumns {
+  std::vector<std::string> axes;
+
+  explicit RunColumns(const SweepPlan& plan) : axes(varying_keys(plan)) {}
+  std::vector<std::string> header() const {
+    std::vector<std::string> h{"run_id",  "name",         "shape",
+                               "n_layer", "d_model",      "n_head",
+                               "ctx",     "params_total", "params_nonembedding",
+                               "seed",    "peak_lr",      "batch_size",
+                               "schedule"};
+    h.insert(h.end(), axes.begin(), axes.end());
+    return h;
+  }
+  std::vector<std::string> cells(const PlannedRun& r) const {
+    const GptConfig& m = r.cfg.model;
+    std::vector<std::string> c{r.id,
+                               r.cfg.name,
+                               m.shape_name(),
+                               std::to_string(m.n_layer),
+                               std::to_string(m.d_model),
+                               std::to_string(m.n_head),
+                               std::to_string(m.ctx),
+                               std::to_string(r.params_total),
+                               std::to_string(r.params_nonembedding),
+                               std::to_string(r.cfg.train.seed),
+                               csv_number(r.cfg.optim.lr),
+                               std::to_string(r.cfg.tokens_per_step() / r.cfg.model.ctx),
+                               r.cfg.optim.schedule};
+    const auto values = dotted_values(r.cfg);
+    for (const auto& k : axes) {
+      auto it = values.find(k);
+      c.push_back(it == values.end() ? "" : it->second);
+    }
+    return c;
+  }
+};
 
 absl::Status write_summary(const SweepPlan& plan, const std::string& sweep_dir,
                            const std::string& out_dir, ExportResult* res) {
   CsvWriter w;
-  w.header = run_columns();
-  for (const char* c : {"tokens",           "flops_6n",      "flops_6n_attention",
-                        "flops_chinchilla", "flops_budget",  "epochs",
-                        "tokens_per_param", "seed",          "lr",
-                        "batch_size",       "schedule",      "steps",
-                        "final_val_loss",   "best_val_loss", "final_val_bpb",
-                        "final_train_loss", "wall_s",        "branched_from",
-                        "status",           "reason"})
+  const RunColumns columns(plan);
+  w.header = columns.header();
+  for (const char* c :
+       {"tokens", "flops_6n", "flops_6n_attention", "flops_chinchilla", "flops_budget", "epochs",
+        "tokens_per_param", "lr", "steps", "final_val_loss", "best_val_loss", "final_val_bpb",
+        "final_train_loss", "wall_s", "branched_from", "status", "reason"})
     w.header.push_back(c);
   for (const auto& r : plan.runs) {
     RunInfo info = inspect_run(sweep_dir, r, true);
     const json s = info.summary.is_object() ? info.summary : json::object();
     const bool finished = info.state == RunState::kDone || info.state == RunState::kDiverged;
-    auto cells = run_cells(r);
+    auto cells = columns.cells(r);
     // Finished runs report what they did; others what is planned.
     const double tokens = finished && s.contains("tokens")
                               ? s["tokens"].get<double>()
@@ -70,10 +137,7 @@ absl::Status write_summary(const SweepPlan& plan, const std::string& sweep_dir,
     cells.push_back(r.flops_budget > 0 ? csv_number(r.flops_budget) : "");
     cells.push_back(finished && s.contains("epochs") ? num_of(s, "epochs") : csv_number(r.epochs));
     cells.push_back(csv_number(tokens / static_cast<double>(r.params_nonembedding)));
-    cells.push_back(std::to_string(r.cfg.train.seed));
     cells.push_back(csv_number(r.cfg.optim.lr));
-    cells.push_back(std::to_string(r.cfg.train.batch_size * r.cfg.train.grad_accum));
-    cells.push_back(r.cfg.optim.schedule);
     cells.push_back(std::to_string(info.step));
     cells.push_back(num_of(s, "final_val_loss"));
     cells.push_back(num_of(s, "best_val_loss"));
@@ -96,16 +160,17 @@ absl::Status write_summary(const SweepPlan& plan, const std::string& sweep_dir,
 absl::Status write_curves(const SweepPlan& plan, const std::string& sweep_dir,
                           const std::string& out_dir, ExportResult* res) {
   CsvWriter w;
-  w.header = run_columns();
+  const RunColumns columns(plan);
+  w.header = columns.header();
   for (const char* c :
        {"flops_budget", "step", "tokens", "flops_6n", "flops_6n_attention", "flops_chinchilla",
         "epochs", "lr", "train_loss", "val_loss", "val_bpb", "grad_norm", "wall_s"})
     w.header.push_back(c);
   for (const auto& r : plan.runs) {
-    const std::string metrics = sweep_run(sweep_dir, r.id).metrics();
-    if (!path_exists(metrics)) continue;
-    SL_ASSIGN_OR_RETURN(std::vector<json> rows, metrics_read(metrics));
-    const auto base = run_cells(r);
+    const RunPaths paths = r.dir.empty() ? sweep_run(sweep_dir, r.id) : RunPaths(r.dir);
+    if (!path_exists(paths.metrics())) continue;
+    SL_ASSIGN_OR_RETURN(std::vector<json> rows, metrics_read(paths.metrics()));
+    const auto base = columns.cells(r);
     for (const auto& m : rows) {
       auto cells = base;
       cells.push_back(r.flops_budget > 0 ? csv_number(r.flops_budget) : "");
@@ -134,7 +199,7 @@ const std::vector<ExportTableWriter>& export_table_writers() {
 
 absl::StatusOr<ExportResult> export_sweep(const std::string& sweep_dir,
                                           const std::string& out_dir_in) {
-  SL_ASSIGN_OR_RETURN(SweepPlan plan, read_plan(sweep_dir));
+  SL_ASSIGN_OR_RETURN(SweepPlan plan, plan_of(sweep_dir));
   ExportResult res;
   res.out_dir = out_dir_in.empty() ? (fs::path(sweep_dir) / "export").string() : out_dir_in;
   SL_RETURN_IF_ERROR(ensure_writable_dir(res.out_dir));

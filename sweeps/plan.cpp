@@ -1,5 +1,7 @@
 #include "sweeps/plan.h"
 
+#include <filesystem>
+
 #include "core/files.h"
 #include "core/run_paths.h"
 #include "nlohmann/json.hpp"
@@ -76,13 +78,34 @@ absl::StatusOr<SweepPlan> read_plan(const std::string& sweep_dir) {
   for (const auto& r : j["runs"]) {
     PlannedRun pr;
     pr.id = r.value("id", "");
-    SL_ASSIGN_OR_RETURN(pr.cfg, load_train_config(sweep_run(sweep_dir, pr.id).config()));
+    pr.dir = sweep_run(sweep_dir, pr.id).dir;
+    SL_ASSIGN_OR_RETURN(pr.cfg, load_train_config(RunPaths(pr.dir).config()));
     pr.target_params = r.value("target_params", 0.0);
     pr.flops_budget = r.value("flops_budget", 0.0);
     pr.epochs = r.value("epochs", 0.0);
     pr.branch_source = r.value("branch_source", "");
     pr.branch_step = r.value("branch_step", int64_t{0});
     pr.snapshot_steps = r.value("snapshot_steps", std::vector<int64_t>{});
+    fill_sizes(pr);
+    plan.runs.push_back(std::move(pr));
+  }
+  return plan;
+}
+
+absl::StatusOr<SweepPlan> plan_of(const std::string& dir) {
+  if (path_exists(SweepPaths(dir).plan())) return read_plan(dir);
+  auto dirs = run_dirs_of(dir);
+  if (!dirs.ok()) {
+    return absl::NotFoundError(absl::StrCat(dirs.status().message(), "; and no plan.json, so not ",
+                                            "a sweep (run `scalelab sweep SPEC` first)"));
+  }
+  SweepPlan plan;
+  plan.name = std::filesystem::path(dir).lexically_normal().filename().string();
+  for (const auto& d : *dirs) {
+    PlannedRun pr;
+    pr.dir = d;
+    pr.id = std::filesystem::path(d).lexically_normal().filename().string();
+    SL_ASSIGN_OR_RETURN(pr.cfg, load_train_config(RunPaths(d).config()));
     fill_sizes(pr);
     plan.runs.push_back(std::move(pr));
   }

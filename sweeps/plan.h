@@ -13,7 +13,8 @@
 namespace sl {
 struct PlannedRun {
   TrainConfig cfg;
-  std::string id;  // run_id(cfg): the run directory's name
+  std::string id;   // run_id(cfg): the run directory's name
+  std::string dir;  // the run directory (SWEEP_DIR/runs/<id> in a sweep)
   int64_t params_total = 0, params_nonembedding = 0;
   double target_params = 0;  // the spec's size entry (0 for explicit shapes)
   double flops_budget = 0;   // IsoFLOP mode: the compute budget C this run belongs to (else 0)
@@ -44,4 +45,9 @@ void fill_sizes(PlannedRun& r);
 // plan.json: the expanded runs. And back (each run's config from SWEEP_DIR/runs/<id>/config.yaml).
 std::string plan_to_json(const SweepPlan& plan);
 absl::StatusOr<SweepPlan> read_plan(const std::string& sweep_dir);
+
+// The plan of a sweep directory (its plan.json), or else of the run directories in `dir`
+// (run_dirs_of: one run, or a directory of `scalelab train` runs), each its own run, named by its
+// directory.
+absl::StatusOr<SweepPlan> plan_of(const std::string& dir);
 }  // namespace sl

@@ -156,7 +156,7 @@ void touch_lock(const std::string& path) { ::utimensat(AT_FDCWD, path.c_str(), n
 
 RunInfo inspect_run(const std::string& sweep_dir, const PlannedRun& run, bool read_metrics) {
   RunInfo info;
-  const RunPaths paths = sweep_run(sweep_dir, run.id);
+  const RunPaths paths = run.dir.empty() ? sweep_run(sweep_dir, run.id) : RunPaths(run.dir);
   info.total_steps = run.cfg.total_steps();
   if (read_metrics && path_exists(paths.metrics())) {
     auto rows = metrics_read(paths.metrics());

@@ -10,6 +10,8 @@
 #include "sweeps/export.h"
 #include "sweeps/run_store.h"
 #include "sweeps/slurm.h"
+#include "train/metrics_log.h"
+#include "train/train_config.h"
 
 namespace sl {
 namespace fs = std::filesystem;
@@ -105,5 +107,47 @@ TEST(Slurm, ArrayOfOneWorkerDriversOnTheSweepDirectory) {
   EXPECT_NE(s.find("#SBATCH --gres=gpu:1\n"), std::string::npos) << s;
   EXPECT_NE(s.find("#SBATCH --array=0-1\n"), std::string::npos) << s;
   EXPECT_NE(s.find("--device cuda"), std::string::npos) << s;
+}
+
+// `export` on a directory of `scalelab train` runs: each run named by its directory, every setting
+// that differs between the runs a column of its own, and curves rows that carry their run's
+// settings.
+TEST(Export, DirectoryOfTrainRunsWithAColumnPerVaryingKey) {
+  const fs::path dir = fresh_dir();
+  for (const auto& [name, wd] :
+       std::vector<std::pair<std::string, double>>{{"a", 0.0}, {"b", 0.1}}) {
+    TrainConfig c;
+    c.name = "wd";
+    c.model.n_layer = 1, c.model.d_model = 32, c.model.n_head = 2, c.model.ctx = 16;
+    c.train.tokens = 4096;
+    c.train.batch_size = 4;
+    c.train.seed = 7;
+    c.optim.weight_decay = wd;
+    fs::create_directories(dir / name);
+    ASSERT_TRUE(
+        write_file_atomic((dir / name / "config.yaml").string(), train_config_to_yaml(c)).ok());
+    ASSERT_TRUE(metrics_append((dir / name / "metrics.jsonl").string(),
+                               {{"step", 1}, {"tokens", 64}, {"lr", 1e-4}, {"train_loss", 5.5}})
+                    .ok());
+  }
+  auto res = export_sweep(dir.string());
+  ASSERT_TRUE(res.ok()) << res.status();
+  EXPECT_EQ(res->runs, 2);
+  EXPECT_EQ(res->curve_rows, 2);
+  for (const char* table : {"summary.csv", "curves.csv"}) {
+    auto csv = read_file((dir / "export" / table).string());
+    ASSERT_TRUE(csv.ok());
+    const std::string header = csv->substr(0, csv->find('\n'));
+    EXPECT_NE(header.find(",seed,peak_lr,batch_size,schedule,optim.weight_decay"),
+              std::string::npos)
+        << table << ": " << header;
+    EXPECT_EQ(header.find("optim.beta1"), std::string::npos) << "a key that does not vary";
+    EXPECT_NE(csv->find("\na,wd,"), std::string::npos) << *csv;
+    EXPECT_NE(csv->find(",7,0.001,4,cosine,0.1,"), std::string::npos) << table << ":\n" << *csv;
+  }
+  // Not a sweep and no runs: the error says what DIR may be.
+  auto none = export_sweep(fresh_dir().string() + "/nothing");
+  ASSERT_FALSE(none.ok());
+  EXPECT_NE(std::string(none.status().message()).find("directory of runs"), std::string::npos);
 }
 }  // namespace sl
