@@ -21,7 +21,12 @@ absl::Status run_fit_command(FitFlags& f, const CLI::App& cmd) {
   f.request.loss_col_given = cmd.count("--loss-col") > 0;
   f.request.c_col_given = cmd.count("--c-col") > 0;
   SL_ASSIGN_OR_RETURN(sl::FitReport report, sl::run_fit(f.request));
-  for (const auto& note : report.notes) sl::log::info(note);
+  for (const auto& note : report.notes) {
+    if (note.rfind("warning: ", 0) == 0)
+      sl::log::warn(note.substr(9));
+    else
+      sl::log::info(note);
+  }
   std::string json_text = report.json.dump(2) + "\n";
   if (f.json)
     std::cout << json_text;

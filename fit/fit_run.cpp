@@ -7,6 +7,7 @@
 #include "absl/strings/str_join.h"
 #include "fit/fit_json.h"
 #include "fit/fit_table.h"
+#include "fit/fit_warnings.h"
 
 namespace sl {
 namespace fs = std::filesystem;
@@ -131,6 +132,12 @@ absl::StatusOr<FitReport> run_fit(const FitRequest& r) {
       }
       const BootstrapResult* bp = boot ? &*boot : nullptr;
       report.json["chinchilla"] = chinchilla_to_json(*fit, data.points, bp);
+      const std::vector<std::string> warnings = chinchilla_warnings(*fit, data.points, bp);
+      report.json["chinchilla"]["warnings"] = warnings;
+      for (const auto& w : warnings) {
+        report.json["warnings"].push_back(w);
+        report.notes.push_back("warning: " + w);
+      }
       tables.push_back(chinchilla_table(*fit, data.points.size(), bp));
     } else if (law == "isoflop") {
       IsoflopOptions opt;
