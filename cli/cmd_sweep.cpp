@@ -22,6 +22,7 @@ namespace fs = std::filesystem;
 
 struct SweepArgs {
   std::string spec, dir, device;
+  std::vector<std::string> overrides;
   int workers = 0, threads = 0;
   bool dry_run = false, no_estimate = false, retry_failed = false, no_progress = false,
        no_wait = false;
@@ -40,7 +41,7 @@ void run_sweep_command(const SweepArgs& a) {
     sl::cli::exit_code() = sl::kExitUsage;
     return;
   }
-  auto plan = sl::expand_sweep_spec(a.spec, /*check_data=*/true, a.device);
+  auto plan = sl::expand_sweep_spec(a.spec, /*check_data=*/true, a.device, a.overrides);
   if (!plan.ok()) {
     std::cerr << "error: " << plan.status().message() << "\n";
     sl::cli::exit_code() = sl::kExitUsage;
@@ -51,6 +52,16 @@ void run_sweep_command(const SweepArgs& a) {
   const int threads = a.threads > 0 ? a.threads : std::max(1, ncpu / workers);
 
   if (a.slurm) {
+    const std::string script_path = (fs::path(dir) / "slurm" / "sweep.sbatch").string();
+    const std::string text =
+        sl::slurm_script(*plan, a.slurm_opts, sl::self_binary(), fs::absolute(a.spec).string(),
+                         fs::absolute(dir).string(), fs::current_path().string());
+    if (a.dry_run) {  // nothing on disk: the plan and the script it would write
+      std::cout << sl::plan_table(*plan, nullptr) << "dry run: would write " << script_path
+                << " and submit it with sbatch:\n"
+                << text;
+      return;
+    }
     auto st = sl::prepare_sweep_dir(*plan, dir);
     if (st.ok()) st = sl::ensure_writable_dir((fs::path(dir) / "slurm").string());
     if (!st.ok()) {
@@ -58,10 +69,6 @@ void run_sweep_command(const SweepArgs& a) {
       sl::cli::exit_code() = sl::kExitFailed;
       return;
     }
-    const std::string script_path = (fs::path(dir) / "slurm" / "sweep.sbatch").string();
-    const std::string text =
-        sl::slurm_script(*plan, a.slurm_opts, sl::self_binary(), fs::absolute(a.spec).string(),
-                         fs::absolute(dir).string(), fs::current_path().string());
     st = sl::write_file_atomic(script_path, text);
     if (st.ok()) chmod(script_path.c_str(), 0755);
     if (!st.ok()) {
@@ -70,10 +77,6 @@ void run_sweep_command(const SweepArgs& a) {
       return;
     }
     std::cout << sl::plan_table(*plan, nullptr) << "wrote " << script_path << "\n";
-    if (a.dry_run) {
-      std::cout << text << "(dry run: submit it with `sbatch " << script_path << "`)\n";
-      return;
-    }
     if (std::system("command -v sbatch >/dev/null 2>&1") != 0) {
       std::cerr << "error: sbatch is not on PATH; submit " << script_path
                 << " from a Slurm login node\n";
@@ -137,6 +140,9 @@ void add_sweep_command(CLI::App& app) {
       "sweep", "Train a grid of model and data sizes from a sweep spec (resumable)");
   cmd->add_option("spec", a->spec, "Sweep spec YAML (e.g. configs/sweeps/quickstart.yaml)")
       ->required();
+  cmd->add_option("overrides", a->overrides,
+                  "Dotted overrides key=value for every run (e.g. optim.weight_decay=0.1), "
+                  "recorded in plan.json");
   cmd->add_option("--dir", a->dir, "Sweep directory (default out/sweeps/<spec name>)");
   cmd->add_option("--workers", a->workers,
                   "Runs at once (default: one per core on CPU, one per GPU)");
@@ -153,8 +159,13 @@ void add_sweep_command(CLI::App& app) {
                 "Return when nothing is left to start (do not wait for runs other drivers hold)");
   cmd->add_flag(
       "--slurm", a->slurm,
-      "Write a Slurm job array (DIR/slurm/sweep.sbatch) and submit it (--dry-run: only write)");
+      "Write a Slurm job array (DIR/slurm/sweep.sbatch) and submit it (--dry-run: print it, "
+      "write nothing)");
   cmd->add_option("--slurm-tasks", a->slurm_opts.tasks, "Array size (default min(runs, 32))");
+  cmd->add_option("--slurm-max-parallel", a->slurm_opts.max_parallel,
+                  "Array throttle: at most this many tasks at once (default: no limit)");
+  cmd->add_option("--slurm-mem", a->slurm_opts.mem,
+                  "Memory per task, e.g. 16G (default: twice the largest run's estimate, >= 2G)");
   cmd->add_option("--slurm-cpus", a->slurm_opts.cpus_per_task, "CPUs per task (default 2)");
   cmd->add_option("--slurm-gpus", a->slurm_opts.gpus_per_task, "GPUs per task (default 0)");
   cmd->add_option("--slurm-time", a->slurm_opts.time, "Time limit per task (default 24:00:00)");

@@ -50,6 +50,7 @@ std::string plan_to_json(const SweepPlan& plan) {
          {"flops_convention", flops_convention_name(plan.convention)},
          {"isoflop", plan.isoflop},
          {"share_stable_phase", plan.share_stable_phase},
+         {"overrides", plan.overrides},
          {"runs", runs}};
   return j.dump(2) + "\n";
 }
@@ -75,6 +76,7 @@ absl::StatusOr<SweepPlan> read_plan(const std::string& sweep_dir) {
   if (conv.ok()) plan.convention = *conv;
   plan.isoflop = j.value("isoflop", false);
   plan.share_stable_phase = j.value("share_stable_phase", false);
+  plan.overrides = j.value("overrides", std::vector<std::string>{});
   for (const auto& r : j["runs"]) {
     PlannedRun pr;
     pr.id = r.value("id", "");

@@ -34,7 +34,8 @@ struct SweepPlan {
   FlopsConvention convention = FlopsConvention::kKaplan6N;  // the spec's flops_convention
   bool isoflop = false;
   bool share_stable_phase = false;
-  std::vector<PlannedRun> runs;  // in expansion order
+  std::vector<std::string> overrides;  // `sweep SPEC KEY=VALUE...`: applied to every run
+  std::vector<PlannedRun> runs;        // in expansion order
   const PlannedRun* find(const std::string& id) const;
   int64_t tokens_saved() const;  // by branching (shared stable phases)
 };

@@ -1,13 +1,26 @@
 #include "sweeps/slurm.h"
 
 #include <algorithm>
+#include <cmath>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
 #include "core/subprocess.h"
+#include "train/memory_check.h"
 
 namespace sl {
+namespace {
+// Twice the largest run's training-memory estimate (train/memory_check.h), at least 2G: the
+// estimate is a floor, and the process has LibTorch's own footprint on top.
+std::string default_mem(const SweepPlan& plan) {
+  double need = 0;
+  for (const auto& r : plan.runs) need = std::max(need, training_memory(r.cfg).total());
+  const double gib = std::max(2.0, std::ceil(2 * need / (1024.0 * 1024 * 1024)));
+  return absl::StrFormat("%.0fG", gib);
+}
+}  // namespace
+
 std::string slurm_script(const SweepPlan& plan, const SlurmOptions& o, const std::string& binary,
                          const std::string& spec, const std::string& dir,
                          const std::string& workdir) {
@@ -21,23 +34,41 @@ std::string slurm_script(const SweepPlan& plan, const SlurmOptions& o, const std
        "# through its lock files, so none is trained twice; rerunning the array resumes what is "
        "left.\n";
   s += absl::StrFormat("#SBATCH --job-name=scalelab-%s\n", plan.name);
-  s += absl::StrFormat("#SBATCH --array=0-%d\n", tasks - 1);
+  s += absl::StrFormat("#SBATCH --array=0-%d%s\n", tasks - 1,
+                       o.max_parallel > 0 ? absl::StrCat("%", o.max_parallel) : "");
   s += "#SBATCH --ntasks=1\n";
   s += absl::StrFormat("#SBATCH --cpus-per-task=%d\n", o.cpus_per_task);
-  if (o.gpus_per_task > 0) s += absl::StrFormat("#SBATCH --gres=gpu:%d\n", o.gpus_per_task);
+  if (o.gpus_per_task > 0) s += absl::StrFormat("#SBATCH --gpus-per-task=%d\n", o.gpus_per_task);
+  s += absl::StrFormat("#SBATCH --mem=%s\n", o.mem.empty() ? default_mem(plan) : o.mem);
   s += absl::StrFormat("#SBATCH --time=%s\n", o.time);
   if (!o.partition.empty()) s += absl::StrFormat("#SBATCH --partition=%s\n", o.partition);
   s += absl::StrFormat("#SBATCH --output=%s/slurm/%%A_%%a.out\n", dir);
+  s += absl::StrFormat("#SBATCH --error=%s/slurm/%%A_%%a.err\n", dir);
+  s += "#SBATCH --requeue\n";            // node failure or preemption: run the task again
   s += "#SBATCH --signal=B:TERM@120\n";  // time limit: the driver gets SIGTERM, runs checkpoint
   for (auto line : absl::StrSplit(o.extra, ';', absl::SkipWhitespace()))
     s += absl::StrCat("#SBATCH ", absl::StripAsciiWhitespace(line), "\n");
   s += "set -euo pipefail\n";
   s += absl::StrFormat("cd %s\n", shell_quote(workdir));
   s += absl::StrFormat("export OMP_NUM_THREADS=%d\n", o.cpus_per_task);
-  s += absl::StrFormat(
-      "exec %s sweep %s --dir %s --workers 1 --threads %d%s --no-wait --no-progress\n",
-      shell_quote(binary), shell_quote(spec), shell_quote(dir), o.cpus_per_task,
-      o.gpus_per_task > 0 ? " --device cuda" : " --device cpu");
+  std::string command = absl::StrCat(shell_quote(binary), " sweep ", shell_quote(spec));
+  for (const auto& ov : plan.overrides) absl::StrAppend(&command, " ", shell_quote(ov));
+  absl::StrAppendFormat(&command, " --dir %s --workers 1 --threads %d%s --no-wait --no-progress",
+                        shell_quote(dir), o.cpus_per_task,
+                        o.gpus_per_task > 0 ? " --device cuda" : " --device cpu");
+  s += command + " &\n";
+  s += "driver=$!\n";
+  s += "# The time-limit signal (--signal=B:) reaches this shell: pass it to the driver.\n";
+  s += "trap 'kill -TERM \"$driver\" 2>/dev/null || true' TERM\n";
+  s += "rc=0\nwait \"$driver\" || rc=$?\n";
+  s += "# Woken by the trap: wait for the driver to checkpoint and exit.\n";
+  s += "if [ \"$rc\" -gt 128 ]; then rc=0; wait \"$driver\" || rc=$?; fi\n";
+  s +=
+      "# 75: stopped at a checkpoint with runs left: this task goes back in the queue to resume.\n";
+  s += "if [ \"$rc\" = 75 ] && [ -n \"${SLURM_ARRAY_JOB_ID:-}\" ]; then\n";
+  s += "  scontrol requeue \"${SLURM_ARRAY_JOB_ID}_${SLURM_ARRAY_TASK_ID}\" || true\n";
+  s += "fi\n";
+  s += "exit \"$rc\"\n";
   return s;
 }
 }  // namespace sl

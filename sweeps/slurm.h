@@ -12,13 +12,18 @@
 namespace sl {
 struct SlurmOptions {
   int tasks = 0;          // array size; 0 = min(runs, 32)
+  int max_parallel = 0;   // array throttle (--array=0-N%M); 0 = as many as the cluster allows
   int cpus_per_task = 2;  // each task trains one run at a time with this many threads
-  int gpus_per_task = 0;  // 1 on GPU clusters (--gres=gpu:1)
+  int gpus_per_task = 0;  // 1 on GPU clusters (--gpus-per-task=1)
+  std::string mem;        // --mem per task; "" = twice the largest run's estimate, at least 2G
   std::string time = "24:00:00";
   std::string partition;  // "" = the cluster's default
   std::string extra;      // more #SBATCH lines, ';'-separated (e.g. "--account=abc;--qos=low")
 };
-// The script's text. `binary`, `spec` and `dir` are made absolute by the caller.
+// The script's text. `binary`, `spec` and `dir` are made absolute by the caller. Every task is
+// requeued (--requeue) when its node fails or it is preempted, and requeues itself when the driver
+// exits 75 (stopped at a checkpoint by the time-limit signal, runs left). The plan's overrides
+// reach the driver as quoted words.
 std::string slurm_script(const SweepPlan& plan, const SlurmOptions& o, const std::string& binary,
                          const std::string& spec, const std::string& dir,
                          const std::string& workdir);

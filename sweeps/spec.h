@@ -18,6 +18,7 @@
 //   spec_validate.h  ids, duplicates, sizes, and each run against its data
 #pragma once
 #include <string>
+#include <vector>
 
 #include "core/status.h"
 #include "sweeps/plan.h"
@@ -27,10 +28,14 @@ namespace sl {
 // cores, and on the CPU every run fits its memory (train/memory_check.h). `check_data` opens each
 // dataset (off in unit tests of errors that come first); `device`, when not empty, is the device
 // every run will get (the sweep's --device) in place of its train.device.
+// `overrides` ("optim.lr=3e-3", as `scalelab sweep SPEC KEY=VALUE...` takes them) apply to every
+// run like the spec's own fixed keys; one that names an axis or a rule of the spec is refused.
 absl::StatusOr<SweepPlan> expand_sweep_spec(const std::string& spec_path, bool check_data = true,
-                                            const std::string& device = "");
+                                            const std::string& device = "",
+                                            const std::vector<std::string>& overrides = {});
 absl::StatusOr<SweepPlan> expand_sweep_spec_text(const std::string& text,
                                                  const std::string& spec_path,
                                                  bool check_data = true,
-                                                 const std::string& device = "");
+                                                 const std::string& device = "",
+                                                 const std::vector<std::string>& overrides = {});
 }  // namespace sl

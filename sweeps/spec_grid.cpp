@@ -90,11 +90,14 @@ absl::StatusOr<SweepBase> read_sweep_base(const SweepSpec& spec) {
     set_dotted(base.yaml, k, v);
     yaml_set_origin(&base.origins, k, yaml_where(spec.file, v));
   }
+  for (const auto& o : spec.overrides) {
+    SL_RETURN_IF_ERROR(yaml_apply_override(base.yaml, o, &base.origins));
+  }
   auto cfg = train_config_from_yaml(base.yaml, spec.base_file, base.origins, ConfigUse::kRunHere);
   if (!cfg.ok()) {
     const std::string msg(cfg.status().message());
     // An error at a value the spec set already names the spec; one in the base file gets context.
-    if (msg.rfind(spec.file + ":", 0) == 0) return cfg.status();
+    if (msg.rfind(spec.file + ":", 0) == 0 || msg.rfind("override '", 0) == 0) return cfg.status();
     return annotate(cfg.status(), absl::StrCat(spec.file, ": base config"));
   }
   base.cfg = *cfg;

@@ -265,7 +265,44 @@ absl::Status read_budgets(YamlMap& root, SweepSpec* spec) {
 }
 }  // namespace
 
-absl::StatusOr<SweepSpec> parse_sweep_spec(const std::string& text, const std::string& file) {
+namespace {
+// Command-line overrides: config keys the spec neither sweeps nor sets by a rule.
+absl::Status check_overrides(const SweepSpec& spec) {
+  for (const auto& o : spec.overrides) {
+    const size_t eq = o.find('=');
+    const std::string key = eq == std::string::npos ? o : o.substr(0, eq);
+    const std::string where = absl::StrCat("override '", o, "'");
+    if (eq == std::string::npos || eq == 0) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(where, ": not of the form key=value (e.g. optim.lr=3e-3)"));
+    }
+    if (!is_config_key(key)) {
+      return absl::InvalidArgumentError(absl::StrCat(where, ": unknown config key '", key,
+                                                     "' (`scalelab config-keys` lists them)"));
+    }
+    if (key == "train.tokens" || key == "train.seed") {
+      return absl::InvalidArgumentError(absl::StrCat(where, ": the spec's data: and seeds: set ",
+                                                     key, "; change them in ", spec.file));
+    }
+    for (const auto& a : spec.axes) {
+      if (a.key == key) {
+        return absl::InvalidArgumentError(absl::StrCat(where, ": ", key, " is an axis of ",
+                                                       spec.file, "; change the axis there"));
+      }
+    }
+    for (const auto& r : spec.rules) {
+      if (r.key == key) {
+        return absl::InvalidArgumentError(absl::StrCat(where, ": ", key, " is set by a rule in ",
+                                                       spec.file, "; change the rule there"));
+      }
+    }
+  }
+  return absl::OkStatus();
+}
+}  // namespace
+
+absl::StatusOr<SweepSpec> parse_sweep_spec(const std::string& text, const std::string& file,
+                                           const std::vector<std::string>& overrides) {
   SweepSpec spec;
   spec.file = file;
   spec.text = text;
@@ -293,6 +330,8 @@ absl::StatusOr<SweepSpec> parse_sweep_spec(const std::string& text, const std::s
     SL_ASSIGN_OR_RETURN(spec.rules, parse_rules(file, root.raw("rules"), axis_keys));
   }
   SL_RETURN_IF_ERROR(root.finish());
+  spec.overrides = overrides;
+  SL_RETURN_IF_ERROR(check_overrides(spec));
   return spec;
 }
 }  // namespace sl

@@ -48,13 +48,15 @@ struct SweepSpec {
   FlopsConvention convention = FlopsConvention::kKaplan6N;
   std::vector<Rule> rules;
   bool share_stable_phase = false;
+  std::vector<std::string> overrides;  // "key=value" from the command line, for every run
 
   // Errors at a top-level key ("file:line:col: key 'K': message").
   absl::Status error(const std::string& key, const std::string& message) const;
   std::string where(const std::string& key) const;
 };
 
-absl::StatusOr<SweepSpec> parse_sweep_spec(const std::string& text, const std::string& file);
+absl::StatusOr<SweepSpec> parse_sweep_spec(const std::string& text, const std::string& file,
+                                           const std::vector<std::string>& overrides = {});
 
 // The largest budget a run can count: train.tokens is an int64.
 constexpr double kMaxRunTokens = 9.2e18;

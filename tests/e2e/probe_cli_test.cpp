@@ -44,7 +44,7 @@ const fs::path& trained_run() {
 }
 
 TEST(ProbeCli, ProbesARunAndWritesOneRowPerCellAndTemplate) {
-  const fs::path run = trained_run();
+  const fs::path& run = trained_run();
   CliResult r = run_cli("probe " + run.string() + " --tasks add --difficulties 1,2 --instances 4");
   ASSERT_EQ(r.exit_code, 0) << r.output;
   auto rows = metrics_read((run / "probes.jsonl").string());
@@ -68,7 +68,7 @@ TEST(ProbeCli, UnknownTaskIsRejectedWithTheKnownNames) {
 }
 
 TEST(ProbeCli, ShotsBeyondTheContextNameTheCellAndTheFix) {
-  const fs::path run = trained_run();
+  const fs::path& run = trained_run();
   const int rows_before = count_lines(run / "probes.jsonl");
   CliResult r = run_cli("probe " + run.string() + " --tasks icl_map --shots 8");
   EXPECT_EQ(r.exit_code, 1);

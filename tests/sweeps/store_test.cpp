@@ -95,18 +95,69 @@ TEST(Slurm, ArrayOfOneWorkerDriversOnTheSweepDirectory) {
   EXPECT_NE(s.find("#SBATCH --qos=low\n"), std::string::npos) << s;
   EXPECT_NE(s.find("#SBATCH --output=/scratch/sw/slurm/%A_%a.out\n"), std::string::npos) << s;
   EXPECT_NE(s.find("cd '/repo'\n"), std::string::npos) << s;
-  EXPECT_NE(s.find("exec '/opt/scalelab' sweep '/specs/ladder.yaml' --dir '/scratch/sw' --workers "
+  EXPECT_NE(s.find("'/opt/scalelab' sweep '/specs/ladder.yaml' --dir '/scratch/sw' --workers "
                    "1 --threads 4 "
-                   "--device cpu --no-wait --no-progress\n"),
+                   "--device cpu --no-wait --no-progress &\n"),
+            std::string::npos)
+      << s;
+  // Slurm's conventions: separate stderr, requeue on node failure and on the resumable exit code,
+  // memory asked for (an empty plan: the 2G floor).
+  EXPECT_NE(s.find("#SBATCH --error=/scratch/sw/slurm/%A_%a.err\n"), std::string::npos) << s;
+  EXPECT_NE(s.find("#SBATCH --requeue\n"), std::string::npos) << s;
+  EXPECT_NE(s.find("#SBATCH --mem=2G\n"), std::string::npos) << s;
+  EXPECT_NE(s.find("if [ \"$rc\" = 75 ]"), std::string::npos) << s;
+  EXPECT_NE(s.find("scontrol requeue \"${SLURM_ARRAY_JOB_ID}_${SLURM_ARRAY_TASK_ID}\""),
             std::string::npos)
       << s;
   EXPECT_EQ(s.find("--gres"), std::string::npos);
   o.gpus_per_task = 1;
   o.tasks = 2;
+  o.max_parallel = 1;
+  o.mem = "40G";
+  // Overrides reach the driver as quoted words, whatever they hold.
+  plan.overrides = {"name=it's $(rm -rf x)", "optim.lr=3e-3"};
   s = slurm_script(plan, o, "/opt/scalelab", "/specs/ladder.yaml", "/scratch/sw", "/repo");
-  EXPECT_NE(s.find("#SBATCH --gres=gpu:1\n"), std::string::npos) << s;
-  EXPECT_NE(s.find("#SBATCH --array=0-1\n"), std::string::npos) << s;
+  EXPECT_NE(s.find("#SBATCH --gpus-per-task=1\n"), std::string::npos) << s;
+  EXPECT_NE(s.find("#SBATCH --array=0-1%1\n"), std::string::npos) << s;
+  EXPECT_NE(s.find("#SBATCH --mem=40G\n"), std::string::npos) << s;
   EXPECT_NE(s.find("--device cuda"), std::string::npos) << s;
+  EXPECT_NE(s.find("sweep '/specs/ladder.yaml' 'name=it'\\''s $(rm -rf x)' 'optim.lr=3e-3' --dir"),
+            std::string::npos)
+      << s;
+}
+
+// The script really runs: bash executes it with a stand-in binary that exits 75, and the task
+// asks Slurm to requeue it (a stand-in scontrol records the call).
+TEST(Slurm, ScriptRequeuesItselfOnTheResumableExitCode) {
+  const fs::path dir = fresh_dir();
+  fs::create_directories(dir / "bin");
+  write_file_atomic((dir / "bin" / "fake_scalelab").string(),
+                    "#!/bin/bash\necho \"$@\" > \"$ARGS_OUT\"\nexit 75\n")
+      .IgnoreError();
+  write_file_atomic((dir / "bin" / "scontrol").string(),
+                    "#!/bin/bash\necho \"$@\" > \"$REQUEUE_OUT\"\n")
+      .IgnoreError();
+  fs::permissions(dir / "bin" / "fake_scalelab", fs::perms::owner_all);
+  fs::permissions(dir / "bin" / "scontrol", fs::perms::owner_all);
+  SweepPlan plan;
+  plan.name = "p";
+  plan.overrides = {"optim.lr=3e-3"};
+  const std::string s = slurm_script(plan, SlurmOptions{}, (dir / "bin" / "fake_scalelab").string(),
+                                     "/specs/p.yaml", (dir / "sw").string(), dir.string());
+  ASSERT_TRUE(write_file_atomic((dir / "job.sh").string(), s).ok());
+  const std::string cmd = "cd '" + dir.string() + "' && PATH='" + (dir / "bin").string() +
+                          ":'\"$PATH\" ARGS_OUT=args REQUEUE_OUT=requeue SLURM_ARRAY_JOB_ID=41 "
+                          "SLURM_ARRAY_TASK_ID=3 bash job.sh";
+  const int status = std::system(cmd.c_str());
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 75);
+  auto args = read_file((dir / "args").string());
+  ASSERT_TRUE(args.ok());
+  EXPECT_EQ(*args, "sweep /specs/p.yaml optim.lr=3e-3 --dir " + (dir / "sw").string() +
+                       " --workers 1 --threads 2 --device cpu --no-wait --no-progress\n");
+  auto requeue = read_file((dir / "requeue").string());
+  ASSERT_TRUE(requeue.ok()) << "scontrol was not called";
+  EXPECT_EQ(*requeue, "requeue 41_3\n");
 }
 
 // `export` on a directory of `scalelab train` runs: each run named by its directory, every setting

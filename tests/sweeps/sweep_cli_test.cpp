@@ -20,6 +20,7 @@
 #include "core/file_lock.h"
 #include "core/run_paths.h"
 #include "gtest/gtest.h"
+#include "sweeps/spec.h"
 #include "train/metrics_log.h"
 
 namespace sl {
@@ -178,11 +179,12 @@ TEST_F(SweepCli, TrainsStatusExportAndResumeSkipsFinishedRuns) {
 TEST_F(SweepCli, OneRunsCrashDoesNotStopTheOthersAndIsRetriedOnlyWhenAsked) {
   const fs::path sw = dir_ / "sw";
   const fs::path s = spec(kGrid);
-  // --slurm --dry-run lays out the sweep directory without training; then break one run's
-  // checkpoint.
-  auto prep = run_scalelab(
-      "sweep '" + s.string() + "' --dir '" + sw.string() + "' --slurm --dry-run", dir_);
-  ASSERT_EQ(prep.code, 0) << prep.err;
+  // --slurm lays out the sweep directory without training (then sbatch, absent here, or a
+  // submission nobody runs); then break one run's checkpoint.
+  auto prep = run_scalelab("sweep '" + s.string() + "' --dir '" + sw.string() +
+                               "' --slurm --slurm-tasks 1",
+                           dir_);
+  ASSERT_TRUE(fs::exists(sw / "plan.json")) << prep.err;
   const fs::path bad = run_dirs(sw)[1];
   std::ofstream(bad / "checkpoint.bin") << "not a checkpoint";
   auto r = run_scalelab("sweep '" + s.string() + "' --dir '" + sw.string() + "' --workers 2", dir_);
@@ -456,19 +458,42 @@ TEST_F(SweepCli, DryRunRefusesBadInputThatUsedToPass) {
   EXPECT_NE(r.err.find("--threads 100000 is more than the "), std::string::npos) << r.err;
 }
 
-TEST_F(SweepCli, SlurmDryRunWritesTheArrayScript) {
+TEST_F(SweepCli, SlurmDryRunPrintsTheArrayScriptAndWritesNothing) {
   const fs::path sw = dir_ / "sw";
-  auto r = run_scalelab("sweep '" + spec(kGrid).string() + "' --dir '" + sw.string() +
-                            "' --slurm --dry-run --slurm-tasks 3",
+  auto r = run_scalelab("sweep '" + spec(kGrid).string() + "' optim.weight_decay=0.05 --dir '" +
+                            sw.string() + "' --slurm --dry-run --slurm-tasks 3",
                         dir_);
   ASSERT_EQ(r.code, 0) << r.err;
-  const std::string script = slurp(sw / "slurm" / "sweep.sbatch");
+  const std::string& script = r.out;
   EXPECT_NE(script.find("#SBATCH --array=0-2"), std::string::npos) << script;
-  EXPECT_NE(script.find(" sweep '" + fs::absolute(spec(kGrid)).string() + "' --dir '" +
-                        fs::absolute(sw).string() + "' --workers 1"),
+  EXPECT_NE(script.find(" sweep '" + fs::absolute(spec(kGrid)).string() +
+                        "' 'optim.weight_decay=0.05' --dir '" + fs::absolute(sw).string() +
+                        "' --workers 1"),
             std::string::npos)
       << script;
-  EXPECT_TRUE(fs::exists(sw / "plan.json"));
+  EXPECT_FALSE(fs::exists(sw)) << "a dry run wrote " << sw;
+}
+
+TEST_F(SweepCli, OverridesApplyToEveryRunAndAreRecordedInThePlan) {
+  const fs::path sw = dir_ / "ov";
+  auto r = run_scalelab("sweep '" + spec(kGrid).string() + "' optim.weight_decay=0.05 --dir '" +
+                            sw.string() + "' --dry-run --no-estimate",
+                        dir_);
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_FALSE(fs::exists(sw));
+  auto plan = expand_sweep_spec(spec(kGrid).string(), /*check_data=*/false, "",
+                                {"optim.weight_decay=0.05"});
+  ASSERT_TRUE(plan.ok()) << plan.status();
+  for (const auto& run : plan->runs) EXPECT_DOUBLE_EQ(run.cfg.optim.weight_decay, 0.05);
+  EXPECT_EQ(plan->overrides, std::vector<std::string>{"optim.weight_decay=0.05"});
+  EXPECT_NE(plan_to_json(*plan).find("\"optim.weight_decay=0.05\""), std::string::npos);
+  // A bad one names the override; one on a key the spec sweeps is refused.
+  auto bad = run_scalelab("sweep '" + spec(kGrid).string() + "' optim.lr=0x10 --dry-run", dir_);
+  EXPECT_EQ(bad.code, 2);
+  EXPECT_NE(bad.err.find("override 'optim.lr=0x10'"), std::string::npos) << bad.err;
+  auto seed = run_scalelab("sweep '" + spec(kGrid).string() + "' train.seed=3 --dry-run", dir_);
+  EXPECT_EQ(seed.code, 2);
+  EXPECT_NE(seed.err.find("override 'train.seed=3'"), std::string::npos) << seed.err;
 }
 }  // namespace
 }  // namespace sl
