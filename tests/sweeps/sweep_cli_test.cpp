@@ -181,9 +181,8 @@ TEST_F(SweepCli, OneRunsCrashDoesNotStopTheOthersAndIsRetriedOnlyWhenAsked) {
   const fs::path s = spec(kGrid);
   // --slurm lays out the sweep directory without training (then sbatch, absent here, or a
   // submission nobody runs); then break one run's checkpoint.
-  auto prep = run_scalelab("sweep '" + s.string() + "' --dir '" + sw.string() +
-                               "' --slurm --slurm-tasks 1",
-                           dir_);
+  auto prep = run_scalelab(
+      "sweep '" + s.string() + "' --dir '" + sw.string() + "' --slurm --slurm-tasks 1", dir_);
   ASSERT_TRUE(fs::exists(sw / "plan.json")) << prep.err;
   const fs::path bad = run_dirs(sw)[1];
   std::ofstream(bad / "checkpoint.bin") << "not a checkpoint";
