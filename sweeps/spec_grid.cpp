@@ -69,7 +69,7 @@ absl::StatusOr<GptConfig> shape_of_mapping(const SweepSpec& spec, const SpecValu
   return g;
 }
 
-// The budget entry in tokens for a model of `pc` parameters.
+// The budget entry in tokens for a run of model `m`.
 double tokens_of_budget(const SweepSpec& spec, const SpecValue& budget, const GptConfig& m) {
   switch (spec.mode) {
     case BudgetMode::kTokens: return budget.number;

@@ -380,9 +380,10 @@ absl::StatusOr<RunOutcome> train_run(const TrainConfig& cfg, const TrainOptions&
   // A new run's data and device are checked before anything is written: a run that cannot start
   // leaves no directory behind, so the corrected command can use the same --run-dir.
   std::optional<TokenDataset> data;
+  std::optional<torch::Device> device;
   if (!path_exists(paths.config())) {
     SL_ASSIGN_OR_RETURN(data, open_and_check_data(cfg, /*verify_checksums=*/true));
-    SL_RETURN_IF_ERROR(resolve_device(cfg.train.device).status());
+    SL_ASSIGN_OR_RETURN(device, resolve_device(cfg.train.device));
   }
   SL_RETURN_IF_ERROR(ensure_writable_dir(paths.dir));
   SL_ASSIGN_OR_RETURN(FileLock lock, lock_run_dir(paths));  // held until we return
@@ -395,12 +396,14 @@ absl::StatusOr<RunOutcome> train_run(const TrainConfig& cfg, const TrainOptions&
   if (!data) {
     SL_ASSIGN_OR_RETURN(data, open_and_check_data(cfg, /*verify_checksums=*/first_session));
   }
-  SL_ASSIGN_OR_RETURN(torch::Device device, resolve_device(cfg.train.device));
+  if (!device) {
+    SL_ASSIGN_OR_RETURN(device, resolve_device(cfg.train.device));
+  }
   configure_threads(cfg.train.threads);
   keep_freed_memory();
   // The checkpoint before the model: a corrupted or foreign one must stop us before any work.
   SL_ASSIGN_OR_RETURN(std::optional<Checkpoint> start, starting_checkpoint(cfg, opts, paths));
-  Session session(cfg, opts, std::move(*data), device);
+  Session session(cfg, opts, std::move(*data), *device);
   if (start) SL_RETURN_IF_ERROR(session.restore(*start));
   start.reset();  // the tensors are copied into the model and optimizer
   SL_RETURN_IF_ERROR(session.open_logs());

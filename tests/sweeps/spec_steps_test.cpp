@@ -9,21 +9,31 @@
 #include "sweeps/spec_rules.h"
 #include "sweeps/spec_validate.h"
 #include "sweeps/stable_phase.h"
+#include "tests/sweeps/spec_test_util.h"
 
 namespace sl {
 namespace {
-const char* kBase = R"(name: t
-base:
-  model: {ctx: 16, vocab: 256}
-  data: {path: /nonexistent}
-  optim: {lr: 1e-3}
-  train: {batch_size: 4, device: cpu}
-)";
+const char* kBase = testing::kSpecBase;
 
 SweepSpec parse_ok(const std::string& body) {
   auto s = parse_sweep_spec(std::string(kBase) + body, "spec.yaml");
   EXPECT_TRUE(s.ok()) << s.status();
   return s.ok() ? *s : SweepSpec{};
+}
+
+// Steps 1 and 2 of a spec's expansion: the plan's runs before stable phases and validation.
+SweepPlan grid_of(const SweepSpec& s) {
+  SweepPlan plan;
+  plan.name = s.name;
+  auto base = read_sweep_base(s);
+  EXPECT_TRUE(base.ok()) << base.status();
+  if (!base.ok()) return plan;
+  auto models = resolve_models(s, *base);
+  EXPECT_TRUE(models.ok()) << models.status();
+  if (!models.ok()) return plan;
+  const absl::Status st = expand_grid(s, *base, *models, "", &plan);
+  EXPECT_TRUE(st.ok()) << st;
+  return plan;
 }
 
 TEST(SpecParse, ReadsEveryPartWithoutResolvingIt) {
@@ -137,13 +147,7 @@ TEST(SpecGrid, OrderIsModelsBudgetsSeedsAxesAndNamesCarryTheAxes) {
   const SweepSpec s = parse_ok(
       "models: {sizes: [20k, 80k], head_dim: 16}\ndata: {tokens: [4k, 8k]}\n"
       "seeds: [1, 2]\noptim.lr: [1e-3, 2e-3]\n");
-  auto base = read_sweep_base(s);
-  ASSERT_TRUE(base.ok()) << base.status();
-  auto models = resolve_models(s, *base);
-  ASSERT_TRUE(models.ok()) << models.status();
-  SweepPlan plan;
-  plan.name = s.name;
-  ASSERT_TRUE(expand_grid(s, *base, *models, "", &plan).ok());
+  SweepPlan plan = grid_of(s);
   ASSERT_EQ(plan.runs.size(), 16u);
   // The last axis varies fastest, the model slowest.
   EXPECT_DOUBLE_EQ(plan.runs[0].cfg.optim.lr, 1e-3);
@@ -184,12 +188,7 @@ TEST(StablePhase, GroupsRunsEqualButForDAndBranchesFromTheLongest) {
   const SweepSpec s = parse_ok(
       "models: {sizes: [20k, 80k], head_dim: 16}\ndata: {tokens: [2k, 8k]}\nschedule: wsd\n"
       "share_stable_phase: true\n");
-  auto base = read_sweep_base(s);
-  auto models = resolve_models(s, *base);
-  ASSERT_TRUE(models.ok());
-  SweepPlan plan;
-  plan.name = s.name;
-  ASSERT_TRUE(expand_grid(s, *base, *models, "", &plan).ok());
+  SweepPlan plan = grid_of(s);
   ASSERT_TRUE(share_stable_phases(s, &plan).ok());
   ASSERT_EQ(plan.runs.size(), 4u);
   // Per size: the 8k run is the source, the 2k run branches from it.

@@ -10,18 +10,13 @@
 #include "gtest/gtest.h"
 #include "sweeps/spec.h"
 #include "tests/config_test_values.h"
+#include "tests/sweeps/spec_test_util.h"
 #include "train/schedule.h"
 #include "train/train_config.h"
 
 namespace sl {
 namespace {
-const char* kBase = R"(name: t
-base:
-  model: {ctx: 16, vocab: 256}
-  data: {path: /nonexistent}
-  optim: {lr: 1e-3}
-  train: {batch_size: 4, device: cpu}
-)";
+const char* kBase = testing::kSpecBase;
 
 absl::StatusOr<SweepPlan> expand(const std::string& body) {
   return expand_sweep_spec_text(std::string(kBase) + body, "spec.yaml", /*check_data=*/false);
