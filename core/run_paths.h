@@ -5,6 +5,7 @@
 //   probes.jsonl         capability-probe rows (when the config has a probes: section)
 //   checkpoint.bin       the latest checkpoint; checkpoint-step<N>.bin: snapshots for WSD branches
 //   summary.json         written last: its presence means the run is finished
+//   model.safetensors    the weights in nanoGPT's layout, from `scalelab export-weights`
 //   train.lock           flock(2)-ed by the process training the run (one trainer per directory)
 // and, in a sweep (SWEEP_DIR/runs/<id>/), from the driver:
 //   lock                 the driver's claim on the run (host, pids, start times)
@@ -32,6 +33,7 @@ struct RunPaths {
   std::string checkpoint() const { return file("checkpoint.bin"); }
   std::string snapshot(int64_t step) const;  // checkpoint-step<N>.bin
   std::string summary() const { return file("summary.json"); }
+  std::string weights() const { return file("model.safetensors"); }
   std::string train_lock() const { return file("train.lock"); }
   std::string sweep_lock() const { return file("lock"); }
   std::string failed() const { return file("failed.json"); }

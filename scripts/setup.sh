@@ -14,6 +14,8 @@ TORCH_VERSION=2.11.0  # the GPU machine's PyTorch (2.11.0+cu130): one LibTorch o
 # toolkit lacks; elsewhere pip installs torch with all of its dependencies.
 TORCH_EXTRA_WHEELS=(nvidia-cusparselt-cu13==0.8.0 nvidia-nvshmem-cu13==3.4.5 nvidia-cufile==1.15.1.6)
 TORCH_PYTHON_DEPS=(filelock 'typing-extensions>=4.10' 'sympy>=1.13.3' 'networkx>=2.5.1' jinja2 'fsspec>=0.8.5')
+# What the Python tests need beside torch (tests/python/: export-weights' files read by safetensors).
+PYTHON_TEST_DEPS=(safetensors==0.8.0)
 VENV=.venv
 
 DEBIAN_PACKAGES=(
@@ -65,6 +67,17 @@ install_torch() {
   echo "setup: PyTorch $TORCH_VERSION installed in $((SECONDS - start)) s ($(du -sh "$VENV" | cut -f1) in $VENV)"
 }
 
+install_python_test_deps() {  # each pin checked on its own: a venv from an older setup gets them too
+  local dep missing_py=()
+  for dep in "${PYTHON_TEST_DEPS[@]}"; do
+    "$VENV/bin/python" -c 'import importlib.metadata as m, sys; n, v = sys.argv[1].split("=="); sys.exit(m.version(n) != v)' \
+      "$dep" 2>/dev/null || missing_py+=("$dep")
+  done
+  [ ${#missing_py[@]} -eq 0 ] && return
+  echo "setup: installing ${missing_py[*]} into $VENV"
+  "$VENV/bin/pip" install -q --disable-pip-version-check --only-binary :all: "${missing_py[@]}"
+}
+
 if [ "$gpu_machine" = 0 ]; then
   missing=()
   for p in "${DEBIAN_PACKAGES[@]}"; do
@@ -77,6 +90,7 @@ if [ "$gpu_machine" = 0 ]; then
     DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
   fi
   install_torch
+  install_python_test_deps
   BUILD_DIR=${SCALELAB_BUILD_DIR:-build}
   torch_prefix=$("$VENV/bin/python" -c 'import torch;print(torch.utils.cmake_prefix_path)')
   cmake -S . -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=Release -DCMAKE_PREFIX_PATH="$torch_prefix" \

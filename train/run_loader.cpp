@@ -25,9 +25,10 @@ absl::StatusOr<LoadedRun> load_run_for_eval(const std::string& run_dir) {
   }
   if (!path_exists(ckpt_path)) {
     return absl::NotFoundError(
-        absl::StrCat(run_dir,
-                     " has no checkpoint.bin yet; train it first (it is "
-                     "written every train.checkpoint_every steps and at the end)"));
+        absl::StrCat(run_dir, " has no checkpoint.bin yet; train it first: scalelab train ",
+                     config_path, " --run-dir ", run_dir,
+                     " (a checkpoint is written every train.checkpoint_every steps and at the "
+                     "end)"));
   }
   LoadedRun run;
   run.dir = run_dir;

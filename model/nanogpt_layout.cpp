@@ -1,0 +1,63 @@
+#include "model/nanogpt_layout.h"
+
+#include "core/format.h"
+
+namespace sl {
+namespace {
+// name.weight and, when the layer has one, name.bias.
+void add(std::vector<NamedTensor>& out, const std::string& name, const torch::Tensor& weight,
+         const torch::Tensor& bias) {
+  out.push_back({name + ".weight", weight});
+  if (bias.defined()) out.push_back({name + ".bias", bias});
+}
+}  // namespace
+
+std::vector<NamedTensor> nanogpt_state_dict(const GptImpl& model) {
+  std::vector<NamedTensor> out;
+  out.push_back({"transformer.wte.weight", model.wte->weight});
+  out.push_back({"transformer.wpe.weight", model.wpe->weight});
+  for (size_t i = 0; i < model.blocks->size(); ++i) {
+    const BlockImpl& b = model.blocks->at<BlockImpl>(i);
+    const std::string h = "transformer.h." + std::to_string(i);
+    add(out, h + ".ln_1", b.ln_1->weight, b.ln_1->bias);
+    add(out, h + ".attn.c_attn", b.attn->c_attn->weight, b.attn->c_attn->bias);
+    add(out, h + ".attn.c_proj", b.attn->c_proj->weight, b.attn->c_proj->bias);
+    add(out, h + ".ln_2", b.ln_2->weight, b.ln_2->bias);
+    add(out, h + ".mlp.c_fc", b.mlp->c_fc->weight, b.mlp->c_fc->bias);
+    add(out, h + ".mlp.c_proj", b.mlp->c_proj->weight, b.mlp->c_proj->bias);
+  }
+  add(out, "transformer.ln_f", model.ln_f->weight, model.ln_f->bias);
+  if (model.config.tied) {
+    out.push_back({"lm_head.weight", model.wte->weight});
+  } else {
+    add(out, "lm_head", model.lm_head->weight, model.lm_head->bias);
+  }
+  return out;
+}
+
+std::map<std::string, std::string> nanogpt_config_metadata(const GptConfig& c) {
+  return {{"block_size", std::to_string(c.ctx)},  {"vocab_size", std::to_string(c.vocab)},
+          {"n_layer", std::to_string(c.n_layer)}, {"n_head", std::to_string(c.n_head)},
+          {"n_embd", std::to_string(c.d_model)},  {"dropout", format_shortest(c.dropout)},
+          {"bias", c.bias ? "true" : "false"},    {"tied", c.tied ? "true" : "false"},
+          {"d_ff", std::to_string(c.ff())}};
+}
+
+std::vector<std::string> nanogpt_model_py_gaps(const GptConfig& c) {
+  std::vector<std::string> gaps;
+  if (!c.tied) {
+    gaps.push_back(
+        "the head is untied (model.tied: false) but nanoGPT's model.py ties lm_head to wte: its "
+        "load_state_dict would put lm_head.weight into both");
+  }
+  if (c.ff() != 4 * c.d_model) {
+    gaps.push_back("the MLP is " + std::to_string(c.ff()) + " wide (model.d_ff) but nanoGPT's " +
+                   "model.py builds 4 * n_embd = " + std::to_string(4 * c.d_model) +
+                   ": its load_state_dict refuses the shapes");
+  }
+  if (!c.tied && c.bias) {
+    gaps.push_back("the untied head has a bias (lm_head.bias), which nanoGPT's model.py lacks");
+  }
+  return gaps;
+}
+}  // namespace sl
