@@ -1,16 +1,30 @@
-// CRC-32C, TFRecord framing and the Event encoding, against reference bytes: the CRC
+// CRC-32C, TFRecord framing, the Event encoding and event files, against reference bytes: the CRC
 // vectors of RFC 3720 (B.4) and bytes that TensorBoard's own Python (its crc32c and the protobuf
 // library's Event.SerializeToString) produces for the same input.
 #include <gtest/gtest.h>
 
+#include <filesystem>
+#include <regex>
+
 #include "absl/strings/escaping.h"
 #include "core/crc32c.h"
+#include "core/event_file.h"
+#include "core/files.h"
 #include "core/tfevents.h"
 #include "core/tfrecord.h"
 
 namespace sl {
 namespace {
+namespace fs = std::filesystem;
+
 std::string hex(const std::string& bytes) { return absl::BytesToHexString(bytes); }
+
+fs::path fresh_dir(const std::string& name) {
+  const fs::path dir = fs::temp_directory_path() / (name + "_" + std::to_string(::getpid()));
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  return dir;
+}
 
 TfEvent scalars_at(int64_t step, float value) {
   TfEvent e;
@@ -118,5 +132,59 @@ TEST(TfEvents, DecodesWhatItEncodes) {
   EXPECT_FALSE(decode_event("\x0f").ok());        // wire type 7
 }
 
+TEST(EventFile, NamesSortInWriteOrderAndOpenWithTheVersion) {
+  const fs::path dir = fresh_dir("sl_event_file_names");
+  auto a = EventFileWriter::create((dir / "tb").string());  // the directory is made
+  ASSERT_TRUE(a.ok()) << a.status();
+  auto b = EventFileWriter::create((dir / "tb").string());  // within the same second
+  ASSERT_TRUE(b.ok()) << b.status();
+  const std::regex name(R"(events\.out\.tfevents\.(\d{10})\.[^/]+)");
+  std::smatch ma, mb;
+  const std::string fa = fs::path(a->path()).filename().string();
+  const std::string fb = fs::path(b->path()).filename().string();
+  ASSERT_TRUE(std::regex_match(fa, ma, name)) << fa;
+  ASSERT_TRUE(std::regex_match(fb, mb, name)) << fb;
+  EXPECT_EQ(std::stoll(mb[1]), std::stoll(ma[1]) + 1);
+  EXPECT_EQ(event_files((dir / "tb").string()), (std::vector<std::string>{a->path(), b->path()}));
+  EXPECT_NEAR(static_cast<double>(std::stoll(ma[1])), unix_seconds_now(), 5.0);
+
+  ASSERT_TRUE(a->write(scalars_at(10, 2.0f)).ok());
+  ASSERT_TRUE(a->sync().ok());
+  const TfRecordScan scan = tfrecord_scan(*read_file(a->path()));
+  ASSERT_EQ(scan.records.size(), 2u);
+  EXPECT_EQ(scan.damage, "");
+  EXPECT_EQ(decode_event(scan.records[0])->file_version, "brain.Event:2");
+  EXPECT_EQ(decode_event(scan.records[1])->step, 10);
+  EXPECT_EQ(event_files((dir / "missing").string()), std::vector<std::string>{});
+}
+
+TEST(EventFile, TrimKeepsStepsUpToTheCheckpointAndDropsDamage) {
+  const fs::path dir = fresh_dir("sl_event_file_trim");
+  auto first = EventFileWriter::create(dir.string());
+  ASSERT_TRUE(first.ok());
+  for (int64_t step : {10, 20, 30, 40}) ASSERT_TRUE(first->write(scalars_at(step, 1.0f)).ok());
+  ASSERT_TRUE(append_bytes(first->path(), tfrecord_frame("torn").substr(0, 9)).ok());
+  auto second = EventFileWriter::create(dir.string());  // a later session's, all past step 25
+  ASSERT_TRUE(second.ok());
+  ASSERT_TRUE(second->write(scalars_at(30, 1.0f)).ok());
+  const fs::path temp = dir / (".tmp." + fs::path(first->path()).filename().string() + ".123");
+  ASSERT_TRUE(append_bytes(temp.string(), "left by a killed rewrite").ok());
+
+  auto last = trim_event_files(dir.string(), 25);
+  ASSERT_TRUE(last.ok()) << last.status();
+  EXPECT_EQ(*last, 20);
+  EXPECT_EQ(event_files(dir.string()), std::vector<std::string>{first->path()});
+  EXPECT_FALSE(fs::exists(temp));
+  const TfRecordScan scan = tfrecord_scan(*read_file(first->path()));
+  EXPECT_EQ(scan.damage, "");
+  ASSERT_EQ(scan.records.size(), 3u);  // the version, steps 10 and 20
+  EXPECT_EQ(decode_event(scan.records[0])->file_version, "brain.Event:2");
+  EXPECT_EQ(decode_event(scan.records[2])->step, 20);
+
+  const auto size = fs::file_size(first->path());
+  EXPECT_EQ(*trim_event_files(dir.string(), 25), 20);  // nothing to change: left as it is
+  EXPECT_EQ(fs::file_size(first->path()), size);
+  EXPECT_EQ(*trim_event_files((dir / "missing").string(), 25), -1);
+}
 }  // namespace
 }  // namespace sl
