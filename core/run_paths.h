@@ -6,6 +6,7 @@
 //   checkpoint.bin       the latest checkpoint; checkpoint-step<N>.bin: snapshots for WSD branches
 //   summary.json         written last: its presence means the run is finished
 //   train.lock           flock(2)-ed by the process training the run (one trainer per directory)
+//   tensorboard/         event files of the metrics rows (train.log: tensorboard), one a session
 // and, in a sweep (SWEEP_DIR/runs/<id>/), from the driver:
 //   lock                 the driver's claim on the run (host, pids, start times)
 //   failed.json          the last failure;  train.log: the child's stdout and stderr
@@ -33,6 +34,7 @@ struct RunPaths {
   std::string snapshot(int64_t step) const;  // checkpoint-step<N>.bin
   std::string summary() const { return file("summary.json"); }
   std::string train_lock() const { return file("train.lock"); }
+  std::string tensorboard() const { return file("tensorboard"); }
   std::string sweep_lock() const { return file("lock"); }
   std::string failed() const { return file("failed.json"); }
   std::string train_log() const { return file("train.log"); }
