@@ -97,10 +97,13 @@ bool path_exists(const std::string& path) {
 }
 
 absl::Status append_line(const std::string& path, const std::string& line) {
+  return append_bytes(path, line + "\n");
+}
+
+absl::Status append_bytes(const std::string& path, const std::string& bytes) {
   int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
   if (fd < 0) return errno_error("cannot open", path);
-  std::string buf = line + "\n";
-  absl::Status st = write_all(fd, buf.data(), buf.size(), path);
+  absl::Status st = write_all(fd, bytes.data(), bytes.size(), path);
   ::close(fd);
   return st;
 }

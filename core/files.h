@@ -16,6 +16,9 @@ absl::Status ensure_writable_dir(const std::string& dir);
 bool path_exists(const std::string& path);
 // Appends one line (a '\n' is added) and flushes it to disk.
 absl::Status append_line(const std::string& path, const std::string& line);
+// Appends `bytes` in one write(2) on an O_APPEND descriptor (more only if the kernel writes less):
+// a process killed mid-append can leave only that last append cut short, at the file's end.
+absl::Status append_bytes(const std::string& path, const std::string& bytes);
 }  // namespace sl
 
 namespace sl {

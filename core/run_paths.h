@@ -7,6 +7,7 @@
 //   summary.json         written last: its presence means the run is finished
 //   model.safetensors    the weights in nanoGPT's layout, from `scalelab export-weights`
 //   train.lock           flock(2)-ed by the process training the run (one trainer per directory)
+//   tensorboard/         event files of the metrics rows (train.log: tensorboard), one a session
 // and, in a sweep (SWEEP_DIR/runs/<id>/), from the driver:
 //   lock                 the driver's claim on the run (host, pids, start times)
 //   failed.json          the last failure;  train.log: the child's stdout and stderr
@@ -35,6 +36,7 @@ struct RunPaths {
   std::string summary() const { return file("summary.json"); }
   std::string weights() const { return file("model.safetensors"); }
   std::string train_lock() const { return file("train.lock"); }
+  std::string tensorboard() const { return file("tensorboard"); }
   std::string sweep_lock() const { return file("lock"); }
   std::string failed() const { return file("failed.json"); }
   std::string train_log() const { return file("train.log"); }

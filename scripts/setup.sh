@@ -14,8 +14,10 @@ TORCH_VERSION=2.11.0  # the GPU machine's PyTorch (2.11.0+cu130): one LibTorch o
 # toolkit lacks; elsewhere pip installs torch with all of its dependencies.
 TORCH_EXTRA_WHEELS=(nvidia-cusparselt-cu13==0.8.0 nvidia-nvshmem-cu13==3.4.5 nvidia-cufile==1.15.1.6)
 TORCH_PYTHON_DEPS=(filelock 'typing-extensions>=4.10' 'sympy>=1.13.3' 'networkx>=2.5.1' jinja2 'fsspec>=0.8.5')
-# What the Python tests need beside torch (tests/python/: export-weights' files read by safetensors).
-PYTHON_TEST_DEPS=(safetensors==0.8.0)
+# What the Python tests need beside torch (tests/python/): safetensors reads export-weights' files;
+# tensorboard reads the event files of train.log: tensorboard (20 MB of wheels, 57 MB in .venv,
+# 10 s cold; docs/build.md).
+PYTHON_TEST_DEPS=(safetensors==0.8.0 tensorboard==2.21.0)
 VENV=.venv
 
 DEBIAN_PACKAGES=(
@@ -75,7 +77,10 @@ install_python_test_deps() {  # each pin checked on its own: a venv from an olde
   done
   [ ${#missing_py[@]} -eq 0 ] && return
   echo "setup: installing ${missing_py[*]} into $VENV"
-  "$VENV/bin/pip" install -q --disable-pip-version-check --only-binary :all: "${missing_py[@]}"
+  local start=$SECONDS
+  # --no-warn-conflicts: as above, torch's nvidia-* wheels are left out on purpose.
+  "$VENV/bin/pip" install -q --disable-pip-version-check --no-warn-conflicts --only-binary :all: "${missing_py[@]}"
+  echo "setup: ${missing_py[*]} installed in $((SECONDS - start)) s"
 }
 
 if [ "$gpu_machine" = 0 ]; then

@@ -40,6 +40,7 @@ inline const std::map<std::string, std::string>& nondefault_config_values() {
                                                          {"train.eval_every", "9"},
                                                          {"train.eval_tokens", "4096"},
                                                          {"train.checkpoint_every", "11"},
+                                                         {"train.log", "tensorboard"},
                                                          {"probes.tasks", "add"},
                                                          {"probes.difficulties", "2"},
                                                          {"probes.shots", "0"},

@@ -38,6 +38,7 @@ absl::Status check_branch_source(const TrainConfig& cfg, const TrainConfig& sour
   a.train.tokens = b.train.tokens = 0;
   a.train.threads = b.train.threads = 0;
   a.train.device = b.train.device = "auto";
+  a.train.log = b.train.log = "";
   if (train_config_to_yaml(a) != train_config_to_yaml(b)) {
     return absl::FailedPreconditionError(
         absl::StrCat("cannot branch run ", cfg.name, " from run ", source.name,

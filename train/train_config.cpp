@@ -109,9 +109,22 @@ const ConfigSchema<RunConfig>& run_schema() {
                  "size of the fixed held-out set (whole windows of val.bin)",
                  [](const R& r) { return r.eval_tokens < 1 ? "must be >= 1" : ""; })
           .field("checkpoint_every", &R::checkpoint_every,
-                 "steps between checkpoints (and at the end); 0 = end only", [](const R& r) {
+                 "steps between checkpoints (and at the end); 0 = end only",
+                 [](const R& r) {
                    return r.checkpoint_every < 0 ? "must be >= 0 (0 = only at the end)" : "";
-                 });
+                 })
+          .field(
+              "log", &R::log,
+              "tensorboard: the metrics rows also as TensorBoard scalars in RUN_DIR/tensorboard/ "
+              "(\"\" = metrics.jsonl only)",
+              [](const R& r) {
+                return r.log.empty() || r.log == "tensorboard"
+                           ? std::string()
+                           : absl::StrCat("unknown log '", r.log,
+                                          "'; use tensorboard, or leave the key out for "
+                                          "metrics.jsonl only");
+              },
+              /*omit_when_default=*/true);
   return s;
 }
 }  // namespace
@@ -280,10 +293,11 @@ std::string train_config_to_yaml(const TrainConfig& c) { return body_yaml(c, tru
 
 std::string run_id(const TrainConfig& c) {
   // Threads and device change speed, not results on a given machine; they stay out of the id so a
-  // sweep's worker count does not rename its runs.
+  // sweep's worker count does not rename its runs. The log's format is output only.
   TrainConfig k = c;
   k.train.threads = 0;
   k.train.device = "auto";
+  k.train.log = "";
   return c.name + "-" + short_hash(body_yaml(k, false));
 }
 }  // namespace sl

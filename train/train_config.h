@@ -48,6 +48,9 @@ struct RunConfig {
   int eval_every = 100;         // steps between validation evals (and at the end)
   int64_t eval_tokens = 65536;  // size of the fixed held-out set (rounded to whole windows)
   int checkpoint_every = 200;   // steps between checkpoints (and at the end); 0 = only at the end
+  // "" (metrics.jsonl only) or "tensorboard": the rows also as TensorBoard scalars in
+  // RUN_DIR/tensorboard/ (train/tensorboard_log.h). Output only: not part of the run id.
+  std::string log;
 };
 
 struct TrainConfig {
@@ -99,6 +102,8 @@ std::string train_config_to_yaml(const TrainConfig& c);
 std::vector<FieldDoc> train_config_keys();
 // The same as the markdown table in docs/train.md (`scalelab config-keys` prints it).
 std::string config_keys_markdown();
-// "<name>-<8 hex of the canonical YAML without the name>": the default run directory name.
+// "<name>-<8 hex of the canonical YAML without the name>": the default run directory name. The keys
+// that change speed or output but not results (train.threads, train.device, train.log) are left
+// out, so setting them never renames a run.
 std::string run_id(const TrainConfig& c);
 }  // namespace sl

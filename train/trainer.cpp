@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <optional>
 
 #include "absl/strings/str_format.h"
 #include "core/files.h"
@@ -22,6 +23,7 @@
 #include "train/metrics_log.h"
 #include "train/run_start.h"
 #include "train/schedule.h"
+#include "train/tensorboard_log.h"
 #include "train/train_step.h"
 
 namespace sl {
@@ -88,7 +90,8 @@ class Session {
         progress_line_(cfg.name) {}
 
   absl::Status restore(Checkpoint& c);
-  // Rows past the checkpoint were computed by a session that died: drop them (they are recomputed).
+  // Rows past the checkpoint were computed by a session that died: drop them (they are recomputed),
+  // from metrics.jsonl and, with train.log: tensorboard, from the event files.
   absl::Status open_logs();
   absl::StatusOr<RunOutcome> run();
 
@@ -117,6 +120,7 @@ class Session {
   torch::Tensor eval_set_;
   const StepSetup step_setup_;
   std::unique_ptr<Tokenizer> probe_tokenizer_;
+  std::optional<TensorboardLog> tensorboard_;  // train.log: tensorboard
   ProgressLine progress_line_;
 
   Progress st_;
@@ -192,6 +196,7 @@ absl::Status Session::write_row(double lr, bool eval_now, bool last) {
   }
   if (eval_now && diverged_.empty()) SL_RETURN_IF_ERROR(evaluate_into(row));
   SL_RETURN_IF_ERROR(metrics_append(paths_.metrics(), row));
+  if (tensorboard_) SL_RETURN_IF_ERROR(tensorboard_->write_row(row));
   st_.loss_sum = 0;
   st_.loss_steps = 0;
   last_row_step_ = st_.step;
@@ -255,6 +260,7 @@ absl::Status Session::checkpoint() {
 absl::Status Session::save(const std::string& path, const Progress& p) {
   // The rows a checkpoint covers reach the disk before it does.
   if (path_exists(paths_.metrics())) SL_RETURN_IF_ERROR(fsync_path(paths_.metrics()));
+  if (tensorboard_) SL_RETURN_IF_ERROR(tensorboard_->sync());
   Checkpoint c;
   c.run_id = run_id(cfg_);
   c.step = p.step;
@@ -298,6 +304,10 @@ absl::Status Session::restore(Checkpoint& c) {
 
 absl::Status Session::open_logs() {
   SL_RETURN_IF_ERROR(metrics_truncate_after(paths_.metrics(), st_.step));
+  if (cfg_.train.log == "tensorboard") {
+    SL_ASSIGN_OR_RETURN(tensorboard_,
+                        TensorboardLog::open(paths_.tensorboard(), paths_.metrics(), st_.step));
+  }
   if (!cfg_.probes.enabled()) return absl::OkStatus();
   SL_RETURN_IF_ERROR(metrics_truncate_after(paths_.probes(), st_.step));
   SL_ASSIGN_OR_RETURN(probe_tokenizer_, make_tokenizer(ds_.meta.tokenizer));

@@ -1,7 +1,8 @@
 // One training run, start to finish or to the next interruption, in a run directory laid out as
 // core/run_paths.h says: config.yaml (a different config in the same directory is refused),
 // metrics.jsonl (docs/train.md lists the fields), checkpoint.bin (every checkpoint_every steps and
-// at the end) and summary.json (written last, atomically: its presence means the run is finished).
+// at the end), summary.json (written last, atomically: its presence means the run is finished) and,
+// with train.log: tensorboard, tensorboard/ (the same rows as event files; train/tensorboard_log.h).
 // Calling train_run again on an interrupted run resumes from its checkpoint; on the CPU the resumed
 // run's losses equal an uninterrupted run's exactly.
 #pragma once

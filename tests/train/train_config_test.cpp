@@ -61,6 +61,23 @@ TEST(TrainConfig, CanonicalYamlRoundTripsAndFixesTheRunId) {
   EXPECT_EQ(run_id(d), run_id(*c));  // threads change speed, not the run
 }
 
+TEST(TrainConfig, TheLogIsWrittenOnlyWhenSetAndLeavesTheRunIdAlone) {
+  auto c = parse(kConfig);
+  ASSERT_TRUE(c.ok());
+  const std::string plain = train_config_to_yaml(*c);
+  EXPECT_EQ(plain.find("log:"), std::string::npos) << plain;  // existing configs keep their text
+  auto on = parse(std::string(kConfig) + "  log: tensorboard\n");
+  ASSERT_TRUE(on.ok()) << on.status().message();
+  EXPECT_EQ(on->train.log, "tensorboard");
+  EXPECT_NE(train_config_to_yaml(*on).find("  log: tensorboard\n"), std::string::npos);
+  EXPECT_EQ(run_id(*on), run_id(*c));  // output only: the same run
+  auto bad = parse(std::string(kConfig) + "  log: wandb\n");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.status().message().find("cfg.yaml:10:8: key 'train.log': unknown log 'wandb'"),
+            std::string::npos)
+      << bad.status().message();
+}
+
 TEST(TrainConfig, UnknownKeyHasLineAndColumn) {
   auto c = parse(std::string(kConfig) + "  batchsize: 4\n");
   ASSERT_FALSE(c.ok());
