@@ -32,10 +32,12 @@ absl::Status run_plan_command(PlanFlags& f) {
     SL_ASSIGN_OR_RETURN(law, sl::plan_law_from_fit_json(f.fit));
   }
   SL_ASSIGN_OR_RETURN(sl::PlanResult plan, sl::make_plan(law, f.request));
-  if (f.json)
+  if (f.json) {
     std::cout << plan.json.dump(2) << "\n";
-  else
-    std::cout << plan.table;
+    for (const std::string& w : plan.warnings) std::cerr << "warning: " << w << "\n";
+  } else {
+    std::cout << plan.table;  // ends with the warnings
+  }
   return absl::OkStatus();
 }
 

@@ -60,6 +60,12 @@ json chinchilla_to_json(const ChinchillaFit& fit, const std::vector<ScalingPoint
         {"failed", boot->failed},
         {"refit_starts",
          boot->options.full_grid ? "full grid" : "full-data optimum + distinct local minima"}};
+    // Every refit's (E, A, B, alpha, beta): `plan` evaluates them at its budget for an interval
+    // on N_opt, D_opt and the loss there (marginal intervals cannot give one: the five co-vary).
+    json refits = json::array();
+    for (const auto& r : boot->refits) refits.push_back({r[0], r[1], r[2], r[3], r[4]});
+    j["bootstrap"]["refits_columns"] = {"E", "A", "B", "alpha", "beta"};
+    j["bootstrap"]["refits"] = refits;
   }
   json data = json::array();
   double ss = 0, worst = 0;

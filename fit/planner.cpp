@@ -1,9 +1,11 @@
 #include "fit/planner.h"
 
+#include <algorithm>
 #include <cmath>
 
 #include "absl/strings/str_format.h"
 #include "core/files.h"
+#include "fit/bootstrap.h"
 #include "fit/csv_table.h"
 #include "fit/published_fits.h"
 
@@ -59,6 +61,28 @@ absl::StatusOr<PlanLaw> plan_law_from_fit_json(const std::string& path) {
   }
   law.source = path;
   if (j.contains("options") && j["options"].contains("n_col")) law.n_col = j["options"]["n_col"];
+  if (c.contains("bootstrap") && c["bootstrap"].contains("refits")) {
+    law.level = c["bootstrap"].value("level", 0.95);
+    for (const json& r : c["bootstrap"]["refits"]) {
+      if (!r.is_array() || r.size() != 5) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            path, ": chinchilla.bootstrap.refits holds a row that is not [E, A, B, alpha, beta]"));
+      }
+      ChinchillaParams q;
+      q.E = r[0];
+      q.A = r[1];
+      q.B = r[2];
+      q.alpha = r[3];
+      q.beta = r[4];
+      law.refits.push_back(q);
+    }
+  }
+  for (const json& pt : c.value("data", json::array())) {
+    if (!pt.contains("C") || !pt["C"].is_number()) continue;
+    const double cv = pt["C"];
+    if (law.fitted_c_min == 0 || cv < law.fitted_c_min) law.fitted_c_min = cv;
+    law.fitted_c_max = std::max(law.fitted_c_max, cv);
+  }
   return law;
 }
 
@@ -121,6 +145,54 @@ absl::StatusOr<GptConfig> shape_for(double n, const std::string& n_col, const Pl
   }
   return shape;
 }
+struct Interval {
+  double low = 0, high = 0;
+};
+struct PlanIntervals {
+  Interval n, d, loss;
+  size_t refits = 0;
+};
+
+// Each refit answers the request as the fit did; percentiles of the answers. Refits where the
+// question has no answer (an exponent <= 0) are left out.
+std::optional<PlanIntervals> plan_intervals(const PlanLaw& law, const PlanRequest& r) {
+  std::vector<double> n, d, loss;
+  for (const ChinchillaParams& q : law.refits) {
+    if (!(q.alpha > 0 && q.beta > 0)) continue;
+    absl::StatusOr<Allocation> a = allocate(q, r);
+    if (!a.ok() || !std::isfinite(a->n) || !std::isfinite(a->d)) continue;
+    n.push_back(a->n);
+    d.push_back(a->d);
+    loss.push_back(q.loss(a->n, a->d));
+  }
+  if (n.size() < 2) return std::nullopt;
+  auto interval = [&](std::vector<double>& v) {
+    std::sort(v.begin(), v.end());
+    return Interval{sorted_percentile(v, (1 - law.level) / 2),
+                    sorted_percentile(v, (1 + law.level) / 2)};
+  };
+  return PlanIntervals{interval(n), interval(d), interval(loss), n.size()};
+}
+
+// "" inside the fitted compute range (or when it is unknown).
+std::string extrapolation_warning(const PlanLaw& law, double flops) {
+  if (law.fitted_c_max <= 0) return "";
+  if (flops > law.fitted_c_max * (1 + 1e-9)) {
+    return absl::StrFormat(
+        "the budget %.3g FLOPs is %.3gx the largest compute fitted (%.3g, %s): the plan "
+        "extrapolates the law %.1f decades beyond its runs",
+        flops, flops / law.fitted_c_max, law.fitted_c_max, law.source,
+        std::log10(flops / law.fitted_c_max));
+  }
+  if (flops < law.fitted_c_min * (1 - 1e-9)) {
+    return absl::StrFormat(
+        "the budget %.3g FLOPs is %.3gx below the smallest compute fitted (%.3g, %s): the plan "
+        "extrapolates the law %.1f decades below its runs",
+        flops, law.fitted_c_min / flops, law.fitted_c_min, law.source,
+        std::log10(law.fitted_c_min / flops));
+  }
+  return "";
+}
 }  // namespace
 
 absl::StatusOr<PlanResult> make_plan(const PlanLaw& law, const PlanRequest& r) {
@@ -135,6 +207,9 @@ absl::StatusOr<PlanResult> make_plan(const PlanLaw& law, const PlanRequest& r) {
       static_cast<double>(law.n_col == "params_total" ? pc.total : pc.nonembedding);
   const double shape_tokens = a.flops / train_flops_per_token(fpt, r.convention);
   const double shape_loss = p.loss(shape_n, shape_tokens);
+
+  const std::optional<PlanIntervals> ci = plan_intervals(law, r);
+  const std::string warning = extrapolation_warning(law, a.flops);
 
   PlanResult out;
   out.json = json{{"fit",
@@ -171,6 +246,25 @@ absl::StatusOr<PlanResult> make_plan(const PlanLaw& law, const PlanRequest& r) {
                     {"flops_convention", flops_convention_name(r.convention)},
                     {"tokens", shape_tokens},
                     {"loss", shape_loss}}}};
+  out.json["fitted_compute_range"] =
+      law.fitted_c_max > 0 ? json{law.fitted_c_min, law.fitted_c_max} : json(nullptr);
+  out.json["warnings"] = warning.empty() ? json::array() : json::array({warning});
+  if (ci) {
+    out.json["intervals"] = {{"level", law.level},
+                             {"refits", ci->refits},
+                             {"N", {ci->n.low, ci->n.high}},
+                             {"D", {ci->d.low, ci->d.high}},
+                             {"loss", {ci->loss.low, ci->loss.high}}};
+  } else {
+    out.json["intervals"] = nullptr;
+  }
+  if (!warning.empty()) out.warnings.push_back(warning);
+  // "  [low, high]" after a number when the fit has refits.
+  auto range = [&](const Interval& v, bool loss_digits) -> std::string {
+    if (!ci) return "";
+    return loss_digits ? absl::StrFormat("  [%.4f, %.4f]", v.low, v.high)
+                       : absl::StrFormat("  [%.4g, %.4g]", v.low, v.high);
+  };
 
   std::string& s = out.table;
   s += absl::StrFormat("plan from %s\n", law.source);
@@ -178,9 +272,17 @@ absl::StatusOr<PlanResult> make_plan(const PlanLaw& law, const PlanRequest& r) {
                        p.alpha, p.B, p.beta, law.n_col);
   s += absl::StrFormat("  %s\n", a.question);
   s += absl::StrFormat("  %-22s %.4g FLOPs\n", "budget C = 6ND", a.flops);
-  s += absl::StrFormat("  %-22s %.4g\n", "N (parameters)", a.n);
-  s += absl::StrFormat("  %-22s %.4g  (%.1f tokens per parameter)\n", "D (tokens)", a.d, a.d / a.n);
-  s += absl::StrFormat("  %-22s %.4f\n", "predicted loss", loss);
+  if (ci) {
+    s += absl::StrFormat(
+        "  %-22s %g%% bootstrap intervals from %d refits evaluated at this budget\n", "intervals",
+        law.level * 100, ci->refits);
+  }
+  s += absl::StrFormat("  %-22s %.4g%s\n", "N (parameters)", a.n,
+                       range(ci ? ci->n : Interval{}, false));
+  s += absl::StrFormat("  %-22s %.4g%s  (%.1f tokens per parameter)\n", "D (tokens)", a.d,
+                       range(ci ? ci->d : Interval{}, false), a.d / a.n);
+  s += absl::StrFormat("  %-22s %.4f%s\n", "predicted loss", loss,
+                       range(ci ? ci->loss : Interval{}, true));
   if (std::fabs(a.n / opt_n - 1) > 1e-9) {
     s += absl::StrFormat("  %-22s N %.4g, D %.4g, loss %.4f (%+.4f)\n", "optimum at this C", opt_n,
                          opt_d, opt_loss, loss - opt_loss);
@@ -195,6 +297,11 @@ absl::StatusOr<PlanResult> make_plan(const PlanLaw& law, const PlanRequest& r) {
   s += absl::StrFormat("  %-22s %.4g tokens (FLOPs per token by %s), predicted loss %.4f\n",
                        "shape on this budget", shape_tokens, flops_convention_name(r.convention),
                        shape_loss);
+  if (law.fitted_c_max > 0) {
+    s += absl::StrFormat("  %-22s %.3g .. %.3g FLOPs\n", "fitted compute range", law.fitted_c_min,
+                         law.fitted_c_max);
+  }
+  for (const std::string& w : out.warnings) s += absl::StrCat("  warning: ", w, "\n");
   return out;
 }
 }  // namespace sl

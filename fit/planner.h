@@ -9,9 +9,16 @@
 // Each answer comes with a concrete shape (model/shape_rule.h) for its N: n_layer, d_model, n_head,
 // the exact parameter counts and FLOPs per token from model/accounting.h, the tokens the budget
 // buys for that shape under the chosen FLOP convention, and the loss predicted for it.
+//
+// With a fit.json that holds bootstrap refits, N, D and the loss come with a percentile interval:
+// each refit answers the same question, so the interval is that of the answer at this budget and
+// grows as the budget moves away from the fitted runs (the exponents' uncertainty is multiplied by
+// log C). A budget outside the fitted compute range is also a warning saying by what factor; the
+// interval covers only the fit's statistical uncertainty, not whether the law holds out there.
 #pragma once
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "fit/chinchilla_fit.h"
 #include "model/accounting.h"
@@ -23,6 +30,11 @@ struct PlanLaw {
   ChinchillaParams params;
   std::string source;                         // fit.json path or published citation
   std::string n_col = "params_nonembedding";  // what N meant in the fit
+  // From a fit.json: the bootstrap refits (for intervals at the budget asked) and the compute the
+  // fitted runs spanned (to say when a budget extrapolates). Empty for a published fit.
+  std::vector<ChinchillaParams> refits;
+  double level = 0.95;
+  double fitted_c_min = 0, fitted_c_max = 0;  // 0: unknown
 };
 
 // Reads the chinchilla section of a fit.json written by `scalelab fit`.
@@ -39,6 +51,7 @@ struct PlanRequest {
 struct PlanResult {
   nlohmann::json json;
   std::string table;
+  std::vector<std::string> warnings;  // also in json["warnings"] and at the table's end
 };
 
 absl::StatusOr<PlanResult> make_plan(const PlanLaw& law, const PlanRequest& request);

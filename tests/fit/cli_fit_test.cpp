@@ -3,6 +3,8 @@
 
 #include <sys/wait.h>
 
+#include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -73,6 +75,62 @@ TEST_F(CliFit, FitPrintsATableAndWritesFitJson) {
   ASSERT_EQ(plan.code, 0) << plan.output;
   EXPECT_NE(plan.output.find(path("fit.json")), std::string::npos) << plan.output;
   EXPECT_NE(plan.output.find("n_layer"), std::string::npos) << plan.output;
+}
+
+// A budget beyond the fitted runs is a warning with its factor, and the bootstrap interval on
+// N_opt, evaluated at the budget, is wider there than inside the fitted range.
+TEST_F(CliFit, PlanOutsideTheFittedRangeWarnsAndWidensItsInterval) {
+  CommandResult fit = run_scalelab("fit " + path("summary.csv") +
+                                   " --law chinchilla --bootstrap 60 --seed 1 --threads 2 --out " +
+                                   path("fit.json"));
+  ASSERT_EQ(fit.code, 0) << fit.output;
+  nlohmann::json fj = nlohmann::json::parse(std::ifstream(path("fit.json")));
+  double c_min = 1e300, c_max = 0;
+  for (const auto& pt : fj["chinchilla"]["data"]) {
+    c_min = std::min(c_min, pt["C"].get<double>());
+    c_max = std::max(c_max, pt["C"].get<double>());
+  }
+  auto plan_at = [&](double flops) {
+    std::ostringstream cmd;
+    cmd << "plan --json --flops " << flops << " --fit " << path("fit.json");
+    CommandResult r = run_scalelab(cmd.str());
+    EXPECT_EQ(r.code, 0) << r.output;
+    // stdout's JSON document, and stderr's warning line around it.
+    const size_t first = r.output.find('{'), last = r.output.rfind('}');
+    return std::make_pair(nlohmann::json::parse(r.output.substr(first, last - first + 1)),
+                          r.output);
+  };
+  const double inside = std::sqrt(c_min * c_max);
+  auto [in, in_text] = plan_at(inside);
+  EXPECT_TRUE(in["warnings"].empty()) << in_text;
+  auto [out, out_text] = plan_at(60 * c_max);
+  ASSERT_EQ(out["warnings"].size(), 1u) << out_text;
+  EXPECT_NE(out["warnings"][0].get<std::string>().find("60x the largest compute fitted"),
+            std::string::npos)
+      << out_text;
+  EXPECT_NE(out_text.find("warning: the budget"), std::string::npos) << out_text;  // on stderr
+  EXPECT_EQ(out["fitted_compute_range"][1].get<double>(), c_max);
+
+  auto rel_width = [](const nlohmann::json& plan, const char* key) {
+    const auto& iv = plan["intervals"][key];
+    return iv[1].get<double>() / iv[0].get<double>();
+  };
+  ASSERT_FALSE(in["intervals"].is_null()) << in_text;
+  EXPECT_EQ(in["intervals"]["refits"], fj["chinchilla"]["bootstrap"]["refits"].size());
+  for (const nlohmann::json* p : {&in, &out}) {  // the point estimate lies inside its interval
+    EXPECT_LE((*p)["intervals"]["N"][0].get<double>(), (*p)["N"].get<double>());
+    EXPECT_GE((*p)["intervals"]["N"][1].get<double>(), (*p)["N"].get<double>());
+  }
+  EXPECT_GT(rel_width(out, "N"), rel_width(in, "N"));
+  EXPECT_GT(rel_width(out, "D"), rel_width(in, "D"));
+
+  // The table says so too, and shows the interval.
+  std::ostringstream cmd;
+  cmd << "plan --flops " << 60 * c_max << " --fit " << path("fit.json");
+  CommandResult table = run_scalelab(cmd.str());
+  EXPECT_NE(table.output.find("95% bootstrap intervals from"), std::string::npos) << table.output;
+  EXPECT_NE(table.output.find("fitted compute range"), std::string::npos) << table.output;
+  EXPECT_NE(table.output.find("warning: the budget"), std::string::npos) << table.output;
 }
 
 TEST_F(CliFit, BadInputsFailWithAMessage) {
