@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <vector>
 
+#include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_replace.h"
 #include "core/files.h"
@@ -124,9 +125,11 @@ absl::StatusOr<DatasetMeta> prepare_dataset(const PrepareOptions& o) {
   // Read back what was written against its checksums: a bad disk or a full one shows here, not
   // later.
   SL_RETURN_IF_ERROR(open_token_dataset(out_dir, /*verify_checksums=*/true).status());
-  log::info(absl::StrCat("prepared ", out_dir, ": ", meta.train_tokens, " train + ",
-                         meta.val_tokens, " val tokens (", split.val_units, " of ", split.units,
-                         " units in val)"));
+  log::info(absl::StrFormat(
+      "prepared %s: %d train + %d val tokens (val %.2f%%, asked %.2f%%: %d of %d units%s)", out_dir,
+      meta.train_tokens, meta.val_tokens,
+      100.0 * meta.val_tokens / (meta.train_tokens + meta.val_tokens), 100 * meta.val_fraction,
+      split.val_units, split.units, split.cut ? " and the head of one more" : ""));
   return meta;
 }
 }  // namespace sl

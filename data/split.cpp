@@ -1,4 +1,4 @@
-// split_train_val: documents -> units -> seeded shuffle -> val until the fraction is reached.
+// split_train_val: documents -> units -> seeded shuffle -> val up to the fraction, to the token.
 #include "data/split.h"
 
 #include <algorithm>
@@ -28,11 +28,11 @@ absl::StatusOr<TrainValSplit> split_train_val(const std::vector<std::vector<uint
       units.push_back({d, b, std::min(n, b + options.block_tokens)});
     total += n;
   }
-  if (units.size() < 2)
+  const int64_t target = std::llround(options.val_fraction * static_cast<double>(total));
+  if (target < 1 || target >= total)
     return absl::InvalidArgumentError(absl::StrCat(
-        "the corpus has ", total, " tokens in ", units.size(),
-        " split unit(s); a train/val split needs at least 2: lower --block-tokens (now ",
-        options.block_tokens, ") or add text"));
+        "the corpus has ", total, " tokens: --val-fraction ", options.val_fraction, " gives ",
+        target, " val tokens; both splits need at least one: change the fraction or add text"));
 
   std::vector<size_t> order(units.size());
   for (size_t i = 0; i < order.size(); ++i) order[i] = i;
@@ -42,28 +42,29 @@ absl::StatusOr<TrainValSplit> split_train_val(const std::vector<std::vector<uint
     const size_t j = static_cast<size_t>((static_cast<unsigned __int128>(r) * (i + 1)) >> 64);
     std::swap(order[i], order[j]);
   }
-  const double target = options.val_fraction * static_cast<double>(total);
-  std::vector<bool> in_val(units.size(), false);
-  int64_t val_tokens = 0, val_units = 0;
-  for (size_t k = 0; k < order.size() && static_cast<double>(val_tokens) < target; ++k) {
-    in_val[order[k]] = true;
-    val_tokens += units[order[k]].end - units[order[k]].begin;
-    ++val_units;
-  }
-  if (val_units == static_cast<int64_t>(units.size()))
-    return absl::InvalidArgumentError(
-        absl::StrCat("--val-fraction ", options.val_fraction, " leaves no unit for train (",
-                     units.size(), " units): lower the fraction or --block-tokens"));
-
+  // val_end[u]: unit u's tokens [begin, val_end) go to val, [val_end, end) to train.
+  std::vector<int64_t> val_end(units.size());
+  for (size_t u = 0; u < units.size(); ++u) val_end[u] = units[u].begin;
   TrainValSplit split;
+  int64_t val_tokens = 0;
+  for (size_t k = 0; k < order.size() && val_tokens < target; ++k) {
+    Unit& unit = units[order[k]];
+    const int64_t take = std::min(unit.end - unit.begin, target - val_tokens);
+    val_end[order[k]] = unit.begin + take;
+    val_tokens += take;
+    if (take == unit.end - unit.begin)
+      ++split.val_units;
+    else
+      split.cut = true;
+  }
+
   split.units = static_cast<int64_t>(units.size());
-  split.val_units = val_units;
   split.val.reserve(val_tokens);
   split.train.reserve(total - val_tokens);
   for (size_t u = 0; u < units.size(); ++u) {
     const auto& doc = documents[units[u].doc];
-    auto& dst = in_val[u] ? split.val : split.train;
-    dst.insert(dst.end(), doc.begin() + units[u].begin, doc.begin() + units[u].end);
+    split.val.insert(split.val.end(), doc.begin() + units[u].begin, doc.begin() + val_end[u]);
+    split.train.insert(split.train.end(), doc.begin() + val_end[u], doc.begin() + units[u].end);
   }
   return split;
 }

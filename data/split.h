@@ -1,9 +1,11 @@
 // The train/val split. Rule: each document is cut into units of at most block_tokens tokens (a
 // short document is one unit). The units are shuffled with a seeded splitmix64 Fisher-Yates shuffle
-// and taken in that order into val until val holds at least val_fraction of all tokens; the rest is
-// train. Both splits keep the corpus order of their units. The result depends only on (tokens,
-// options): the same corpus and seed give the same files on any machine. Val overshoots its target
-// by less than one unit.
+// and taken in that order into val while they fit under the target, round(val_fraction * tokens);
+// the next unit in that order is cut at the token that meets the target exactly, its head to val
+// and its tail to train. So val holds the fraction asked to the token (a whole-unit rule gave 13%
+// for 0.1 on a corpus of 8 units), and at most one unit is shared between the splits, at a cut.
+// Both splits keep the corpus order of their units. The result depends only on (tokens, options):
+// the same corpus and seed give the same files on any machine.
 #pragma once
 #include <cstdint>
 #include <vector>
@@ -19,10 +21,12 @@ struct SplitOptions {
 
 struct TrainValSplit {
   std::vector<uint16_t> train, val;
-  int64_t units = 0, val_units = 0;
+  int64_t units = 0;
+  int64_t val_units = 0;  // units wholly in val
+  bool cut = false;       // whether one more unit was cut between val (head) and train (tail)
 };
 
-// Errors: a bad option, or a corpus too small to give both splits at least one unit.
+// Errors: a bad option, or a corpus too small to give both splits at least one token.
 absl::StatusOr<TrainValSplit> split_train_val(const std::vector<std::vector<uint16_t>>& documents,
                                               const SplitOptions& options);
 }  // namespace sl

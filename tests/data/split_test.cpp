@@ -1,6 +1,8 @@
-// Train/val split: deterministic, the requested fraction to within one unit, corpus order kept.
+// Train/val split: deterministic, the requested fraction to the token, corpus order kept.
 #include "data/split.h"
 
+#include <algorithm>
+#include <cmath>
 #include <numeric>
 
 #include "gtest/gtest.h"
@@ -35,7 +37,7 @@ TEST(Split, DeterministicAndSeedDependent) {
   EXPECT_NE(a->val, c->val);
 }
 
-TEST(Split, FractionWithinOneUnitAndNothingLost) {
+TEST(Split, FractionToTheTokenAndNothingLost) {
   auto docs = make_documents(300, 20, 200);
   int64_t total = 0;
   for (auto& d : docs) total += d.size();
@@ -45,27 +47,49 @@ TEST(Split, FractionWithinOneUnitAndNothingLost) {
     auto s = split_train_val(docs, o);
     ASSERT_TRUE(s.ok()) << s.status();
     EXPECT_EQ(int64_t(s->train.size() + s->val.size()), total);
-    EXPECT_GE(double(s->val.size()), f * total);
-    EXPECT_LT(double(s->val.size()), f * total + 200);  // overshoot < one unit (<= 200 tokens)
+    EXPECT_EQ(int64_t(s->val.size()), std::llround(f * total));
     EXPECT_EQ(s->units, 300);
   }
+}
+
+// The case: 8 units of 65,536 tokens and 0.1 asked gave 1 unit, 12.5%, in val.
+TEST(Split, FewLargeUnitsStillGiveTheFractionAsked) {
+  std::vector<std::vector<uint16_t>> one(1, std::vector<uint16_t>(8 * 65536));
+  for (size_t i = 0; i < one[0].size(); ++i) one[0][i] = static_cast<uint16_t>(i);
+  auto s = split_train_val(one, SplitOptions{0.1, 3, 65536});
+  ASSERT_TRUE(s.ok()) << s.status();
+  EXPECT_EQ(s->units, 8);
+  EXPECT_EQ(s->val.size(), 52429u);  // round(0.1 * 524288)
+  EXPECT_EQ(s->val_units, 0);
+  EXPECT_TRUE(s->cut);
+  // The cut unit's head is in val and its tail in train: each token exactly once over the two.
+  std::vector<int> seen(65536, 0);
+  for (uint16_t t : s->val) ++seen[t];
+  for (uint16_t t : s->train) ++seen[t];
+  EXPECT_TRUE(std::all_of(seen.begin(), seen.end(), [](int n) { return n == 8; }));
+  EXPECT_EQ(s->val[0] % 65536, 0);  // val starts at its unit's first token
 }
 
 TEST(Split, WholeDocumentsKeepTheirOrderInEachSplit) {
   auto docs = make_documents(50, 10, 30);
   auto s = split_train_val(docs, SplitOptions{0.2, 9, 1000});
   ASSERT_TRUE(s.ok());
-  // Walk val: every document appears whole and documents appear in increasing order.
+  // Walk val: documents appear whole, in increasing order, except the one cut at the target,
+  // of which val holds the head.
   size_t pos = 0;
-  int last_doc = -1;
+  int last_doc = -1, partial = 0;
   while (pos < s->val.size()) {
     int d = s->val[pos] / 100;
     EXPECT_GT(d, last_doc);
-    ASSERT_LE(pos + docs[d].size(), s->val.size());
-    EXPECT_TRUE(std::equal(docs[d].begin(), docs[d].end(), s->val.begin() + pos));
-    pos += docs[d].size();
+    size_t len = 0;  // the run of document d's tokens (they encode d) starting at pos
+    while (pos + len < s->val.size() && s->val[pos + len] / 100 == d) ++len;
+    ASSERT_LE(len, docs[d].size());
+    EXPECT_TRUE(std::equal(docs[d].begin(), docs[d].begin() + len, s->val.begin() + pos));
+    partial += len < docs[d].size();
+    pos += len;
     last_doc = d;
   }
+  EXPECT_LE(partial, 1);
 }
 
 TEST(Split, LongDocumentIsCutIntoBlocks) {
@@ -81,17 +105,22 @@ TEST(Split, LongDocumentIsCutIntoBlocks) {
 
 TEST(Split, ErrorsSayWhatToChange) {
   std::vector<std::vector<uint16_t>> one(1, std::vector<uint16_t>(100, 1));
-  auto s = split_train_val(one, SplitOptions{0.1, 0, 65536});
-  ASSERT_FALSE(s.ok());
-  EXPECT_NE(std::string(s.status().message()).find("lower --block-tokens"), std::string::npos);
+  auto s = split_train_val(one, SplitOptions{0.1, 0, 65536});  // one unit: cut at 10 tokens
+  ASSERT_TRUE(s.ok()) << s.status();
+  EXPECT_EQ(s->val.size(), 10u);
   s = split_train_val(one, SplitOptions{1.0, 0, 10});
   ASSERT_FALSE(s.ok());
   EXPECT_NE(std::string(s.status().message()).find("--val-fraction 1"), std::string::npos);
-  s = split_train_val(one, SplitOptions{0.95, 0, 10});  // 10 units of 10: val takes all 10
+  s = split_train_val(one, SplitOptions{0.999, 0, 10});  // rounds to all 100 tokens
   ASSERT_FALSE(s.ok());
-  EXPECT_NE(std::string(s.status().message()).find("leaves no unit for train"), std::string::npos);
+  EXPECT_NE(std::string(s.status().message()).find("both splits need at least one"),
+            std::string::npos)
+      << s.status();
   s = split_train_val(one, SplitOptions{0.85, 0, 10});
   ASSERT_TRUE(s.ok());
-  EXPECT_EQ(s->train.size(), 10u);
+  EXPECT_EQ(s->train.size(), 15u);
+  s = split_train_val({}, SplitOptions{0.1, 0, 10});
+  ASSERT_FALSE(s.ok());
+  EXPECT_NE(std::string(s.status().message()).find("the corpus has 0 tokens"), std::string::npos);
 }
 }  // namespace sl
