@@ -3,6 +3,7 @@
 // list of dotted keys a sweep may set, and the key table in docs/train.md all come from the same
 // table, so a new key is one line here and nowhere else.
 #pragma once
+#include <cmath>
 #include <functional>
 #include <string>
 #include <type_traits>
@@ -11,10 +12,16 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
+#include "core/format.h"
 #include "core/status.h"
 #include "core/yaml_util.h"
 
 namespace sl {
+// How numbers are written. kShortest: the shortest text that reads back exactly ("0.003"), for
+// config.yaml and everything a person reads. kDigits17: the emitter's 17 significant digits
+// ("0.0030000000000000001"), the form run ids have always hashed, so ids stay what they were.
+enum class YamlNumbers { kShortest, kDigits17 };
+
 struct FieldDoc {
   std::string key, type, default_value, doc;
 };
@@ -36,11 +43,14 @@ class ConfigSchema {
     f.doc = doc;
     f.check = std::move(check);
     f.read = [key, member](YamlMap& m, S& s) { return m.get(key, &(s.*member)); };
-    f.write = [key, member, omit_when_default](const S& s, YAML::Emitter& out) {
+    f.write = [key, member, omit_when_default](const S& s, YAML::Emitter& out,
+                                               YamlNumbers numbers) {
       if (omit_when_default && s.*member == S{}.*member) return;
       out << YAML::Key << key << YAML::Value;
-      if constexpr (is_list<T>::value) out << YAML::Flow;  // [a, b]: the canonical text
-      out << s.*member;
+      if constexpr (is_list<T>::value)
+        out << YAML::Flow << s.*member;  // [a, b]: the canonical text
+      else
+        emit(out, s.*member, numbers);
     };
     f.default_text = [member] { return text_of(S{}.*member); };
     fields_.push_back(std::move(f));
@@ -51,8 +61,9 @@ class ConfigSchema {
   ConfigSchema& field_written_as(const char* key, T S::*member, const char* doc, Writer writer,
                                  Check check = {}) {
     field(key, member, doc, std::move(check));
-    fields_.back().write = [key, writer](const S& s, YAML::Emitter& out) {
-      out << YAML::Key << key << YAML::Value << writer(s);
+    fields_.back().write = [key, writer](const S& s, YAML::Emitter& out, YamlNumbers numbers) {
+      out << YAML::Key << key << YAML::Value;
+      emit(out, writer(s), numbers);
     };
     return *this;
   }
@@ -67,9 +78,9 @@ class ConfigSchema {
     }
     return m.finish();
   }
-  void write(const S& s, YAML::Emitter& out) const {
+  void write(const S& s, YAML::Emitter& out, YamlNumbers numbers = YamlNumbers::kShortest) const {
     out << YAML::BeginMap;
-    for (const auto& f : fields_) f.write(s, out);
+    for (const auto& f : fields_) f.write(s, out, numbers);
     out << YAML::EndMap;
   }
   std::vector<FieldDoc> docs() const {
@@ -83,7 +94,7 @@ class ConfigSchema {
     std::string key, type, doc;
     Check check;
     std::function<absl::Status(YamlMap&, S&)> read;
-    std::function<void(const S&, YAML::Emitter&)> write;
+    std::function<void(const S&, YAML::Emitter&, YamlNumbers)> write;
     std::function<std::string()> default_text;
   };
 
@@ -91,6 +102,19 @@ class ConfigSchema {
   struct is_list : std::false_type {};
   template <typename T>
   struct is_list<std::vector<T>> : std::true_type {};
+
+  template <typename T>
+  static void emit(YAML::Emitter& out, const T& v, YamlNumbers numbers) {
+    if constexpr (std::is_floating_point_v<T>) {
+      // A plain scalar of the shortest text (YAML reads it back as the same double); inf and nan
+      // keep the emitter's .inf / .nan.
+      if (numbers == YamlNumbers::kShortest && std::isfinite(v)) {
+        out << format_shortest(static_cast<double>(v));
+        return;
+      }
+    }
+    out << v;
+  }
 
   template <typename T>
   static std::string type_name() {

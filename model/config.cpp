@@ -64,7 +64,9 @@ absl::StatusOr<GptConfig> gpt_config_from_yaml(YamlMap& m) {
   return c;
 }
 
-void gpt_config_to_yaml(const GptConfig& c, YAML::Emitter& out) { gpt_schema().write(c, out); }
+void gpt_config_to_yaml(const GptConfig& c, YAML::Emitter& out, YamlNumbers numbers) {
+  gpt_schema().write(c, out, numbers);
+}
 
 std::vector<FieldDoc> gpt_config_keys() { return gpt_schema().docs(); }
 }  // namespace sl

@@ -36,7 +36,8 @@ std::optional<KeyError> check_gpt_config(const GptConfig& c);
 absl::Status validate_gpt_config(const GptConfig& c, const std::string& where = "model");
 // Reads the `model:` mapping (all keys optional, defaults above); rejects unknown keys.
 absl::StatusOr<GptConfig> gpt_config_from_yaml(YamlMap& m);
-void gpt_config_to_yaml(const GptConfig& c, YAML::Emitter& out);
+void gpt_config_to_yaml(const GptConfig& c, YAML::Emitter& out,
+                        YamlNumbers numbers = YamlNumbers::kShortest);
 // The model: section's keys with type, default and doc line (docs/train.md's table).
 std::vector<FieldDoc> gpt_config_keys();
 }  // namespace sl

@@ -48,8 +48,8 @@ absl::StatusOr<ProbeConfig> probe_config_from_yaml(YamlMap& m) {
   return c;
 }
 
-void probe_config_to_yaml(const ProbeConfig& c, YAML::Emitter& out) {
-  probe_schema().write(c, out);
+void probe_config_to_yaml(const ProbeConfig& c, YAML::Emitter& out, YamlNumbers numbers) {
+  probe_schema().write(c, out, numbers);
 }
 
 absl::StatusOr<std::vector<ProbeCell>> expand_probe_cells(const ProbeConfig& c) {

@@ -33,7 +33,8 @@ struct ProbeCell {
 // Reads the mapping (keys: tasks, difficulties, shots, templates, instances, seed); unknown keys
 // and unknown task names are errors with file:line:col.
 absl::StatusOr<ProbeConfig> probe_config_from_yaml(YamlMap& m);
-void probe_config_to_yaml(const ProbeConfig& c, YAML::Emitter& out);
+void probe_config_to_yaml(const ProbeConfig& c, YAML::Emitter& out,
+                          YamlNumbers numbers = YamlNumbers::kShortest);
 
 // Every cell of the config, in task order. Errors: unknown task, instances < 1, negative shots, or
 // a difficulty/template list that leaves a task with no cell.

@@ -267,29 +267,31 @@ std::string train_config_where(const std::string& path, const std::vector<std::s
   return yaml_key_where(path, *doc, origins, dotted_key);
 }
 
-static std::string body_yaml(const TrainConfig& c, bool with_name) {
+static std::string body_yaml(const TrainConfig& c, bool with_name, YamlNumbers numbers) {
   YAML::Emitter out;
-  out.SetDoublePrecision(17);
+  out.SetDoublePrecision(17);  // YamlNumbers::kDigits17 (and what yaml-cpp 0.7 does by default)
   out << YAML::BeginMap;
   if (with_name) out << YAML::Key << "name" << YAML::Value << c.name;
   out << YAML::Key << "model" << YAML::Value;
-  gpt_config_to_yaml(c.model, out);
+  gpt_config_to_yaml(c.model, out, numbers);
   out << YAML::Key << "data" << YAML::Value;
-  data_schema().write(c.data, out);
+  data_schema().write(c.data, out, numbers);
   out << YAML::Key << "optim" << YAML::Value;
-  optim_schema().write(c.optim, out);
+  optim_schema().write(c.optim, out, numbers);
   out << YAML::Key << "train" << YAML::Value;
-  run_schema().write(c.train, out);
+  run_schema().write(c.train, out, numbers);
   // Written only when probes are on, so configs without them keep their run ids.
   if (c.probes.enabled()) {
     out << YAML::Key << "probes" << YAML::Value;
-    probe_config_to_yaml(c.probes, out);
+    probe_config_to_yaml(c.probes, out, numbers);
   }
   out << YAML::EndMap;
   return std::string(out.c_str()) + "\n";
 }
 
-std::string train_config_to_yaml(const TrainConfig& c) { return body_yaml(c, true); }
+std::string train_config_to_yaml(const TrainConfig& c) {
+  return body_yaml(c, true, YamlNumbers::kShortest);
+}
 
 std::string run_id(const TrainConfig& c) {
   // Threads and device change speed, not results on a given machine; they stay out of the id so a
@@ -298,6 +300,8 @@ std::string run_id(const TrainConfig& c) {
   k.train.threads = 0;
   k.train.device = "auto";
   k.train.log = "";
-  return c.name + "-" + short_hash(body_yaml(k, false));
+  // The hash reads numbers in 17 digits, as it did before config.yaml printed them shortest: the
+  // value is the same either way, and so the ids of runs made before stay theirs.
+  return c.name + "-" + short_hash(body_yaml(k, false, YamlNumbers::kDigits17));
 }
 }  // namespace sl

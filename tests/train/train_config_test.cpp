@@ -338,3 +338,30 @@ TEST(TrainConfig, EveryKeyRoundTripsThroughTheCanonicalYaml) {
   }
 }
 }  // namespace sl
+
+namespace sl {
+// config.yaml prints numbers as written (lr: 0.003, not 0.0030000000000000001), reads back to the
+// same doubles, and run ids stay what they were: tiny_austen-97d7cdf4 is the id the 17-digit
+// canonical text gave this config before (a run directory made then must still resume).
+TEST(TrainConfigYaml, NumbersPrintShortestAndRunIdsKeepTheirValue) {
+  auto cfg = load_train_config(std::string(SCALELAB_SOURCE_DIR) + "/configs/train/tiny_austen.yaml",
+                               {"optim.beta2=0.99"});
+  ASSERT_TRUE(cfg.ok()) << cfg.status();
+  const std::string text = train_config_to_yaml(*cfg);
+  for (const char* line : {"  lr: 0.003\n", "  beta2: 0.99\n", "  min_lr_ratio: 0.1\n",
+                           "  warmup_fraction: 0.05\n", "  eps: 1e-08\n", "  dropout: 0\n"})
+    EXPECT_NE(text.find(line), std::string::npos) << line << " in\n" << text;
+  EXPECT_EQ(text.find("00000000"), std::string::npos) << text;
+  EXPECT_EQ(run_id(*cfg), "tiny_austen-97d7cdf4");
+
+  // The printed text is the same config: parsed back, equal text and equal id.
+  const std::string path = ::testing::TempDir() + "/shortest_config.yaml";
+  ASSERT_TRUE(write_file_atomic(path, text).ok());
+  auto back = load_train_config(path);
+  ASSERT_TRUE(back.ok()) << back.status();
+  EXPECT_EQ(back->optim.lr, 0.003);
+  EXPECT_EQ(back->optim.beta2, 0.99);
+  EXPECT_EQ(train_config_to_yaml(*back), text);
+  EXPECT_EQ(run_id(*back), run_id(*cfg));
+}
+}  // namespace sl
