@@ -156,6 +156,7 @@ class Driver {
   double total_work_ = 0, work_at_start_ = -1;
   ProgressLine progress_;
   std::chrono::steady_clock::time_point last_progress_, last_touch_;
+  std::vector<FinishedRun> finished_;  // in the order this session saw them finish
 };
 
 Driver::Driver(const SweepPlan& plan, const SweepOptions& opts, std::string dir, Workers workers)
@@ -363,6 +364,11 @@ void Driver::reap(pid_t pid, int wstatus) {
     RunInfo info = inspect_run(dir_, r, false);
     log::info(absl::StrFormat("finished run %s (%s, %s, %s)", r.id, run_state_name(info.state),
                               format_duration(secs), final_loss_text(info.summary)));
+    const json& loss = info.summary.value("final_val_loss", json());
+    finished_.push_back({r.cfg.name, info.state == RunState::kDiverged ? "diverged"
+                                     : loss.is_number()
+                                         ? absl::StrFormat("%.4f", loss.get<double>())
+                                         : "no val loss"});
   } else if (code == kExitInterrupted) {
     log::info(absl::StrCat("run ", r.id, " stopped at a checkpoint (resumes on the next launch)"));
     skip_.insert(c.run);
@@ -409,8 +415,9 @@ void Driver::show_progress(bool finished) {
   if (work_at_start_ < 0) work_at_start_ = work;
   const double denom = std::max(1e-9, total_work_ - work_at_start_);
   progress_.update(100.0 * (work - work_at_start_) / denom, 100.0,
-                   absl::StrFormat("(compute) | runs: %d/%d done, %d running, %d failed", n_done,
-                                   plan_.runs.size(), active_.size(), n_failed),
+                   absl::StrFormat("(compute) | runs: %d/%d done, %d running, %d failed%s", n_done,
+                                   plan_.runs.size(), active_.size(), n_failed,
+                                   finished_.empty() ? "" : " | " + latest_runs_text(finished_)),
                    finished);
 }
 
@@ -432,6 +439,13 @@ SweepResult Driver::tally() const {
   return result;
 }
 }  // namespace
+
+std::string latest_runs_text(const std::vector<FinishedRun>& finished, size_t max) {
+  std::vector<std::string> parts;
+  for (auto it = finished.rbegin(); it != finished.rend() && parts.size() < max; ++it)
+    parts.push_back(absl::StrCat(it->name, " ", it->result));
+  return parts.empty() ? "" : absl::StrCat("last: ", absl::StrJoin(parts, ", "));
+}
 
 absl::StatusOr<SweepResult> run_sweep(const SweepPlan& plan, const SweepOptions& opts) {
   const std::string dir = opts.dir.empty() ? default_sweep_dir(plan) : opts.dir;

@@ -8,6 +8,7 @@
 // (PR_SET_PDEATHSIG), so a killed driver leaves no orphan training.
 #pragma once
 #include <string>
+#include <vector>
 
 #include "core/status.h"
 #include "sweeps/spec.h"
@@ -38,4 +39,13 @@ absl::Status prepare_sweep_dir(const SweepPlan& plan, const std::string& dir);
 absl::StatusOr<SweepResult> run_sweep(const SweepPlan& plan, const SweepOptions& opts);
 // The scalelab binary of this process (/proc/self/exe).
 std::string self_binary();
+
+// A run this driver saw finish, for the progress line: its config name and how it ended.
+struct FinishedRun {
+  std::string name;
+  std::string result;  // "3.4127" (final val loss) or "diverged"
+};
+// "last: s1-d128 3.4127, s1-d64 diverged": the most recent first, at most `max` of them; "" when
+// none has finished yet.
+std::string latest_runs_text(const std::vector<FinishedRun>& finished, size_t max = 3);
 }  // namespace sl

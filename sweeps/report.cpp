@@ -99,16 +99,19 @@ absl::StatusOr<std::string> status_table(const std::string& sweep_dir) {
     ++counts[run_state_name(info.state)];
     const double frac =
         info.total_steps > 0 ? static_cast<double>(info.step) / info.total_steps : 0;
+    // An ETA only for a run being trained now: a partial run that nobody trains has none (its last
+    // tok/s says when it would end had it gone on, which it did not).
     std::string eta = "-";
-    if ((info.state == RunState::kRunning || info.state == RunState::kPartial) &&
-        info.tokens_per_s > 0) {
+    if (info.state == RunState::kRunning && info.tokens_per_s > 0) {
       const double secs =
           static_cast<double>((info.total_steps - info.step) * r.cfg.tokens_per_step()) /
           info.tokens_per_s;
       eta = format_duration(secs);
-      eta_total += secs;
+      eta_total = std::max(eta_total, secs);  // they run side by side: the last one ends last
     }
     std::string note = info.state == RunState::kRunning ? info.lock_owner : info.reason;
+    if (info.state == RunState::kPartial && note.empty())
+      note = "not running: resumes when the sweep runs again";
     if (info.state == RunState::kFailed)
       failures += absl::StrCat("failed ", r.id, ": ", info.reason, "\n");
     if (note.size() > 80) note = note.substr(0, 77) + "...";
@@ -121,6 +124,8 @@ absl::StatusOr<std::string> status_table(const std::string& sweep_dir) {
   std::string out = render(rows);
   std::string line = absl::StrFormat("%s: %d runs:", plan.name, plan.runs.size());
   for (const auto& [k, v] : counts) line += absl::StrFormat(" %d %s", v, k);
+  if (eta_total > 0)
+    line += absl::StrFormat("; the running runs end in about %s", format_duration(eta_total));
   out += line + "\n" + failures;
   return out;
 }

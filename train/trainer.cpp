@@ -202,13 +202,8 @@ absl::Status Session::write_row(double lr, bool eval_now, bool last) {
   last_row_step_ = st_.step;
   last_row_time_ = std::chrono::steady_clock::now();
   if (opts_.progress) {
-    progress_line_.update(
-        static_cast<double>(st_.step), static_cast<double>(total_),
-        absl::StrFormat(
-            "loss %.4f%s | %s tok/s", train_loss,
-            std::isfinite(st_.last_val) ? absl::StrFormat(" val %.4f", st_.last_val) : "",
-            format_si(row["tokens_per_s"].get<double>())),
-        last);
+    progress_line_.update(static_cast<double>(st_.step), static_cast<double>(total_),
+                          progress_detail_text(row, st_.last_val), last);
   }
   return absl::OkStatus();
 }
@@ -383,6 +378,14 @@ std::string final_loss_text(const json& summary) {
   if (const auto bpb = number("final_val_bpb"))
     absl::StrAppendFormat(&out, ", %.4f bits/byte", *bpb);
   return out;
+}
+
+std::string progress_detail_text(const json& row, double last_val) {
+  // The row's values were read from the device when it was logged: no extra host sync here.
+  return absl::StrFormat(
+      "loss %.4f%s | lr %.1e | gnorm %.3g | %s tok/s", row.value("train_loss", 0.0),
+      std::isfinite(last_val) ? absl::StrFormat(" val %.4f", last_val) : "", row.value("lr", 0.0),
+      row.value("grad_norm", 0.0), format_si(row.value("tokens_per_s", 0.0)));
 }
 
 absl::StatusOr<RunOutcome> train_run(const TrainConfig& cfg, const TrainOptions& opts) {

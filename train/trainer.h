@@ -49,6 +49,9 @@ absl::StatusOr<RunOutcome> train_run(const TrainConfig& cfg, const TrainOptions&
 // "final val loss 3.2141 nats/token, 1.6021 bits/byte" from a summary (bits per byte only where
 // the tokens' byte length is known; "no val loss" when the run ended without one).
 std::string final_loss_text(const nlohmann::json& summary);
+// The progress line's detail from a metrics row: "loss 3.4127 val 3.5012 | lr 3.0e-03 | gnorm 0.84
+// | 12.3k tok/s" (val from the last eval, when there has been one; NaN: none yet).
+std::string progress_detail_text(const nlohmann::json& row, double last_val);
 
 // Writes config.yaml into `run_dir`, or checks that the one there describes the same run.
 absl::Status check_or_write_run_config(const TrainConfig& cfg, const std::string& run_dir);

@@ -7,6 +7,7 @@
 
 #include "core/files.h"
 #include "gtest/gtest.h"
+#include "sweeps/driver.h"
 #include "sweeps/export.h"
 #include "sweeps/run_store.h"
 #include "sweeps/slurm.h"
@@ -200,5 +201,15 @@ TEST(Export, DirectoryOfTrainRunsWithAColumnPerVaryingKey) {
   auto none = export_sweep(fresh_dir().string() + "/nothing");
   ASSERT_FALSE(none.ok());
   EXPECT_NE(std::string(none.status().message()).find("directory of runs"), std::string::npos);
+}
+}  // namespace sl
+
+namespace sl {
+TEST(SweepProgress, LatestFinishedRunsMostRecentFirst) {
+  EXPECT_EQ(latest_runs_text({}), "");
+  std::vector<FinishedRun> f{
+      {"s1-a", "3.9000"}, {"s1-b", "diverged"}, {"s1-c", "3.4127"}, {"s1-d", "3.2001"}};
+  EXPECT_EQ(latest_runs_text(f), "last: s1-d 3.2001, s1-c 3.4127, s1-b diverged");
+  EXPECT_EQ(latest_runs_text(f, 1), "last: s1-d 3.2001");
 }
 }  // namespace sl

@@ -128,6 +128,11 @@ TEST_F(SweepCli, TrainsStatusExportAndResumeSkipsFinishedRuns) {
       "sweep '" + spec(kGrid).string() + "' --dir '" + sw.string() + "' --workers 2", dir_);
   ASSERT_EQ(r.code, 0) << r.out << r.err;
   EXPECT_NE(r.out.find("4 done, 0 diverged, 0 failed"), std::string::npos) << r.out;
+  // The progress line's last draw names the latest finished runs with their final val losses.
+  EXPECT_TRUE(std::regex_search(r.out + r.err,
+                                std::regex("runs: 4/4 done.*\\| last: [^ ]+ [0-9]+\\.[0-9]{4}, "
+                                           "[^ ]+ [0-9]+\\.[0-9]{4}, [^ ]+ [0-9]+\\.[0-9]{4} \\|")))
+      << r.out << r.err;
   for (const auto& d : run_dirs(sw)) EXPECT_TRUE(fs::exists(d / "summary.json")) << d;
   const std::string log_before = slurp(sw / "sweep.log");
   EXPECT_EQ(count(log_before, "starting run "), 4u);
@@ -174,6 +179,43 @@ TEST_F(SweepCli, TrainsStatusExportAndResumeSkipsFinishedRuns) {
   ASSERT_EQ(again.code, 0) << again.err;
   EXPECT_EQ(count(slurp(sw / "sweep.log"), "starting run "), 4u);
   for (const auto& [d, t] : mtimes) EXPECT_EQ(fs::last_write_time(d / "summary.json"), t) << d;
+}
+
+// A partial run nobody is training has no ETA (its last tok/s said when it would have ended had
+// it gone on), and the sweep's line gives no time left.
+TEST_F(SweepCli, StatusGivesNoEtaForAPartialRunThatIsNotRunning) {
+  const fs::path sw = dir_ / "sw";
+  auto r = run_scalelab("sweep '" +
+                            spec("models: {sizes: [12k], head_dim: 16, aspect: 16}\n"
+                                 "data: {tokens: [16k]}\n")
+                                .string() +
+                            "' --dir '" + sw.string() + "' --workers 1 --no-progress",
+                        dir_);
+  ASSERT_EQ(r.code, 0) << r.out << r.err;
+  const auto dirs = run_dirs(sw);
+  ASSERT_EQ(dirs.size(), 1u);
+  // The run as an interrupted one leaves it: no summary, metrics up to an early step.
+  fs::remove(dirs[0] / "summary.json");
+  auto rows = metrics_read((dirs[0] / "metrics.jsonl").string());
+  ASSERT_TRUE(rows.ok() && rows->size() >= 3) << rows.status();
+  ASSERT_GT((*rows)[1]["tokens_per_s"].get<double>(), 0);
+  ASSERT_TRUE(metrics_truncate_after((dirs[0] / "metrics.jsonl").string(),
+                                     (*rows)[1]["step"].get<int64_t>())
+                  .ok());
+
+  auto st = run_scalelab("status '" + sw.string() + "'", dir_);
+  ASSERT_EQ(st.code, 0) << st.err;
+  std::istringstream lines(st.out);
+  std::string line, run_line;
+  while (std::getline(lines, line))
+    if (line.find(" partial ") != std::string::npos) run_line = line;
+  ASSERT_FALSE(run_line.empty()) << st.out;
+  EXPECT_NE(run_line.find(" - "), std::string::npos) << run_line;  // the eta column
+  EXPECT_TRUE(std::regex_search(run_line, std::regex(" - +not running: resumes when the sweep "
+                                                     "runs again")))
+      << run_line;
+  EXPECT_EQ(st.out.find("end in about"), std::string::npos) << st.out;
+  EXPECT_NE(st.out.find("1 runs: 1 partial"), std::string::npos) << st.out;
 }
 
 TEST_F(SweepCli, OneRunsCrashDoesNotStopTheOthersAndIsRetriedOnlyWhenAsked) {

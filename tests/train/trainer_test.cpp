@@ -133,3 +133,19 @@ TEST(Trainer, DataConstrainedRunReportsEpochs) {
 }
 }  // namespace
 }  // namespace sl
+
+namespace sl {
+// The progress line carries the learning rate and the gradient norm of the row it reports.
+TEST(TrainerProgress, LineShowsLossLrAndGradNorm) {
+  nlohmann::json row{{"step", 40},
+                     {"lr", 0.003},
+                     {"train_loss", 3.41274},
+                     {"grad_norm", 0.8412},
+                     {"tokens_per_s", 12345.0},
+                     {"wall_s", 1.0}};
+  EXPECT_EQ(progress_detail_text(row, std::nan("")),
+            "loss 3.4127 | lr 3.0e-03 | gnorm 0.841 | 12.3k tok/s");
+  EXPECT_EQ(progress_detail_text(row, 3.50119),
+            "loss 3.4127 val 3.5012 | lr 3.0e-03 | gnorm 0.841 | 12.3k tok/s");
+}
+}  // namespace sl
