@@ -61,12 +61,26 @@ absl::StatusOr<PlanLaw> plan_law_from_fit_json(const std::string& path) {
   }
   law.source = path;
   if (j.contains("options") && j["options"].contains("n_col")) law.n_col = j["options"]["n_col"];
-  if (c.contains("bootstrap") && c["bootstrap"].contains("refits")) {
-    law.level = c["bootstrap"].value("level", 0.95);
-    for (const json& r : c["bootstrap"]["refits"]) {
-      if (!r.is_array() || r.size() != 5) {
-        return absl::InvalidArgumentError(absl::StrCat(
-            path, ": chinchilla.bootstrap.refits holds a row that is not [E, A, B, alpha, beta]"));
+  if (c.contains("bootstrap") && c["bootstrap"].is_object() && c["bootstrap"].contains("refits")) {
+    const json& boot = c["bootstrap"];
+    const json level = boot.value("level", json(0.95));
+    if (!level.is_number() || !(level.get<double>() > 0 && level.get<double>() < 1) ||
+        !boot["refits"].is_array()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(path,
+                       ": chinchilla.bootstrap needs a level in (0, 1) and refits as a list; rerun "
+                       "`scalelab fit` to rewrite it"));
+    }
+    law.level = level.get<double>();
+    for (const json& r : boot["refits"]) {
+      const bool row_ok =
+          r.is_array() && r.size() == 5 &&
+          std::all_of(r.begin(), r.end(), [](const json& v) { return v.is_number(); });
+      if (!row_ok) {
+        return absl::InvalidArgumentError(
+            absl::StrCat(path,
+                         ": chinchilla.bootstrap.refits holds a row that is not five numbers "
+                         "[E, A, B, alpha, beta]; rerun `scalelab fit` to rewrite it"));
       }
       ChinchillaParams q;
       q.E = r[0];
@@ -260,8 +274,9 @@ absl::StatusOr<PlanResult> make_plan(const PlanLaw& law, const PlanRequest& r) {
   }
   if (!warning.empty()) out.warnings.push_back(warning);
   // "  [low, high]" after a number when the fit has refits.
-  auto range = [&](const Interval& v, bool loss_digits) -> std::string {
+  auto range = [&](Interval PlanIntervals::*which, bool loss_digits) -> std::string {
     if (!ci) return "";
+    const Interval& v = (*ci).*which;
     return loss_digits ? absl::StrFormat("  [%.4f, %.4f]", v.low, v.high)
                        : absl::StrFormat("  [%.4g, %.4g]", v.low, v.high);
   };
@@ -277,12 +292,11 @@ absl::StatusOr<PlanResult> make_plan(const PlanLaw& law, const PlanRequest& r) {
         "  %-22s %g%% bootstrap intervals from %d refits evaluated at this budget\n", "intervals",
         law.level * 100, ci->refits);
   }
-  s += absl::StrFormat("  %-22s %.4g%s\n", "N (parameters)", a.n,
-                       range(ci ? ci->n : Interval{}, false));
+  s += absl::StrFormat("  %-22s %.4g%s\n", "N (parameters)", a.n, range(&PlanIntervals::n, false));
   s += absl::StrFormat("  %-22s %.4g%s  (%.1f tokens per parameter)\n", "D (tokens)", a.d,
-                       range(ci ? ci->d : Interval{}, false), a.d / a.n);
+                       range(&PlanIntervals::d, false), a.d / a.n);
   s += absl::StrFormat("  %-22s %.4f%s\n", "predicted loss", loss,
-                       range(ci ? ci->loss : Interval{}, true));
+                       range(&PlanIntervals::loss, true));
   if (std::fabs(a.n / opt_n - 1) > 1e-9) {
     s += absl::StrFormat("  %-22s N %.4g, D %.4g, loss %.4f (%+.4f)\n", "optimum at this C", opt_n,
                          opt_d, opt_loss, loss - opt_loss);

@@ -33,12 +33,9 @@ absl::Status check_or_write_run_config(const TrainConfig& cfg, const std::string
 }
 
 absl::Status check_branch_source(const TrainConfig& cfg, const TrainConfig& source, int64_t step) {
-  TrainConfig a = cfg, b = source;
+  TrainConfig a = without_output_keys(cfg), b = without_output_keys(source);
   a.name = b.name = "";
   a.train.tokens = b.train.tokens = 0;
-  a.train.threads = b.train.threads = 0;
-  a.train.device = b.train.device = "auto";
-  a.train.log = b.train.log = "";
   if (train_config_to_yaml(a) != train_config_to_yaml(b)) {
     return absl::FailedPreconditionError(
         absl::StrCat("cannot branch run ", cfg.name, " from run ", source.name,

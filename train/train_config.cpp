@@ -293,13 +293,19 @@ std::string train_config_to_yaml(const TrainConfig& c) {
   return body_yaml(c, true, YamlNumbers::kShortest);
 }
 
-std::string run_id(const TrainConfig& c) {
+TrainConfig without_output_keys(const TrainConfig& c) {
   // Threads and device change speed, not results on a given machine; they stay out of the id so a
   // sweep's worker count does not rename its runs. The log's format is output only.
   TrainConfig k = c;
-  k.train.threads = 0;
-  k.train.device = "auto";
-  k.train.log = "";
+  const RunConfig defaults;
+  k.train.threads = defaults.threads;
+  k.train.device = defaults.device;
+  k.train.log = defaults.log;
+  return k;
+}
+
+std::string run_id(const TrainConfig& c) {
+  const TrainConfig k = without_output_keys(c);
   // The hash reads numbers in 17 digits, as it did before config.yaml printed them shortest: the
   // value is the same either way, and so the ids of runs made before stay theirs.
   return c.name + "-" + short_hash(body_yaml(k, false, YamlNumbers::kDigits17));

@@ -106,4 +106,7 @@ std::string config_keys_markdown();
 // that change speed or output but not results (train.threads, train.device, train.log) are left
 // out, so setting them never renames a run.
 std::string run_id(const TrainConfig& c);
+// `c` with those keys (threads, device, log) at their defaults: what run ids and branch checks
+// compare, so a key that changes only speed or output is listed once, here.
+TrainConfig without_output_keys(const TrainConfig& c);
 }  // namespace sl

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <fstream>
 
 #include "fit/published_fits.h"
 
@@ -91,6 +92,31 @@ TEST(Plan, BadRequestsAreErrors) {
   EXPECT_DOUBLE_EQ(*parse_quantity("2e17", "--flops"), 2e17);
   auto missing = plan_law_from_fit_json("/nonexistent/fit.json");
   EXPECT_FALSE(missing.ok());
+}
+
+// A hand-edited fit.json whose bootstrap refits are not numbers is an error naming the key, not a
+// JSON exception; a well-formed one gives the refits and the fitted compute range.
+TEST(Plan, FitJsonRefitsAreCheckedAndRead) {
+  const std::string path = ::testing::TempDir() + "/plan_refits_fit.json";
+  auto write = [&](const std::string& refits) {
+    std::ofstream(path) << R"({"chinchilla": {"E": 1.7, "A": 400, "B": 410, "alpha": 0.34,
+      "beta": 0.28, "data": [{"C": 1e15}, {"C": 4e16}], "bootstrap": {"level": 0.9, "refits": )"
+                        << refits << "}}}";
+  };
+  write(R"([[1.7, 400, 410, 0.34, 0.28], [1.6, 390, 420, "x", 0.3]])");
+  auto bad = plan_law_from_fit_json(path);
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(std::string(bad.status().message()).find("chinchilla.bootstrap.refits"),
+            std::string::npos)
+      << bad.status();
+  write(R"([[1.7, 400, 410, 0.34, 0.28], [1.6, 390, 420, 0.33, 0.3]])");
+  auto good = plan_law_from_fit_json(path);
+  ASSERT_TRUE(good.ok()) << good.status();
+  EXPECT_EQ(good->refits.size(), 2u);
+  EXPECT_DOUBLE_EQ(good->refits[1].alpha, 0.33);
+  EXPECT_DOUBLE_EQ(good->level, 0.9);
+  EXPECT_DOUBLE_EQ(good->fitted_c_min, 1e15);
+  EXPECT_DOUBLE_EQ(good->fitted_c_max, 4e16);
 }
 }  // namespace
 }  // namespace sl
