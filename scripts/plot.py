@@ -174,7 +174,8 @@ def plot_loss_vs_flops(fit, curves_path, out_dir, sweep=None):
     pal.colour_bar(fig, ax, f"{opts['n_col']} (parameters)")
     ax.set(xscale="log", yscale="log", xlabel=x_label, ylabel=y_label,
            title=titled("loss against compute", sweep))
-    ax.legend(loc="upper right", fontsize=8)
+    if ax.get_legend_handles_labels()[0]:  # nothing to list: many sizes (colour bar), no envelope
+        ax.legend(loc="upper right", fontsize=8)
     plain_loss_axis(ax)
     flops_axis(ax)
     ax.grid(True, which="both", alpha=0.3)
