@@ -125,11 +125,11 @@ absl::Status run_report(const ReportFlags& f) {
   }
   SL_ASSIGN_OR_RETURN(sl::CsvTable summary,
                       sl::read_csv_table((export_dir / "summary.csv").string()));
-  page.summary = pick_columns(
-      summary,
-      {"run_id", "shape", "params_nonembedding", "params_total", "tokens", "flops_6n",
-       "flops_budget", "final_val_loss", "best_val_loss", "final_val_bpb", "status", "reason"},
-      f.max_rows);
+  page.summary =
+      pick_columns(summary,
+                   {"run_id", "shape", "params_nonembedding", "tokens", "flops_6n", "flops_budget",
+                    "final_val_loss", "best_val_loss", "final_val_bpb", "status", "reason"},
+                   f.max_rows);
   if (fs::exists(export_dir / "probes.csv")) {
     SL_ASSIGN_OR_RETURN(sl::CsvTable probes,
                         sl::read_csv_table((export_dir / "probes.csv").string()));
