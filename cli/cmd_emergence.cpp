@@ -15,13 +15,15 @@
 namespace {
 namespace fs = std::filesystem;
 
-absl::Status plot_emergence(const std::vector<sl::ProbeRow>& rows, const std::string& dir) {
+absl::Status plot_emergence(const std::vector<sl::ProbeRow>& rows, const std::string& dir,
+                            const std::string& title) {
   SL_RETURN_IF_ERROR(sl::ensure_writable_dir(dir));
   const std::string probes = (fs::path(dir) / "probes.csv").string();
   const std::string reliability = (fs::path(dir) / "reliability.csv").string();
   SL_RETURN_IF_ERROR(sl::write_file_atomic(probes, sl::probes_csv(rows)));
   SL_RETURN_IF_ERROR(sl::write_file_atomic(reliability, sl::reliability_csv(rows)));
-  return sl::run_plot_script({"--probes", probes, "--reliability", reliability, "--out", dir}, dir);
+  return sl::run_plot_script(
+      {"--probes", probes, "--reliability", reliability, "--out", dir, "--title", title}, dir);
 }
 
 void add_emergence_command(CLI::App& app) {
@@ -57,7 +59,7 @@ void add_emergence_command(CLI::App& app) {
       return fail(s);
     std::cout << "wrote " << json_path << "\n";
     if (!plot_dir->empty())
-      if (auto s = plot_emergence(*rows, *plot_dir); !s.ok()) return fail(s);
+      if (auto s = plot_emergence(*rows, *plot_dir, sl::sweep_title(*dir)); !s.ok()) return fail(s);
   });
 }
 }  // namespace

@@ -44,7 +44,9 @@ absl::Status run_fit_command(FitFlags& f, const CLI::App& cmd) {
   }
   if (!f.plot_dir.empty()) {
     SL_RETURN_IF_ERROR(sl::ensure_writable_dir(f.plot_dir));
-    SL_RETURN_IF_ERROR(sl::run_plot_script({"--fit", out, "--out", f.plot_dir}, f.plot_dir));
+    SL_RETURN_IF_ERROR(sl::run_plot_script(
+        {"--fit", out, "--out", f.plot_dir, "--title", sl::sweep_title(f.request.input)},
+        f.plot_dir));
     sl::log::info("plots in " + f.plot_dir);
   }
   return absl::OkStatus();

@@ -107,6 +107,7 @@ absl::StatusOr<EnvelopeFit> fit_envelope(const CurveData& data, const EnvelopeOp
   EnvelopeFit fit;
   std::set<double> sizes;
   std::vector<double> flops, n_opt, d_opt;
+  double frontier = std::numeric_limits<double>::infinity();
   for (int g = 0; g < opt.grid_points; ++g) {
     double c = lo * std::pow(hi / lo, static_cast<double>(g) / (opt.grid_points - 1));
     EnvelopePoint best;
@@ -116,6 +117,11 @@ absl::StatusOr<EnvelopeFit> fit_envelope(const CurveData& data, const EnvelopeOp
       if (l < best.loss) best = EnvelopePoint{c, l, run.n, c / (6 * run.n), run.run_id};
     }
     if (!std::isfinite(best.loss)) continue;
+    if (best.loss > frontier) {  // more compute, worse loss: not compute-optimal
+      ++fit.above_frontier;
+      continue;
+    }
+    frontier = best.loss;
     fit.envelope.push_back(best);
     sizes.insert(best.n);
     flops.push_back(best.flops);

@@ -2,7 +2,10 @@
 // FLOPs over every run's curve. At `grid_points` log-spaced FLOP values across the curves' range,
 // each run's loss is interpolated (linearly in log C, only inside the run's own range) and the
 // lowest wins; the winning run's N is N_opt(C) and D_opt = C / (6 N_opt). N_opt = k C^a and D_opt =
-// k C^b are then fitted over the envelope's points. Input: export's curves.csv (one row per logged
+// k C^b are then fitted over the envelope's points. The envelope is the frontier, non-increasing in C:
+// a FLOP count whose best loss is above the best at a smaller count (a noisy eval, a curve that
+// rises at the end of its schedule) is not on it and is dropped (`above_frontier` counts them), as
+// Kaplan's L(C) frontier keeps only runs that beat every smaller C. Input: export's curves.csv (one row per logged
 // point): rows without a loss (training-only steps) or with C = 0 (step 0) are skipped with a note.
 #pragma once
 #include <string>
@@ -45,6 +48,7 @@ struct EnvelopeFit {
   std::vector<EnvelopePoint> envelope;
   LogLogLine n_opt_line, d_opt_line;
   size_t distinct_sizes = 0;  // sizes that win somewhere on the envelope
+  size_t above_frontier = 0;  // FLOP values dropped: their best loss was above a smaller C's
 };
 
 struct EnvelopeOptions {

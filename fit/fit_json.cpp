@@ -127,6 +127,7 @@ json envelope_to_json(const EnvelopeFit& fit, const CurveData& data) {
               {"D_opt", loglog_line_to_json(fit.d_opt_line)},
               {"runs", data.runs.size()},
               {"distinct_sizes_on_envelope", fit.distinct_sizes},
+              {"points_above_frontier", fit.above_frontier},
               {"envelope", pts}};
 }
 

@@ -7,6 +7,7 @@
 #include "absl/strings/str_join.h"
 #include "core/files.h"
 #include "core/subprocess.h"
+#include "nlohmann/json.hpp"
 
 namespace sl {
 namespace fs = std::filesystem;
@@ -28,6 +29,20 @@ absl::StatusOr<std::string> find_plot_script() {
   }
   return absl::NotFoundError(absl::StrCat("cannot find scripts/plot.py (tried", tried,
                                           "); set SCALELAB_PLOT_SCRIPT to its path"));
+}
+
+std::string sweep_title(const std::string& path) {
+  fs::path dir = fs::absolute(path).lexically_normal();
+  if (!fs::is_directory(dir)) dir = dir.parent_path();
+  if (dir.filename().empty()) dir = dir.parent_path();  // a trailing slash
+  if (!fs::exists(dir / "plan.json") && fs::exists(dir.parent_path() / "plan.json"))
+    dir = dir.parent_path();  // export's directory (or plots/) inside the sweep
+  if (auto text = read_file((dir / "plan.json").string()); text.ok()) {
+    auto j = nlohmann::json::parse(*text, nullptr, false);
+    if (j.is_object() && j.value("name", std::string()) != "") return j["name"].get<std::string>();
+  }
+  if (dir.filename() == "export") dir = dir.parent_path();  // a copied export without plan.json
+  return dir.filename().string();
 }
 
 absl::Status run_plot_script(const std::vector<std::string>& args, const std::string& out_dir) {

@@ -10,6 +10,10 @@
 
 namespace sl {
 absl::StatusOr<std::string> find_plot_script();
+// The sweep's name for plot titles, from a path inside it (export's directory, a summary.csv, or
+// the sweep directory): plan.json's "name" when the sweep directory has one, else that directory's
+// name ("" for a bare file in the current directory).
+std::string sweep_title(const std::string& path);
 // Runs the plot script with `args` (argv words, e.g. {"--fit", path, "--out", dir}); its output
 // goes to OUT_DIR/plot.log and is printed on success ("wrote ...png" lines); a failure quotes the
 // log's tail.

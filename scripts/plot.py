@@ -38,10 +38,94 @@ def save(fig, out_dir, name):
     print(f"wrote {os.path.join(out_dir, name)}.png/.svg")
 
 
+FLOP_CONVENTIONS = {"flops_6n": "6N·D", "flops_6n_attention": "6N·D + attention",
+                    "flops_chinchilla": "Chinchilla app. F"}
+MAX_LEGEND_ENTRIES = 8  # more distinct sizes or budgets than this: a colour bar instead
+
+
+def flops_label(c_col):
+    """The FLOP axis names the convention the fit used: 'C (FLOPs, 6N·D: flops_6n)'."""
+    if not c_col:
+        return "C = 6·N·D (FLOPs, N and tokens)"
+    convention = FLOP_CONVENTIONS.get(c_col)
+    return f"C (FLOPs, {convention}: {c_col})" if convention else f"C (FLOPs: {c_col})"
+
+
+def loss_label(loss_col):
+    unit = "bits/byte" if "bpb" in (loss_col or "") else "nats/token"
+    return f"loss ({unit}, {loss_col})" if loss_col else f"loss ({unit})"
+
+
+def si(v):
+    """1.2M, 340k, 12: model sizes in legends."""
+    for div, suffix in ((1e12, "T"), (1e9, "G"), (1e6, "M"), (1e3, "k")):
+        if abs(v) >= div:
+            return f"{v / div:.3g}{suffix}"
+    return f"{v:.3g}"
+
+
+def sci(v):
+    """3e14, 1.5e15: budgets in legends and FLOP tick labels."""
+    text = f"{v:.2g}"
+    if "e" not in text:
+        return text
+    mant, exp = text.split("e")
+    return f"{mant}e{int(exp)}"
+
+
+def log_ticks(ax, which, fmt):
+    """A log axis spanning under two decades gets enough labelled ticks to read values off:
+    matplotlib labels only the powers of ten, often none of them. Under a decade the ticks are
+    evenly spaced round numbers (2.6, 2.8, 3); up to two decades 1, 2, 5 x 10^k."""
+    axis = ax.yaxis if which == "y" else ax.xaxis
+    lo, hi = ax.get_ylim() if which == "y" else ax.get_xlim()
+    if not (lo > 0 and hi > lo):
+        return
+    decades = np.log10(hi / lo)
+    if decades < 1:
+        axis.set_major_locator(mticker.MaxNLocator(nbins=6, steps=[1, 2, 2.5, 5, 10]))
+    elif decades < 2:
+        axis.set_major_locator(mticker.LogLocator(base=10, subs=(1, 2, 5), numticks=20))
+    axis.set_major_formatter(mticker.FuncFormatter(lambda v, _: fmt(v)))
+    axis.set_minor_locator(mticker.LogLocator(base=10, subs=np.arange(2, 10), numticks=20))
+    axis.set_minor_formatter(mticker.NullFormatter())
+
+
 def plain_loss_axis(ax):
-    """Loss spans well under a decade: label the log axis 4, 5, 6 rather than 4x10^0."""
-    ax.yaxis.set_major_formatter(mticker.FormatStrFormatter("%.3g"))
-    ax.yaxis.set_minor_formatter(mticker.FormatStrFormatter("%.3g"))
+    """Loss spans well under a decade: ticks labelled 2.5, 3, 3.5 rather than 4x10^0."""
+    log_ticks(ax, "y", lambda v: f"{v:.4g}")
+
+
+def flops_axis(ax, which="x"):
+    log_ticks(ax, which, sci)
+
+
+class Palette:
+    """One colour per distinct value (model size, budget): a discrete legend entry each for up to
+    MAX_LEGEND_ENTRIES values, a log colour bar beyond that."""
+
+    def __init__(self, values, cmap="viridis"):
+        self.values = sorted(set(float(v) for v in values))
+        self.cmap = plt.get_cmap(cmap)
+        self.discrete = len(self.values) <= MAX_LEGEND_ENTRIES
+        self.norm = mcolors.LogNorm(vmin=min(self.values), vmax=max(self.values) * 1.0001)
+        self._labelled = set()
+
+    def colour(self, v):
+        if self.discrete:
+            return self.cmap(0.85 * self.values.index(float(v)) / max(1, len(self.values) - 1))
+        return self.cmap(self.norm(v))
+
+    def label(self, v, text):
+        """The legend label of the first artist drawn for value v (None: no entry)."""
+        if not self.discrete or float(v) in self._labelled:
+            return None
+        self._labelled.add(float(v))
+        return text
+
+    def colour_bar(self, fig, ax, label):
+        if not self.discrete:
+            fig.colorbar(plt.cm.ScalarMappable(norm=self.norm, cmap=self.cmap), ax=ax, label=label)
 
 
 def size_colours(sizes):
@@ -49,57 +133,78 @@ def size_colours(sizes):
     return norm, plt.get_cmap("viridis")
 
 
-def plot_loss_vs_flops(fit, curves_path, out_dir):
+def titled(text, sweep):
+    return f"{sweep}: {text}" if sweep else text
+
+
+def running_min(values):
+    """The compute-optimal envelope never rises with C (fit.json's does not since the frontier fix;
+    older files may)."""
+    return np.minimum.accumulate(np.asarray(values, dtype=float))
+
+
+def plot_loss_vs_flops(fit, curves_path, out_dir, sweep=None):
     opts, env = fit["options"], fit.get("envelope")
     cols = opts.get("envelope_columns", {"c_col": "flops_6n", "loss_col": "val_loss"})
-    fig, ax = plt.subplots(figsize=(7, 4.5))
+    fig, ax = plt.subplots(figsize=(8, 5))
     if curves_path and os.path.exists(curves_path):
         df = pd.read_csv(curves_path)
         n_col, c_col, l_col = opts["n_col"], cols["c_col"], cols["loss_col"]
         df = df[(df[c_col] > 0) & df[l_col].notna()]
-        norm, cmap = size_colours(df[n_col].unique())
-        for _, run in df.groupby("run_id"):
+        pal = Palette(df[n_col].unique())
+        for _, run in sorted(df.groupby("run_id"), key=lambda kv: kv[1][n_col].iloc[0]):
             run = run.sort_values(c_col)
-            ax.plot(run[c_col], run[l_col], color=cmap(norm(run[n_col].iloc[0])), lw=1, alpha=0.8)
-        source = os.path.basename(curves_path)
+            n = run[n_col].iloc[0]
+            ax.plot(run[c_col], run[l_col], color=pal.colour(n), lw=1, alpha=0.85,
+                    label=pal.label(n, f"N={si(n)}"))
+        x_label, y_label = flops_label(c_col), loss_label(l_col)
     elif "chinchilla" in fit:  # no curves: final points only
         d = pd.DataFrame(fit["chinchilla"]["data"])
-        norm, cmap = size_colours(d["N"].unique())
-        ax.scatter(d["C"], d["loss"], c=[cmap(norm(n)) for n in d["N"]], s=18)
-        source = "final losses (no curves.csv)"
+        pal = Palette(d["N"].unique())
+        for n, g in d.groupby("N"):
+            ax.scatter(g["C"], g["loss"], color=pal.colour(n), s=18, label=pal.label(n, f"N={si(n)}"))
+        x_label, y_label = flops_label(opts.get("c_col")), loss_label(opts.get("loss_col"))
     else:
         plt.close(fig)
         return
     if env:
         e = pd.DataFrame(env["envelope"])
-        ax.plot(e["C"], e["loss"], color="black", lw=2, ls="--", label="envelope (approach 1)")
-        ax.legend(loc="upper right")
-    fig.colorbar(plt.cm.ScalarMappable(norm=norm, cmap=cmap), ax=ax, label="N (parameters)")
-    ax.set(xscale="log", yscale="log", xlabel="FLOPs", ylabel="loss", title=f"Loss against compute: {source}")
+        ax.plot(e["C"], running_min(e["loss"]), color="black", lw=2, ls="--",
+                label="compute-optimal envelope (approach 1)")
+    pal.colour_bar(fig, ax, f"{opts['n_col']} (parameters)")
+    ax.set(xscale="log", yscale="log", xlabel=x_label, ylabel=y_label,
+           title=titled("loss against compute", sweep))
+    if ax.get_legend_handles_labels()[0]:  # nothing to list: many sizes (colour bar), no envelope
+        ax.legend(loc="upper right", fontsize=8)
     plain_loss_axis(ax)
+    flops_axis(ax)
     ax.grid(True, which="both", alpha=0.3)
     save(fig, out_dir, "loss_vs_flops")
 
 
-def plot_isoflop(fit, out_dir):
+def plot_isoflop(fit, out_dir, sweep=None):
     iso = fit.get("isoflop")
     if not iso:
         return
+    opts = fit["options"]
     budgets = [b for b in iso["budgets"] if b["runs"]]
-    fig, (ax, ax2) = plt.subplots(1, 2, figsize=(12, 4.5))
-    norm = mcolors.LogNorm(vmin=min(b["flops"] for b in budgets), vmax=max(b["flops"] for b in budgets) * 1.0001)
-    cmap = plt.get_cmap("plasma_r")
+    fig, (ax, ax2) = plt.subplots(1, 2, figsize=(13, 5))
+    pal = Palette([b["flops"] for b in budgets], cmap="plasma_r")
     for b in budgets:
-        colour = cmap(norm(b["flops"]))
+        colour = pal.colour(b["flops"])
         runs = pd.DataFrame(b["runs"])
-        ax.scatter(runs["N"], runs["loss"], color=colour, s=18, label=f"C = {b['flops']:.2g}")
+        ax.scatter(runs["N"], runs["loss"], color=colour, s=18, label=pal.label(b["flops"], f"C={sci(b['flops'])}"))
         if b["usable"]:
             p = b["parabola"]
             x = np.linspace(np.log(runs["N"].min()), np.log(runs["N"].max()), 100)
             ax.plot(np.exp(x), p["c0"] + p["c1"] * x + p["c2"] * x * x, color=colour, lw=1)
             ax.scatter([b["N_opt"]], [b["loss_at_opt"]], color=colour, marker="*", s=160, edgecolor="black", zorder=5)
-    ax.set(xscale="log", xlabel="N (parameters)", ylabel="loss", title="IsoFLOP profiles (approach 2)")
-    ax.legend(fontsize=8)
+    pal.colour_bar(fig, ax, flops_label(opts.get("c_col")))
+    ax.set(xscale="log", xlabel=f"N ({opts['n_col']}, parameters)", ylabel=loss_label(opts.get("loss_col")),
+           title=titled("IsoFLOP profiles (approach 2)", sweep))
+    if pal.discrete:
+        ax.legend(fontsize=8, title="budget")
+    log_ticks(ax, "x", si)
     ax.grid(True, which="both", alpha=0.3)
     used = [b for b in budgets if b["usable"]]
     c = np.array([b["flops"] for b in used])
@@ -110,49 +215,57 @@ def plot_isoflop(fit, out_dir):
         line = iso[key]
         ax2.plot(cc, line["coefficient"] * cc ** line["exponent"], color=colour,
                  label=f"{key} ∝ C^{line['exponent']:.3f}")
-    ax2.set(xscale="log", yscale="log", xlabel="C (FLOPs)", ylabel="parameters / tokens",
-            title="Compute-optimal N and D")
+    ax2.set(xscale="log", yscale="log", xlabel=flops_label(opts.get("c_col")), ylabel="parameters / tokens",
+            title=titled("compute-optimal N and D", sweep))
+    flops_axis(ax2)
     ax2.legend(fontsize=8)
     ax2.grid(True, which="both", alpha=0.3)
     save(fig, out_dir, "isoflop")
 
 
-def plot_chinchilla(fit, out_dir):
+def plot_chinchilla(fit, out_dir, sweep=None):
     ch = fit.get("chinchilla")
     if not ch:
         return
+    opts = fit["options"]
     E, A, B, alpha, beta = (ch[k] for k in ("E", "A", "B", "alpha", "beta"))
     d = pd.DataFrame(ch["data"])
     c_lo, c_hi = d["C"].min() / 3, d["C"].max() * 3
     n_lo, n_hi = d["N"].min() / 3, d["N"].max() * 3
     cg, ng = np.meshgrid(np.geomspace(c_lo, c_hi, 200), np.geomspace(n_lo, n_hi, 200))
     loss = E + A / ng ** alpha + B / (cg / (6 * ng)) ** beta
-    fig, ax = plt.subplots(figsize=(7, 5))
+    fig, ax = plt.subplots(figsize=(8, 5.5))
     levels = np.quantile(loss, np.linspace(0.0, 0.9, 16))
     cs = ax.contourf(cg, ng, loss, levels=levels, cmap="viridis", extend="max")
     ax.contour(cg, ng, loss, levels=levels, colors="white", linewidths=0.4, alpha=0.6)
-    fig.colorbar(cs, ax=ax, label="fitted loss L(N, C / 6N)")
+    fig.colorbar(cs, ax=ax, label=f"fitted L(N, C / 6N), {loss_label(opts.get('loss_col'))}",
+                 format=mticker.FuncFormatter(lambda v, _: f"{v:.3g}"))
     ax.scatter(d["C"], d["N"], c=d["loss"], cmap="viridis", norm=cs.norm, edgecolor="white", s=22, zorder=4,
                label="runs")
     cc = np.geomspace(c_lo, c_hi, 100)
     ax.plot(cc, ch["G"] * (cc / 6) ** ch["a"], color="red", lw=2,
             label=f"N_opt = {ch['G']:.3g} (C/6)^{ch['a']:.3f} (approach 3)")
-    for key, marker, label in (("isoflop", "*", "approach 2"), ("envelope", None, "approach 1")):
+    for key, label in (("isoflop", "approach 2"), ("envelope", "approach 1")):
         other = fit.get(key)
         if other:
             ax.plot(cc, other["N_opt"]["coefficient"] * cc ** other["N_opt"]["exponent"], ls="--", lw=1.2,
                     label=f"N_opt ∝ C^{other['N_opt']['exponent']:.3f} ({label})")
-    ax.set(xscale="log", yscale="log", xlim=(c_lo, c_hi), ylim=(n_lo, n_hi), xlabel="C = 6ND (FLOPs)",
-           ylabel="N (parameters)", title="Approach 3: L(N, D) = E + A/N^α + B/D^β")
+    ax.set(xscale="log", yscale="log", xlim=(c_lo, c_hi), ylim=(n_lo, n_hi), xlabel=flops_label(opts.get("c_col")),
+           ylabel=f"N ({opts['n_col']}, parameters)",
+           title=titled("approach 3: L(N, D) = E + A/N^α + B/D^β", sweep))
+    flops_axis(ax)
+    log_ticks(ax, "y", si)
     ax.legend(fontsize=8, loc="upper left")
     save(fig, out_dir, "chinchilla")
 
 
-def plot_kaplan(fit, out_dir):
+def plot_kaplan(fit, out_dir, sweep=None):
     kap = fit.get("kaplan")
     if not kap:
         return
-    fig, axes = plt.subplots(1, 3, figsize=(16, 4.5), layout="constrained")
+    opts = fit["options"]
+    fig, axes = plt.subplots(1, 3, figsize=(16, 4.8), layout="constrained")
+    x_labels = {"N": f"N ({opts['n_col']}, parameters)", "D": "D (tokens)", "C": flops_label(opts.get("c_col"))}
     for ax, name in zip(axes, ("L(N)", "L(D)", "L(C)")):
         law = kap.get(name)
         if not law or not law["data"]:
@@ -170,8 +283,10 @@ def plot_kaplan(fit, out_dir):
             f = law["with_E"]
             ax.plot(x, f["E"] + (f[f"{var}_c"] / x) ** f["alpha"], color="C3", ls="--",
                     label=f"{f['E']:.3f} + ({var}_c/{var})^{f['alpha']:.3f}")
-        ax.set(xscale="log", yscale="log", xlabel=var, ylabel="loss", title=f"Kaplan {name}")
+        ax.set(xscale="log", yscale="log", xlabel=x_labels.get(var, var), ylabel=loss_label(opts.get("loss_col")),
+               title=titled(f"Kaplan {name}", sweep))
         plain_loss_axis(ax)
+        log_ticks(ax, "x", sci if var == "C" else si)
         ax.legend(fontsize=8)
         ax.grid(True, which="both", alpha=0.3)
     save(fig, out_dir, "kaplan")
@@ -186,7 +301,7 @@ def final_points(df):
     return df[df["step"] == last]
 
 
-def plot_probe_metrics(probes_path, out_dir):
+def plot_probe_metrics(probes_path, out_dir, sweep=None):
     df = final_points(pd.read_csv(probes_path))
     for task, tdf in df.groupby("task", sort=False):
         metrics = [m for m in PROBE_METRICS if m in set(tdf["metric"])]
@@ -215,12 +330,12 @@ def plot_probe_metrics(probes_path, out_dir):
             axes[i // cols][i % cols].axis("off")
         handles, labels = axes[0][0].get_legend_handles_labels()
         fig.legend(handles, labels, loc="lower right", fontsize=8, ncol=2 if len(cells) > 6 else 1)
-        fig.suptitle(f"{task}: probe metrics against compute (band: spread over templates)")
+        fig.suptitle(titled(f"{task}: probe metrics against compute (band: spread over templates)", sweep))
         fig.tight_layout()
         save(fig, out_dir, f"probes_{task}")
 
 
-def plot_reliability(reliability_path, out_dir):
+def plot_reliability(reliability_path, out_dir, sweep=None):
     df = pd.read_csv(reliability_path)
     if df.empty:
         return
@@ -242,7 +357,7 @@ def plot_reliability(reliability_path, out_dir):
         ax.set_ylim(0, 1)
         ax.set_xlabel("confidence of the top-1 token")
         ax.set_ylabel("accuracy")
-        ax.set_title(f"{task}: reliability of answer tokens")
+        ax.set_title(titled(f"{task}: reliability of answer tokens", sweep))
         ax.legend(fontsize=7)
         ax.grid(True, alpha=0.3)
         save(fig, out_dir, f"reliability_{task}")
@@ -255,24 +370,25 @@ def main():
     ap.add_argument("--reliability", help="reliability.csv written by scalelab emergence --plot")
     ap.add_argument("--out", required=True, help="directory for the PNG and SVG files")
     ap.add_argument("--curves", help="curves.csv (default: the one fit.json names)")
+    ap.add_argument("--title", help="the sweep's name, put in every plot's title")
     args = ap.parse_args()
     if not args.fit and not args.probes:
         ap.error("give --fit (scaling-law plots) or --probes (probe plots)")
     os.makedirs(args.out, exist_ok=True)
     if args.probes:
-        plot_probe_metrics(args.probes, args.out)
+        plot_probe_metrics(args.probes, args.out, args.title)
         if args.reliability:
-            plot_reliability(args.reliability, args.out)
+            plot_reliability(args.reliability, args.out, args.title)
         if not args.fit:
             return 0
     with open(args.fit) as f:
         fit = json.load(f)
     os.makedirs(args.out, exist_ok=True)
     curves = args.curves or fit["options"].get("curves")
-    plot_loss_vs_flops(fit, curves, args.out)
-    plot_isoflop(fit, args.out)
-    plot_chinchilla(fit, args.out)
-    plot_kaplan(fit, args.out)
+    plot_loss_vs_flops(fit, curves, args.out, args.title)
+    plot_isoflop(fit, args.out, args.title)
+    plot_chinchilla(fit, args.out, args.title)
+    plot_kaplan(fit, args.out, args.title)
     return 0
 
 

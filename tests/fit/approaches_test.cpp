@@ -106,6 +106,25 @@ TEST(Envelope, WinnersGrowWithComputeAtTheLawsRate) {
   EXPECT_NEAR(fit->n_opt_line.slope, truth.a(), 0.05);
 }
 
+TEST(Envelope, IsNonIncreasingWhenTheBestCurveRises) {
+  // Two runs: the small one's loss rises at its end (a noisy eval, a schedule's tail) while it is
+  // still the only run there; the big one starts later. The pointwise minimum would go up.
+  CurveData data;
+  data.runs.push_back(RunCurve{"small", 1e5, {1e10, 1e11, 1e12}, {4.0, 3.0, 3.5}});
+  data.runs.push_back(RunCurve{"big", 1e6, {2e11, 1e12, 1e13}, {3.8, 3.2, 2.5}});
+  EnvelopeOptions opt;
+  opt.grid_points = 31;
+  auto fit = fit_envelope(data, opt);
+  ASSERT_TRUE(fit.ok()) << fit.status();
+  ASSERT_GE(fit->envelope.size(), 10u);
+  for (size_t i = 1; i < fit->envelope.size(); ++i)
+    EXPECT_LE(fit->envelope[i].loss, fit->envelope[i - 1].loss) << "C " << fit->envelope[i].flops;
+  // Between 1e11 and where the big run drops below 3.0 every best loss is above 3.0: dropped.
+  EXPECT_GT(fit->above_frontier, 0u);
+  EXPECT_EQ(fit->envelope.back().run_id, "big");
+  EXPECT_DOUBLE_EQ(fit->envelope.back().loss, 2.5);
+}
+
 TEST(Kaplan, RecoversPurePowerLawAndIrreducibleTerm) {
   std::vector<double> n, pure, with_e;
   for (int i = 0; i < 8; ++i) {
