@@ -16,6 +16,7 @@
 #include "fit/fit_run.h"
 #include "fit/parallel_for.h"
 #include "fit/planner.h"
+#include "fit/probe_summary.h"
 #include "fit/plot_runner.h"
 #include "fit/report_html.h"
 #include "sweeps/export.h"
@@ -55,6 +56,27 @@ sl::ReportTable pick_columns(const sl::CsvTable& t, const std::vector<std::strin
   }
   out.rows_omitted = t.rows.size() > max_rows ? t.rows.size() - max_rows : 0;
   return out;
+}
+
+// Newest modification time of what a run leaves that export reads (summary, metrics, probes):
+// a sweep that went on after the last export makes the export stale.
+fs::file_time_type newest_run_output(const sl::SweepPaths& paths) {
+  fs::file_time_type newest = fs::file_time_type::min();
+  std::error_code ec;
+  for (const auto& e : fs::directory_iterator(paths.runs(), ec)) {
+    if (!e.is_directory()) continue;
+    const sl::RunPaths run(e.path().string());
+    for (const std::string& f : {run.summary(), run.metrics(), run.probes(), run.failed()})
+      if (auto t = fs::last_write_time(f, ec); !ec) newest = std::max(newest, t);
+  }
+  return newest;
+}
+
+// True when `out` is missing or older than `input` (so it was made from an older input).
+bool older_than(const fs::path& out, fs::file_time_type input) {
+  std::error_code ec;
+  const auto t = fs::last_write_time(out, ec);
+  return ec || t < input;
 }
 
 // fit.json where `scalelab fit --plot` leaves it, else beside export's tables.
@@ -119,7 +141,9 @@ absl::Status run_report(const ReportFlags& f) {
   if (auto spec = sl::read_file(paths.spec()); spec.ok()) page.sweep_yaml = *spec;
 
   const fs::path export_dir = sweep / "export", plots = sweep / "plots";
-  if (!fs::exists(export_dir / "summary.csv")) {
+  // Each step is redone when what it was made from changed since: a report of a sweep that went
+  // on must not show the old export, fit or plots.
+  if (older_than(export_dir / "summary.csv", newest_run_output(paths))) {
     SL_ASSIGN_OR_RETURN(sl::ExportResult ex, sl::export_sweep(f.sweep_dir));
     sl::log::info(absl::StrCat("exported ", ex.runs, " runs (", ex.done, " done) to ", ex.out_dir));
   }
@@ -133,11 +157,21 @@ absl::Status run_report(const ReportFlags& f) {
   if (fs::exists(export_dir / "probes.csv")) {
     SL_ASSIGN_OR_RETURN(sl::CsvTable probes,
                         sl::read_csv_table((export_dir / "probes.csv").string()));
-    page.probes = pick_columns(probes, probes.header, f.max_rows);
+    SL_ASSIGN_OR_RETURN(sl::ProbeSummary ps, sl::summarize_probes(probes));
+    page.probes.header = ps.header;
+    const size_t shown = std::min(ps.rows.size(), f.max_rows);
+    page.probes.rows.assign(ps.rows.begin(), ps.rows.begin() + shown);
+    page.probes.rows_omitted = ps.rows.size() - shown;
   }
   if (auto em = sl::read_file((sweep / "emergence.json").string()); em.ok()) page.emergence = *em;
 
   std::string fit_path = existing_fit(sweep, plots);
+  if (!fit_path.empty() &&
+      older_than(fit_path, fs::last_write_time(export_dir / "summary.csv"))) {
+    sl::log::info(fit_path + " is older than the export: fitting again into " +
+                  (plots / "fit.json").string());
+    fit_path.clear();
+  }
   if (fit_path.empty()) {
     SL_RETURN_IF_ERROR(sl::ensure_writable_dir(plots.string()));
     fit_path = (plots / "fit.json").string();
@@ -152,7 +186,9 @@ absl::Status run_report(const ReportFlags& f) {
     if (page.fit.is_discarded())
       return absl::DataLossError(fit_path + ": not valid JSON (delete it and rerun the report)");
     const fs::path fit_dir = fs::path(fit_path).parent_path();
-    if (!fs::exists(fit_dir / "loss_vs_flops.png") && !fs::exists(fit_dir / "chinchilla.png")) {
+    const auto fit_time = fs::last_write_time(fit_path);
+    if (older_than(fit_dir / "loss_vs_flops.png", fit_time) &&
+        older_than(fit_dir / "chinchilla.png", fit_time)) {
       absl::Status st = sl::run_plot_script(
           {"--fit", fit_path, "--out", fit_dir.string(), "--title", page.sweep_name},
           fit_dir.string());
