@@ -1,5 +1,7 @@
 #include "core/files.h"
 
+#include "core/crash_points.h"
+
 #include <fcntl.h>
 #include <unistd.h>
 
@@ -43,10 +45,12 @@ absl::Status write_file_atomic(const std::string& path, const std::string& bytes
     ::unlink(tmp.c_str());
     return st;
   }
+  crash_point(path, "tmp");
   if (::rename(tmp.c_str(), path.c_str()) != 0) {
     ::unlink(tmp.c_str());
     return errno_error("cannot rename into", path);
   }
+  crash_point(path, "renamed");
   int dfd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (dfd >= 0) {
     ::fsync(dfd);  // make the rename itself durable
@@ -103,8 +107,13 @@ absl::Status append_line(const std::string& path, const std::string& line) {
 absl::Status append_bytes(const std::string& path, const std::string& bytes) {
   int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
   if (fd < 0) return errno_error("cannot open", path);
+  if (crash_point_hit(path, "torn")) {  // a power cut mid-append: half a line on disk
+    (void)write_all(fd, bytes.data(), bytes.size() / 2, path);
+    crash_now();
+  }
   absl::Status st = write_all(fd, bytes.data(), bytes.size(), path);
   ::close(fd);
+  if (st.ok()) crash_point(path, "appended");
   return st;
 }
 }  // namespace sl
