@@ -6,6 +6,8 @@
 //                                       FILE reaches PHASE (FILE ending in * matches a prefix)
 //   SCALELAB_CRASH_TRACE=PATH           append "FILE@PHASE" to PATH at every site reached, so a test
 //                                       can list the sites a command passes
+// A sweep driver starts its trainers without them: a walk of the driver's sites kills the driver
+// alone, and counts its hits alone (the trainer's sites have a walk of their own).
 // Phases: "tmp" (write_file_atomic: the temporary written and synced, not yet renamed), "renamed"
 // (renamed into place, the directory not yet synced), "torn" (append_bytes: half the bytes
 // written), "appended" (the append complete).

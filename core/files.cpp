@@ -1,11 +1,14 @@
 #include "core/files.h"
 
 #include "core/crash_points.h"
+#include "core/temp_files.h"
 
 #include <fcntl.h>
+#include <signal.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -31,9 +34,24 @@ static absl::Status write_all(int fd, const char* data, size_t n, const std::str
   return absl::OkStatus();
 }
 
+void remove_dead_temporaries_of(const std::string& path) {
+  const fs::path p(path);
+  const fs::path dir = p.has_parent_path() ? p.parent_path() : fs::path(".");
+  const std::string prefix = ".tmp." + p.filename().string() + ".";
+  std::error_code ec;
+  for (const auto& e : fs::directory_iterator(dir, ec)) {
+    const std::string name = e.path().filename().string();
+    if (name.compare(0, prefix.size(), prefix) != 0 || atomic_write_target(name).empty()) continue;
+    const long pid = std::strtol(name.c_str() + prefix.size(), nullptr, 10);
+    if (pid > 0 && pid != ::getpid() && ::kill(static_cast<pid_t>(pid), 0) != 0 && errno == ESRCH)
+      fs::remove(e.path(), ec);
+  }
+}
+
 absl::Status write_file_atomic(const std::string& path, const std::string& bytes) {
   fs::path p(path);
   fs::path dir = p.has_parent_path() ? p.parent_path() : fs::path(".");
+  remove_dead_temporaries_of(path);
   std::string tmp =
       (dir / (".tmp." + p.filename().string() + "." + std::to_string(::getpid()))).string();
   int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
@@ -68,6 +86,23 @@ std::string atomic_write_target(const std::string& filename) {
     return "";
   }
   return filename.substr(prefix.size(), dot - prefix.size());
+}
+
+RemovedFiles remove_temporaries(const std::string& dir,
+                                const std::function<bool(const std::string& target)>& ours) {
+  RemovedFiles removed;
+  std::error_code ec;
+  for (const auto& e : fs::directory_iterator(dir, ec)) {
+    const std::string target = atomic_write_target(e.path().filename().string());
+    if (target.empty() || !ours(target)) continue;
+    std::error_code size_ec;
+    const uintmax_t size = fs::file_size(e.path(), size_ec);
+    if (fs::remove(e.path(), ec)) {
+      ++removed.files;
+      removed.bytes += size_ec ? 0 : size;
+    }
+  }
+  return removed;
 }
 
 absl::StatusOr<std::string> read_file(const std::string& path) {

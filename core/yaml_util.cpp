@@ -3,12 +3,14 @@
 #include <cctype>
 #include <cmath>
 #include <cstdlib>
+#include <filesystem>
 #include <functional>
 #include <map>
 #include <type_traits>
 
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "core/files.h"
 
 namespace sl {
 
@@ -50,7 +52,44 @@ absl::Status check_keys(const YAML::Node& node, const std::string& path,
   return absl::OkStatus();
 }
 
+// How many nodes the document has once every alias (*name) is expanded, counted in time linear in
+// its text: an alias is the node of its anchor, so the size of a collection is memoised by where
+// it starts. 9 aliases of 9 aliases ... (a "YAML bomb") are a few lines that every walk of the
+// document, and every clone of it, would expand to billions of nodes; an alias inside its own
+// anchor (`c: &c [*c]`) makes a cycle, which never ends.
+size_t expanded_size(const YAML::Node& node, std::map<std::pair<int, int>, size_t>* memo,
+                     size_t limit) {
+  if (!node.IsSequence() && !node.IsMap()) return 1;
+  const std::pair<int, int> at{node.Mark().line, node.Mark().column};
+  const bool placed = !node.Mark().is_null();
+  if (placed) {
+    if (auto it = memo->find(at); it != memo->end()) return it->second;
+    (*memo)[at] = limit + 1;  // while inside it: an alias to itself is a cycle, infinitely large
+  }
+  size_t n = 1;
+  for (const auto& child : node) {
+    // A sequence's elements come as nodes; a mapping's as key/value pairs.
+    n += node.IsMap()
+             ? expanded_size(child.first, memo, limit) + expanded_size(child.second, memo, limit)
+             : expanded_size(child, memo, limit);
+    if (n > limit) break;  // no need to know how far past the limit
+  }
+  if (placed) (*memo)[at] = n;
+  return n;
+}
+
+absl::Status check_expanded_size(const YAML::Node& doc, const std::string& name) {
+  constexpr size_t kMaxNodes = 100000;  // a config or sweep spec has hundreds
+  std::map<std::pair<int, int>, size_t> memo;
+  if (expanded_size(doc, &memo, kMaxNodes) <= kMaxNodes) return absl::OkStatus();
+  return absl::InvalidArgumentError(absl::StrCat(
+      name, ": expands to more than ", kMaxNodes,
+      " values through its aliases (*name refers back to &name); a config needs far fewer: "
+      "write the values out instead of nesting aliases"));
+}
+
 absl::Status check_document_keys(const YAML::Node& doc, const std::string& name) {
+  SL_RETURN_IF_ERROR(check_expanded_size(doc, name));
   return check_keys(doc, "", [&](const YAML::Node& n) { return yaml_where(name, n); });
 }
 }  // namespace
@@ -62,24 +101,27 @@ absl::StatusOr<YAML::Node> yaml_load_string(const std::string& text, const std::
   } catch (const YAML::ParserException& e) {
     return absl::InvalidArgumentError(absl::StrCat(
         name, ":", e.mark.line + 1, ":", e.mark.column + 1, ": YAML syntax error: ", e.msg));
+  } catch (const YAML::Exception& e) {
+    return absl::InvalidArgumentError(absl::StrCat(name, ": unreadable YAML: ", e.what()));
   }
   SL_RETURN_IF_ERROR(check_document_keys(doc, name));
   return doc;
 }
 
 absl::StatusOr<YAML::Node> yaml_load_file(const std::string& path) {
-  YAML::Node doc;
-  try {
-    doc = YAML::LoadFile(path);
-  } catch (const YAML::BadFile&) {
+  // Read first (a directory or an unreadable file would otherwise escape yaml-cpp as an iostream
+  // exception), then parse the text with the file's name in every error.
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("cannot read config file ", path, ": it is a directory; name a YAML file"));
+  }
+  auto text = read_file(path);
+  if (!text.ok()) {
     return absl::NotFoundError(
         absl::StrCat("cannot read config file ", path, ": no such file or not readable"));
-  } catch (const YAML::ParserException& e) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        path, ":", e.mark.line + 1, ":", e.mark.column + 1, ": YAML syntax error: ", e.msg));
   }
-  SL_RETURN_IF_ERROR(check_document_keys(doc, path));
-  return doc;
+  return yaml_load_string(*text, path);
 }
 
 std::string yaml_where(const std::string& file, const YAML::Node& node) {
@@ -172,8 +214,15 @@ absl::Status yaml_apply_override(YAML::Node root, const std::string& assignment,
   } catch (const YAML::Exception& e) {
     return absl::InvalidArgumentError(absl::StrCat(origin, ": bad value: ", e.what()));
   }
+  SL_RETURN_IF_ERROR(check_expanded_size(value, origin));
   SL_RETURN_IF_ERROR(check_keys(
       value, dotted, [&](const YAML::Node&) { return origin; }, /*lines=*/false));
+  // A document that is a scalar or a list has no keys to set (yaml-cpp would throw BadSubscript).
+  if (root.IsDefined() && !root.IsNull() && !root.IsMap()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        origin, ": the document is a ", root.IsSequence() ? "list" : "scalar",
+        ", not a mapping of keys like 'optim: {lr: 3e-4}', so '", dotted, "' cannot be set"));
+  }
   // yaml-cpp's operator[] returns handles; walk with explicit copies of the handles.
   std::vector<YAML::Node> path{root};
   for (size_t i = 0; i + 1 < keys.size(); ++i) {

@@ -8,6 +8,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_replace.h"
+#include "core/file_lock.h"
 #include "core/files.h"
 #include "core/hash.h"
 #include "core/log.h"
@@ -78,6 +79,13 @@ absl::StatusOr<DatasetMeta> prepare_dataset(const PrepareOptions& o) {
   SL_ASSIGN_OR_RETURN(std::unique_ptr<Tokenizer> tokenizer, make_tokenizer(o.tokenizer));
   // Check the output directory before any slow step (a download, a long sample).
   SL_RETURN_IF_ERROR(annotate(ensure_writable_dir(out_dir), "output directory"));
+  // One prepare at a time per directory (a killed one's temporaries go as its files are rewritten).
+  auto lock = FileLock::try_acquire((fs::path(out_dir) / ".prepare.lock").string());
+  if (!lock.ok()) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("output directory ", out_dir, " is being prepared by another process (",
+                     lock.status().message(), "); wait for it to finish, or use another --out"));
+  }
   SL_ASSIGN_OR_RETURN(Corpus corpus, load_corpus(o));
   if (!o.mix.tasks.empty()) SL_RETURN_IF_ERROR(mix_probe_tasks(o.mix, &corpus));
 

@@ -49,6 +49,14 @@ absl::StatusOr<std::unique_ptr<TokenFile>> open_split(const std::string& dir, co
 }
 }  // namespace
 
+// FNV-1a 64 of the compact dump of every key but meta_checksum (nlohmann's objects are sorted and
+// its numbers print to round-trip, so a parsed file dumps to the same bytes).
+static std::string meta_checksum(json j) {
+  j.erase("meta_checksum");
+  const std::string text = j.dump();
+  return hex64(hash_bytes(text.data(), text.size()));
+}
+
 std::string dataset_meta_to_json(const DatasetMeta& m) {
   json j;
   j["format"] = "uint16-le";
@@ -66,6 +74,8 @@ std::string dataset_meta_to_json(const DatasetMeta& m) {
       m.unigram_entropy_nats >= 0 ? json(m.unigram_entropy_nats) : json(nullptr);
   j["val_fraction"] = m.val_fraction;
   j["split_seed"] = m.split_seed;
+  // A checksum of the rest, so a flipped digit (vocab_size 256 -> 216) is found, not trained on.
+  j["meta_checksum"] = meta_checksum(j);
   return j.dump(2) + "\n";
 }
 
@@ -75,6 +85,13 @@ absl::StatusOr<DatasetMeta> read_dataset_meta(const std::string& path) {
   if (j.is_discarded() || !j.is_object())
     return absl::DataLossError(absl::StrCat(path, " is not a JSON object: delete the dataset ",
                                             "directory and prepare it again"));
+  if (j.contains("meta_checksum") && (!j["meta_checksum"].is_string() ||
+                                      j["meta_checksum"].get<std::string>() != meta_checksum(j))) {
+    return absl::DataLossError(absl::StrCat(
+        path, " does not match its meta_checksum: it was damaged or edited after `scalelab ",
+        "prepare`. Prepare the dataset again; if you edited it on purpose, delete the ",
+        "meta_checksum line"));
+  }
   DatasetMeta m;
   try {
     // Every missing key at once: a hand-written meta.json should take one edit, not four.
@@ -148,7 +165,14 @@ absl::StatusOr<TokenDataset> open_token_dataset(const std::string& dir, bool ver
         "tokens, exact bits per byte)"));
   }
   if (!has_meta) {
-    // A nanoGPT directory: infer what meta.json would have said.
+    // A nanoGPT directory: infer what meta.json would have said. Ids past GPT-2's vocabulary are
+    // some other tokenizer's, whose vocabulary only a meta.json can give.
+    if (ds.max_token >= 50257) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          dir, " has token ids up to ", ds.max_token,
+          " and no meta.json: they are neither bytes (< 256) nor GPT-2's (< 50257); write ", dir,
+          "/meta.json with the tokenizer's vocab_size (docs/data.md)"));
+    }
     ds.meta.tokenizer = ds.max_token < 256 ? "byte" : "gpt2";
     ds.meta.vocab_size = ds.max_token < 256 ? 256 : 50257;
     ds.meta.bytes_per_token = ds.max_token < 256 ? 1.0 : 0.0;

@@ -344,6 +344,9 @@ pid_t Driver::spawn(const RunPaths& rp, const std::vector<std::string>& args,
   setenv("OMP_NUM_THREADS", nthreads.c_str(), 1);
   setenv("OPENBLAS_NUM_THREADS", nthreads.c_str(), 1);
   if (!gpu.empty()) setenv("CUDA_VISIBLE_DEVICES", gpu.c_str(), 1);
+  unsetenv(
+      "SCALELAB_CRASH_AT");  // the driver's crash point, not its trainers' (core/crash_points.h)
+  unsetenv("SCALELAB_CRASH_TRACE");
   std::vector<char*> argv;
   for (auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
   argv.push_back(nullptr);

@@ -12,8 +12,10 @@
 #include <fstream>
 #include <sstream>
 
+#include "core/crash_points.h"
 #include "core/files.h"
 #include "core/run_paths.h"
+#include "core/temp_files.h"
 #include "train/metrics_log.h"
 
 namespace sl {
@@ -97,7 +99,9 @@ static double age_s(const std::string& path) {
 
 bool lock_is_stale(const std::string& path, double remote_stale_s) {
   LockInfo l;
-  if (!read_lock(path, &l)) return age_s(path) > 60;  // being written, or torn by a crash
+  // Locks appear whole (create_lock links a finished file; update_lock renames one): one that
+  // does not parse was damaged, and holds nothing.
+  if (!read_lock(path, &l)) return true;
   if (l.host == this_host())
     return !alive(l.driver_pid, l.driver_start) && !alive(l.child_pid, l.child_start);
   return age_s(path) > remote_stale_s;
@@ -112,19 +116,43 @@ bool lock_held_live(const std::string& path, std::string* owner) {
   return true;
 }
 
+// Creates the lock whole or not at all: the body goes to a temporary file, synced, which link(2)
+// puts in place only if no lock is there. A crash leaves at most the temporary (the next driver
+// removes it), never an empty or torn lock that only its age could show to be stale. False: a lock
+// is there.
+static absl::StatusOr<bool> create_lock(const std::string& path, const std::string& body) {
+  const fs::path p(path);
+  const std::string tmp =
+      (p.parent_path() / (".tmp." + p.filename().string() + "." + std::to_string(getpid())))
+          .string();
+  remove_dead_temporaries_of(path);  // of drivers that died between writing and linking theirs
+  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0)
+    return absl::InternalError(absl::StrCat("cannot create lock ", tmp, ": ", strerror(errno)));
+  bool ok = ::write(fd, body.data(), body.size()) == static_cast<ssize_t>(body.size());
+  ok = ::fsync(fd) == 0 && ok;
+  ::close(fd);
+  if (!ok) {
+    ::unlink(tmp.c_str());
+    return absl::InternalError(absl::StrCat("cannot write lock ", tmp, ": ", strerror(errno)));
+  }
+  crash_point(path, "tmp");
+  const int linked = ::link(tmp.c_str(), path.c_str());
+  const int err = errno;
+  ::unlink(tmp.c_str());
+  if (linked == 0) {
+    crash_point(path, "linked");
+    return true;
+  }
+  if (err == EEXIST) return false;
+  return absl::InternalError(absl::StrCat("cannot create lock ", path, ": ", strerror(err)));
+}
+
 absl::StatusOr<bool> acquire_lock(const std::string& path, const LockInfo& me) {
   const std::string body = lock_json(me).dump() + "\n";
   for (int attempt = 0; attempt < 3; ++attempt) {
-    int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL, 0644);
-    if (fd >= 0) {
-      bool ok = ::write(fd, body.data(), body.size()) == static_cast<ssize_t>(body.size());
-      ok = ::fsync(fd) == 0 && ok;
-      ::close(fd);
-      if (!ok) return absl::InternalError(absl::StrCat("cannot write lock ", path));
-      return true;
-    }
-    if (errno != EEXIST)
-      return absl::InternalError(absl::StrCat("cannot create lock ", path, ": ", strerror(errno)));
+    SL_ASSIGN_OR_RETURN(const bool created, create_lock(path, body));
+    if (created) return true;
     if (!lock_is_stale(path)) return false;
     // Take over: move the stale lock aside (atomic; one taker wins) and check we moved the stale
     // one.
@@ -158,8 +186,10 @@ RunInfo inspect_run(const std::string& sweep_dir, const PlannedRun& run, bool re
   RunInfo info;
   const RunPaths paths = run.dir.empty() ? sweep_run(sweep_dir, run.id) : RunPaths(run.dir);
   info.total_steps = run.cfg.total_steps();
+  std::string metrics_damage;  // a finished run's rows that fail their digest: reported below
   if (read_metrics && path_exists(paths.metrics())) {
-    auto rows = metrics_read(paths.metrics());
+    auto rows = metrics_read_run(paths.dir);
+    if (!rows.ok()) metrics_damage = std::string(rows.status().message());
     if (rows.ok()) {
       for (const auto& r : *rows) {
         info.step = r.value("step", int64_t{0});
@@ -190,6 +220,10 @@ RunInfo inspect_run(const std::string& sweep_dir, const PlannedRun& run, bool re
     info.state = st == "diverged" ? RunState::kDiverged : RunState::kDone;
     info.reason = info.summary.value("reason", "");
     info.step = info.summary.value("steps", info.step);
+    if (!metrics_damage.empty()) {  // its curve cannot be trusted: not a result to export or fit
+      info.state = RunState::kFailed;
+      info.reason = metrics_damage;
+    }
     return info;
   }
   if (lock_held_live(paths.sweep_lock(), &info.lock_owner)) {

@@ -39,9 +39,11 @@ std::string this_host();
 // Start time of a live process (clock ticks since boot), 0 if it does not exist.
 uint64_t process_start_time(int64_t pid);
 // True if the lock's owners are gone: on this host neither pid is alive with its start time; on
-// another host the lock has not been refreshed for `remote_stale_s` seconds.
+// another host the lock has not been refreshed for `remote_stale_s` seconds. A lock that does not
+// parse is stale (locks appear whole, so it was damaged).
 bool lock_is_stale(const std::string& lock_path, double remote_stale_s = 600);
-// Creates the lock (O_EXCL), taking over a stale one. False if a live owner holds it.
+// Creates the lock whole (a synced temporary file link(2)ed into place: a crash never leaves an
+// empty or torn lock), taking over a stale one. False if a live owner holds it.
 absl::StatusOr<bool> acquire_lock(const std::string& lock_path, const LockInfo& me);
 absl::Status update_lock(const std::string& lock_path,
                          const LockInfo& me);  // e.g. add the child pid

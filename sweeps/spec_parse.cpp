@@ -97,6 +97,11 @@ absl::Status read_base(YamlMap& root, SweepSpec* spec) {
                         absl::StrCat("train config '", p.string(), "' not found (looked in ",
                                      rel.parent_path().string(), " and the working directory)"));
     }
+    if (fs::is_directory(path)) {
+      return root.error("base", absl::StrCat("'", p.string(),
+                                             "' is a directory; name a train config file (e.g. "
+                                             "../train/tiny_austen.yaml)"));
+    }
     SL_ASSIGN_OR_RETURN(spec->base, yaml_load_file(path));
     spec->base_file = path;
   } else if (node.IsMap()) {

@@ -3,12 +3,9 @@
 // or tensor table is as corrupt as a flipped weight), so a torn or corrupted file is detected and
 // reported, never silently used.
 //
-// Layout: "SLCKPT02" | u64 header length | header JSON | payload (raw float32 tensors, in header
-// order)
-//         | u64 hash of every byte before it
-// The header holds the run id it belongs to, the step, scalars and each tensor's name and length.
-// Files of the older layout "SLCKPT01" (no trailer; the hash in the header covers the payload only)
-// still load, so runs checkpointed by an earlier build resume.
+// The layout and its checks are train/checkpoint_frame.h (torch-free, fuzzed): a magic, the header
+// JSON (run id, step, scalars, each tensor's name and length), the float32 payload, a hash of it all.
+// Files of the older layout "SLCKPT01" still load, so runs checkpointed by an earlier build resume.
 #pragma once
 #include <torch/torch.h>
 
@@ -30,7 +27,4 @@ absl::Status save_checkpoint(const std::string& path, const Checkpoint& ckpt);
 // Errors: missing file, bad magic, truncated, checksum mismatch (names the file and says to delete
 // it to restart the run from scratch, or to restore a backup).
 absl::StatusOr<Checkpoint> load_checkpoint(const std::string& path);
-
-// The checksum the file carries (exposed for tests that build files of the older layout).
-uint64_t checkpoint_hash(const char* data, size_t n);
 }  // namespace sl

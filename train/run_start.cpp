@@ -81,28 +81,17 @@ absl::StatusOr<FileLock> lock_run_dir(const RunPaths& paths) {
 int remove_left_over_temp_files(const RunPaths& paths) {
   static const std::set<std::string> ours(RunPaths::train_file_names().begin(),
                                           RunPaths::train_file_names().end());
-  int removed = 0;
-  uintmax_t bytes = 0;
-  std::error_code ec;
-  for (const auto& e : fs::directory_iterator(paths.dir, ec)) {
-    const std::string target = atomic_write_target(e.path().filename().string());
-    const bool snapshot =
-        absl::StartsWith(target, "checkpoint-step") && absl::EndsWith(target, ".bin");
-    if (target.empty() || (!ours.count(target) && !snapshot))
-      continue;  // not ours (e.g. the sweep's lock)
-    std::error_code size_ec;
-    const uintmax_t size = fs::file_size(e.path(), size_ec);
-    if (fs::remove(e.path(), ec)) {
-      ++removed;
-      bytes += size_ec ? 0 : size;
-    }
-  }
-  if (removed > 0) {
+  // Not the sweep driver's files (its lock): only the trainer's own, and its step snapshots.
+  const RemovedFiles removed = remove_temporaries(paths.dir, [](const std::string& target) {
+    return ours.count(target) > 0 ||
+           (absl::StartsWith(target, "checkpoint-step") && absl::EndsWith(target, ".bin"));
+  });
+  if (removed.files > 0) {
     log::info(
         absl::StrFormat("removed %d temporary files (%s bytes) left by interrupted writes in %s",
-                        removed, format_si(static_cast<double>(bytes)), paths.dir));
+                        removed.files, format_si(static_cast<double>(removed.bytes)), paths.dir));
   }
-  return removed;
+  return removed.files;
 }
 
 absl::StatusOr<TokenDataset> open_and_check_data(const TrainConfig& cfg, bool verify_checksums) {

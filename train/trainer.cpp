@@ -129,7 +129,8 @@ class Session {
   int64_t last_row_step_ = 0;
   torch::Tensor loss_acc_;  // [] double: train loss summed since the last row (exact over resumes)
   torch::Tensor grad_norm_;
-  std::string diverged_;  // why the run diverged ("" while it has not)
+  std::string diverged_;       // why the run diverged ("" while it has not)
+  std::string resume_digest_;  // the resumed checkpoint's digest of metrics.jsonl ("" if none)
 };
 
 absl::StatusOr<RunOutcome> Session::run() {
@@ -190,9 +191,16 @@ absl::Status Session::write_row(double lr, bool eval_now, bool last) {
            {"tokens_per_s", dt > 0 ? static_cast<double>(n * cfg_.tokens_per_step()) / dt : 0.0},
            {"wall_s", st_.wall_s}};
   add_flops(st_.step, row);
+  // A uniform guess scores ln(vocab); three times that is no training run, it is a blow-up.
+  const double exploded = 3 * std::log(static_cast<double>(cfg_.model.vocab));
   if (!std::isfinite(train_loss)) {
     diverged_ = absl::StrFormat("train loss became non-finite (%g) by step %d at lr %g", train_loss,
                                 st_.step, lr);
+  } else if (train_loss > exploded) {
+    diverged_ = absl::StrFormat(
+        "train loss exploded to %.4g by step %d at lr %g (above 3 ln(vocab) = %.4g, three times "
+        "a uniform guess)",
+        train_loss, st_.step, lr, exploded);
   }
   if (eval_now && diverged_.empty()) SL_RETURN_IF_ERROR(evaluate_into(row));
   SL_RETURN_IF_ERROR(metrics_append(paths_.metrics(), row));
@@ -259,8 +267,14 @@ absl::Status Session::save(const std::string& path, const Progress& p) {
   Checkpoint c;
   c.run_id = run_id(cfg_);
   c.step = p.step;
-  c.scalars = json{{"loss_sum", p.loss_sum}, {"loss_steps", p.loss_steps}, {"best_val", p.best_val},
-                   {"last_val", p.last_val}, {"last_bpb", p.last_bpb},     {"wall_s", p.wall_s}};
+  SL_ASSIGN_OR_RETURN(const std::vector<json> rows, metrics_read(paths_.metrics()));
+  c.scalars = json{{"loss_sum", p.loss_sum},
+                   {"loss_steps", p.loss_steps},
+                   {"best_val", p.best_val},
+                   {"last_val", p.last_val},
+                   {"last_bpb", p.last_bpb},
+                   {"wall_s", p.wall_s},
+                   {"metrics_digest", metrics_digest(rows, p.step)}};
   c.tensors = {{"params", t_.flat.params},
                {"exp_avg", t_.optimizer.exp_avg()},
                {"exp_avg_sq", t_.optimizer.exp_avg_sq()}};
@@ -287,6 +301,7 @@ absl::Status Session::restore(Checkpoint& c) {
     return s.contains(key) && s[key].is_number() ? s[key].get<double>() : fallback;
   };
   st_.step = c.step;
+  resume_digest_ = s.value("metrics_digest", "");
   st_.loss_sum = number("loss_sum", 0.0);
   st_.loss_steps = static_cast<int64_t>(number("loss_steps", 0));
   st_.best_val = number("best_val", INFINITY);
@@ -298,6 +313,10 @@ absl::Status Session::restore(Checkpoint& c) {
 }
 
 absl::Status Session::open_logs() {
+  // The rows the checkpoint covers must be there, unaltered, before any is dropped or added.
+  SL_RETURN_IF_ERROR(
+      metrics_read_checked(paths_.metrics(), resume_digest_, st_.step, paths_.checkpoint())
+          .status());
   SL_RETURN_IF_ERROR(metrics_truncate_after(paths_.metrics(), st_.step));
   if (cfg_.train.log == "tensorboard") {
     SL_ASSIGN_OR_RETURN(tensorboard_,
@@ -361,6 +380,8 @@ absl::StatusOr<RunOutcome> Session::finish() {
   if (!opts_.branch_from.empty()) summary["branched_from"] = opts_.branch_from;
   summary["device"] = device_.str();
   summary["torch_version"] = torch_version_string();
+  SL_ASSIGN_OR_RETURN(const std::vector<json> rows, metrics_read(paths_.metrics()));
+  summary["metrics_digest"] = metrics_digest(rows);
   SL_RETURN_IF_ERROR(write_file_atomic(paths_.summary(), summary.dump(2) + "\n"));
   out.summary = summary;
   return out;

@@ -3,6 +3,8 @@
 
 #include <gtest/gtest.h>
 
+#include "absl/strings/str_format.h"
+
 #include <filesystem>
 #include <fstream>
 
@@ -227,5 +229,47 @@ TEST(YamlLoad, SyntaxErrorHasPosition) {
   ASSERT_FALSE(r.ok());
   EXPECT_NE(r.status().message().find("bad.yaml:"), std::string::npos);
 }
+// Found by fuzz/fuzz_train_config: nine aliases of nine aliases... expand to billions of values in
+// every walk of the document; the loader refuses such a document before any walk.
+TEST(YamlLoad, AliasBombIsRefusedQuicklyWithTheFile) {
+  std::string text = "a: &a [x, x, x, x, x, x, x, x, x]\n";
+  for (char c = 'b'; c <= 'h'; ++c) {
+    const char prev = c - 1;
+    text += absl::StrFormat("%c: &%c [*%c, *%c, *%c, *%c, *%c, *%c, *%c, *%c, *%c]\n", c, c, prev,
+                            prev, prev, prev, prev, prev, prev, prev, prev);
+  }
+  auto doc = yaml_load_string(text, "bomb.yaml");
+  ASSERT_FALSE(doc.ok());
+  EXPECT_NE(doc.status().message().find("bomb.yaml: expands to more than 100000 values"),
+            std::string::npos)
+      << doc.status();
+  // An alias inside its own anchor is a cycle (found by fuzz/fuzz_sweep_spec: a stack overflow).
+  auto cycle = yaml_load_string("a: 1\nc: &c [1, *c, *c]\n", "cycle.yaml");
+  ASSERT_FALSE(cycle.ok());
+  EXPECT_NE(cycle.status().message().find("cycle.yaml: expands to more than"), std::string::npos)
+      << cycle.status();
+  // A few aliases, as a config may use them, are fine.
+  EXPECT_TRUE(yaml_load_string("base: &b {lr: 1e-3}\nother: *b\n", "ok.yaml").ok());
+}
+
+// Found by fuzzing: an override on a document that is a scalar or a list threw YAML::BadSubscript.
+TEST(YamlOverride, OnADocumentThatIsNotAMappingIsAnError) {
+  for (const char* text : {"just a string", "[1, 2]"}) {
+    YAML::Node doc = YAML::Load(text);
+    const absl::Status s = yaml_apply_override(doc, "optim.lr=3e-4", nullptr);
+    ASSERT_FALSE(s.ok()) << text;
+    EXPECT_NE(s.message().find("override 'optim.lr=3e-4': the document is a"), std::string::npos)
+        << s;
+  }
+}
+
+// Found by fuzzing the sweep spec (`base: .`): a directory escaped yaml-cpp as std::ios_failure.
+TEST(YamlLoad, ADirectoryIsAnErrorNotAnException) {
+  const std::string dir = std::filesystem::temp_directory_path().string();
+  auto doc = yaml_load_file(dir);
+  ASSERT_FALSE(doc.ok());
+  EXPECT_NE(doc.status().message().find("is a directory"), std::string::npos) << doc.status();
+}
+
 }  // namespace
 }  // namespace sl

@@ -1,6 +1,7 @@
 // Token files: little-endian uint16 layout, mmap round trip, and every way a dataset can be broken
 // (missing, truncated, stale, corrupted, wrong vocab) reported with the file and the fix.
 #include <filesystem>
+#include <sstream>
 
 #include "core/files.h"
 #include "core/hash.h"
@@ -147,6 +148,15 @@ TEST(TokenDataset, NanoGptDirectoryWithoutMetaInfersTokenizer) {
   EXPECT_EQ(ds->meta.vocab_size, 50257);
   EXPECT_EQ(ds->meta.bytes_per_token, 0.0);
   EXPECT_EQ(ds->max_token, 50256);
+
+  // Found by fuzz/fuzz_token_dataset: ids past GPT-2's vocabulary were taken as GPT-2's.
+  fs::path other = byte_dir.parent_path() / "other";
+  fs::create_directories(other);
+  write_dataset(other, {1, 60000, 3}, {5, 6}, 256, /*with_meta=*/false);
+  ds = open_token_dataset(other.string());
+  ASSERT_FALSE(ds.ok());
+  EXPECT_TRUE(contains(ds.status(), "has token ids up to 60000 and no meta.json")) << ds.status();
+  EXPECT_TRUE(contains(ds.status(), "meta.json with the tokenizer's vocab_size")) << ds.status();
 }
 
 TEST(DatasetMeta, JsonRoundTrip) {
@@ -203,5 +213,32 @@ TEST(TokenDataset, NanoGptCharacterDatasetIsRefusedNotTakenForBytes) {
   EXPECT_TRUE(contains(ds.status(), "nanoGPT character dataset")) << ds.status();
   EXPECT_TRUE(contains(ds.status(), "scalelab prepare --source " + dir.string() + "/input.txt"))
       << ds.status();
+}
+// meta.json carries a checksum of its own fields: a changed digit is found, not trained on; a
+// hand edit is accepted once the user deletes the meta_checksum line, as the error says.
+TEST(DatasetMeta, AChangedFieldFailsTheMetaChecksum) {
+  DatasetMeta m;
+  m.vocab_size = 256;
+  m.train_tokens = 123;
+  m.val_tokens = 45;
+  const fs::path path = fresh_temp_dir() / "meta.json";
+  std::string text = dataset_meta_to_json(m);
+  const size_t at = text.find("\"vocab_size\": 256");
+  ASSERT_NE(at, std::string::npos) << text;
+  text[at + 15] = '1';  // 256 -> 216
+  write_text(path, text);
+  auto back = read_dataset_meta(path.string());
+  ASSERT_FALSE(back.ok());
+  EXPECT_TRUE(contains(back.status(), "meta.json does not match its meta_checksum"))
+      << back.status();
+  EXPECT_TRUE(contains(back.status(), "delete the meta_checksum line")) << back.status();
+  std::string edited;
+  std::istringstream lines(text);
+  for (std::string line; std::getline(lines, line);)
+    if (line.find("meta_checksum") == std::string::npos) edited += line + "\n";
+  write_text(path, edited);
+  back = read_dataset_meta(path.string());
+  ASSERT_TRUE(back.ok()) << back.status() << "\n" << edited;
+  EXPECT_EQ(back->vocab_size, 216);
 }
 }  // namespace sl

@@ -24,10 +24,12 @@ TEST(ProbeSummary, LastStepPerRunMetricsSideBySideAveragedOverTemplates) {
                                                  "shots", "exact_match", "loglik"}));
   ASSERT_EQ(s->rows.size(), 3u);
   // The smaller model first; its difficulties each a row; no loglik measured: an empty cell.
-  EXPECT_EQ(s->rows[0], (std::vector<std::string>{"small", "1000", "300", "copy", "1", "0", "0.25", ""}));
+  EXPECT_EQ(s->rows[0],
+            (std::vector<std::string>{"small", "1000", "300", "copy", "1", "0", "0.25", ""}));
   EXPECT_EQ(s->rows[1][4], "2");
   // big's step 10 row is dropped; the two templates average: (0.5+1)/2, (-3-5)/2.
-  EXPECT_EQ(s->rows[2], (std::vector<std::string>{"big", "2000", "200", "copy", "1", "0", "0.75", "-4"}));
+  EXPECT_EQ(s->rows[2],
+            (std::vector<std::string>{"big", "2000", "200", "copy", "1", "0", "0.75", "-4"}));
 }
 
 TEST(ProbeSummary, AMissingColumnIsNamed) {

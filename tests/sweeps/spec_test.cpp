@@ -126,6 +126,17 @@ TEST(SweepSpec, UnknownKeyIsRejectedWithPosition) {
   EXPECT_NE(e.find("models.head_size"), std::string::npos) << e;
 }
 
+// Found by fuzz/fuzz_sweep_spec: `base: .` threw std::ios_failure out of the YAML reader.
+TEST(SweepSpec, BaseThatIsADirectoryNamesTheSpecKey) {
+  auto p = expand_sweep_spec_text(
+      "name: t\nbase: .\nmodels: {sizes: [25k]}\ndata: {tokens: [2k]}\n", "spec.yaml",
+      /*check_data=*/false);
+  ASSERT_FALSE(p.ok());
+  const std::string e(p.status().message());
+  EXPECT_NE(e.find("spec.yaml:2:7"), std::string::npos) << e;
+  EXPECT_NE(e.find("is a directory; name a train config file"), std::string::npos) << e;
+}
+
 TEST(SweepSpec, EmptyAxisIsRejectedWithPosition) {
   std::string e = error_of("models: {sizes: [25k]}\ndata:\n  tokens: []\n");
   EXPECT_NE(e.find("spec.yaml:9:11"), std::string::npos) << e;

@@ -1,5 +1,6 @@
 // Checkpoints round-trip exactly; any corruption or truncation is detected and reported.
 #include "train/checkpoint.h"
+#include "train/checkpoint_frame.h"
 
 #include <gtest/gtest.h>
 
@@ -129,4 +130,33 @@ TEST(Checkpoint, OlderLayoutStillLoadsAndItsPayloadIsChecked) {
   EXPECT_EQ(load_checkpoint(path).status().code(), absl::StatusCode::kDataLoss);
 }
 }  // namespace
+// The framing's checks behind a valid checksum (fuzz/fuzz_checkpoint.cpp attacks the same code):
+// a tensor table that would wrap size_t when multiplied by 4, two tensors of one name, a negative
+// step. Each is a DataLoss error naming the file, never a crash or a read past the payload.
+TEST(CheckpointFrame, HeaderLiesBehindAValidChecksumAreErrors) {
+  const std::string payload(16, '\0');  // 4 floats
+  struct Lie {
+    const char* what;
+    CheckpointFrame frame;
+  };
+  const std::vector<Lie> lies = {
+      {"table that wraps", {"r", 1, nlohmann::json::object(), {{"a", int64_t{1} << 62}, {"b", 4}}}},
+      {"name twice", {"r", 1, nlohmann::json::object(), {{"a", 2}, {"a", 2}}}},
+      {"negative step", {"r", -3, nlohmann::json::object(), {{"a", 4}}}},
+      {"negative size", {"r", 1, nlohmann::json::object(), {{"a", -4}, {"b", 8}}}},
+  };
+  for (const Lie& lie : lies) {
+    auto parsed = parse_checkpoint_frame(encode_checkpoint_frame(lie.frame, payload), "x/c.bin");
+    ASSERT_FALSE(parsed.ok()) << lie.what;
+    EXPECT_EQ(parsed.status().code(), absl::StatusCode::kDataLoss) << lie.what;
+    EXPECT_NE(parsed.status().message().find("checkpoint x/c.bin is corrupted"), std::string::npos)
+        << parsed.status();
+  }
+  auto good = parse_checkpoint_frame(
+      encode_checkpoint_frame({"r", 7, nlohmann::json::object(), {{"a", 1}, {"b", 3}}}, payload),
+      "x/c.bin");
+  ASSERT_TRUE(good.ok()) << good.status();
+  EXPECT_EQ(good->step, 7);
+  EXPECT_EQ(good->table.size(), 2u);
+}
 }  // namespace sl
