@@ -52,40 +52,52 @@ absl::Status check_keys(const YAML::Node& node, const std::string& path,
   return absl::OkStatus();
 }
 
-// How many nodes the document has once every alias (*name) is expanded, counted in time linear in
-// its text: an alias is the node of its anchor, so the size of a collection is memoised by where
-// it starts. 9 aliases of 9 aliases ... (a "YAML bomb") are a few lines that every walk of the
-// document, and every clone of it, would expand to billions of nodes; an alias inside its own
-// anchor (`c: &c [*c]`) makes a cycle, which never ends.
-size_t expanded_size(const YAML::Node& node, std::map<std::pair<int, int>, size_t>* memo,
-                     size_t limit) {
-  if (!node.IsSequence() && !node.IsMap()) return 1;
-  const std::pair<int, int> at{node.Mark().line, node.Mark().column};
-  const bool placed = !node.Mark().is_null();
-  if (placed) {
-    if (auto it = memo->find(at); it != memo->end()) return it->second;
-    (*memo)[at] = limit + 1;  // while inside it: an alias to itself is a cycle, infinitely large
+// A walk of the document as its readers walk it, every alias (*name) expanded, that stops at a
+// bound instead of running away: 9 aliases of 9 aliases ... (a "YAML bomb") are a few lines that
+// expand to billions of values, and an alias inside its own anchor (`c: &c [*c]`) to a cycle that
+// never ends. The walk costs at most kMaxNodes steps, whatever the document.
+constexpr size_t kMaxNodes = 100000;  // a config or sweep spec has hundreds
+constexpr int kMaxDepth = 64;         // and is 3 or 4 levels deep
+
+struct ExpansionWalk {
+  size_t nodes = 0;
+  bool too_deep = false;
+  bool over() const { return nodes > kMaxNodes || too_deep; }
+  void visit(const YAML::Node& node, int depth) {
+    if (over()) return;
+    ++nodes;
+    if (depth > kMaxDepth) {
+      too_deep = true;
+      return;
+    }
+    if (!node.IsSequence() && !node.IsMap()) return;
+    for (const auto& child : node) {
+      if (over()) return;
+      if (node.IsMap()) {  // a mapping's children come as key/value pairs
+        visit(child.first, depth + 1);
+        visit(child.second, depth + 1);
+      } else {
+        visit(child, depth + 1);
+      }
+    }
   }
-  size_t n = 1;
-  for (const auto& child : node) {
-    // A sequence's elements come as nodes; a mapping's as key/value pairs.
-    n += node.IsMap()
-             ? expanded_size(child.first, memo, limit) + expanded_size(child.second, memo, limit)
-             : expanded_size(child, memo, limit);
-    if (n > limit) break;  // no need to know how far past the limit
-  }
-  if (placed) (*memo)[at] = n;
-  return n;
-}
+};
 
 absl::Status check_expanded_size(const YAML::Node& doc, const std::string& name) {
-  constexpr size_t kMaxNodes = 100000;  // a config or sweep spec has hundreds
-  std::map<std::pair<int, int>, size_t> memo;
-  if (expanded_size(doc, &memo, kMaxNodes) <= kMaxNodes) return absl::OkStatus();
-  return absl::InvalidArgumentError(absl::StrCat(
-      name, ": expands to more than ", kMaxNodes,
-      " values through its aliases (*name refers back to &name); a config needs far fewer: "
-      "write the values out instead of nesting aliases"));
+  ExpansionWalk walk;
+  walk.visit(doc, 0);
+  if (walk.too_deep) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(name, ": nests deeper than ", kMaxDepth,
+                     " levels (counting what aliases (*name) refer to); a config needs 3 or 4"));
+  }
+  if (walk.nodes > kMaxNodes) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        name, ": expands to more than ", kMaxNodes,
+        " values through its aliases (*name refers back to &name); a config needs far fewer: "
+        "write the values out instead of nesting aliases"));
+  }
+  return absl::OkStatus();
 }
 
 absl::Status check_document_keys(const YAML::Node& doc, const std::string& name) {

@@ -246,7 +246,8 @@ TEST(YamlLoad, AliasBombIsRefusedQuicklyWithTheFile) {
   // An alias inside its own anchor is a cycle (found by fuzz/fuzz_sweep_spec: a stack overflow).
   auto cycle = yaml_load_string("a: 1\nc: &c [1, *c, *c]\n", "cycle.yaml");
   ASSERT_FALSE(cycle.ok());
-  EXPECT_NE(cycle.status().message().find("cycle.yaml: expands to more than"), std::string::npos)
+  EXPECT_NE(cycle.status().message().find("cycle.yaml: nests deeper than 64 levels"),
+            std::string::npos)
       << cycle.status();
   // A few aliases, as a config may use them, are fine.
   EXPECT_TRUE(yaml_load_string("base: &b {lr: 1e-3}\nother: *b\n", "ok.yaml").ok());

@@ -129,7 +129,7 @@ TEST(Corruption, EveryDamagedFileIsReportedWithTheFileAndTheFix) {
          flip_byte(d / "run/metrics.jsonl", text.find("\"step\"", text.size() / 2) + 1, 0x80);
        },
        1,
-       {"metrics.jsonl", "line"}},
+       {"metrics.jsonl:", "damaged row", "delete the run directory"}},
       {"metrics.jsonl cut in the middle",
        [](const fs::path& d) {
          truncate_to(d / "run/metrics.jsonl", fs::file_size(d / "run/metrics.jsonl") / 3);
@@ -245,13 +245,20 @@ TEST(FullDisk, AWriteThatFailsNamesThePathKeepsTheLastCheckpointAndResumes) {
 
 // --- Signals -------------------------------------------------------------------------------------
 
-// Starts train and waits until it has trained past its first checkpoint.
-pid_t start_training(const fs::path& dir) {
+// Starts train and waits until it trains (past its first checkpoint, or resumed from one): a signal
+// while the program is still loading, before main installs its handler, kills it (143), as it
+// would any program.
+pid_t start_training(const fs::path& dir, const fs::path& log) {
+  const bool resuming = fs::exists(dir / "run" / "checkpoint.bin");
   pid_t pid = spawn_cli("train " + (dir / "cfg.yaml").string() + " --run-dir " +
                             (dir / "run").string() + " --no-progress",
-                        (dir / "log").string());
+                        log.string());
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
-  while (!fs::exists(dir / "run" / "checkpoint.bin") && std::chrono::steady_clock::now() < deadline)
+  auto training = [&] {
+    return resuming ? slurp(log).find("resuming") != std::string::npos
+                    : fs::exists(dir / "run" / "checkpoint.bin");
+  };
+  while (!training() && std::chrono::steady_clock::now() < deadline)
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
   return pid;
 }
@@ -265,18 +272,19 @@ TEST(Signals, SigintAndADoubleSigtermLeaveAResumableRunThatEndsAsAnUninterrupted
                 .exit_code,
             0);
   // SIGINT (Ctrl-C): a checkpoint at the next step, exit 75.
-  pid_t pid = start_training(dir);
+  pid_t pid = start_training(dir, dir / "sigint.log");
   kill(pid, SIGINT);
-  EXPECT_EQ(wait_exit_code(pid), 75) << slurp(dir / "log");
+  EXPECT_EQ(wait_exit_code(pid), 75) << slurp(dir / "sigint.log");
   // Two SIGTERMs in a row, the second while the first one's checkpoint may be being written: the
   // second exits at once (75), and the file on disk is the old checkpoint or the new one, whole.
   for (int delay_us : {0, 200, 2000, 20000}) {
     SCOPED_TRACE(delay_us);
-    pid = start_training(dir);
+    const fs::path log = dir / ("sigterm_" + std::to_string(delay_us) + ".log");
+    pid = start_training(dir, log);
     kill(pid, SIGTERM);
     std::this_thread::sleep_for(std::chrono::microseconds(delay_us));
     kill(pid, SIGTERM);
-    EXPECT_EQ(wait_exit_code(pid), 75) << slurp(dir / "log");
+    EXPECT_EQ(wait_exit_code(pid), 75) << slurp(log);
   }
   CliResult end = run_shell(train(dir));
   ASSERT_EQ(end.exit_code, 0) << end.output;
@@ -306,6 +314,13 @@ class SweepAttacks : public ::testing::Test {
     return "sweep " + (dir_ / "s.yaml").string() + " --dir " + (dir_ / "sw").string() +
            " --no-progress " + extra;
   }
+  // Lays the sweep out (plan, run directories, DIR/slurm/sweep.sbatch) without training: `sweep
+  // --slurm`, whose submission fails here (no sbatch, or no Slurm to reach).
+  void lay_out(const std::string& extra = "") {
+    CliResult r = run_shell("SLURM_CONF=/nonexistent " + std::string(SCALELAB_BIN) + " " +
+                            sweep("--slurm " + extra));
+    ASSERT_TRUE(fs::exists(dir_ / "sw/slurm/sweep.sbatch")) << r.output;
+  }
   std::vector<fs::path> run_dirs() {
     std::vector<fs::path> out;
     for (const auto& e : fs::directory_iterator(dir_ / "sw" / "runs")) out.push_back(e.path());
@@ -333,7 +348,7 @@ TEST_F(SweepAttacks, ADamagedCheckpointFailsItsRunWithTheFixAndTheOthersGoOn) {
 // The lock of a driver that died (its pid gone) and a lock that does not parse hold nothing.
 TEST_F(SweepAttacks, StaleAndDamagedLocksAreTakenOver) {
   spec();
-  ASSERT_EQ(run_cli(sweep("--slurm")).exit_code, 0);  // lays the sweep out, trains nothing
+  lay_out();
   pid_t gone = fork();
   if (gone == 0) _exit(0);
   waitpid(gone, nullptr, 0);
@@ -358,7 +373,7 @@ TEST_F(SweepAttacks, StaleAndDamagedLocksAreTakenOver) {
 // run by bash beside a local driver, never trains a run the other has.
 TEST_F(SweepAttacks, ADriverBesideASlurmTaskNeverTrainsARunTwice) {
   spec("models: {sizes: [12k, 25k, 50k], head_dim: 16, aspect: 16}\ndata: {tokens: [20k]}\n");
-  ASSERT_EQ(run_cli(sweep("--slurm --slurm-tasks 1")).exit_code, 0);
+  lay_out("--slurm-tasks 1");
   pid_t task = fork();
   if (task == 0) {
     const std::string cmd = "exec bash " + (dir_ / "sw/slurm/sweep.sbatch").string() + " >" +
@@ -381,19 +396,15 @@ TEST_F(SweepAttacks, SigtermAndSigintStopTheSweepResumablyNeverFailed) {
   spec("models: {sizes: [25k, 50k], head_dim: 16, aspect: 16}\ndata: {tokens: [200k]}\n");
   for (int sig : {SIGTERM, SIGINT}) {
     SCOPED_TRACE(sig);
-    pid_t driver = spawn_cli(sweep(), (dir_ / "driver.log").string());
-    // Until both runs have a checkpoint: the signal then lands mid-run.
+    const fs::path log = dir_ / ("driver_" + std::to_string(sig) + ".log");
+    pid_t driver = spawn_cli(sweep(), log.string());
+    // Until both runs are launched, and a little more: the signal then lands mid-run.
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);
-    auto both_started = [&] {
-      if (!fs::exists(dir_ / "sw" / "runs")) return false;
-      int n = 0;
-      for (const auto& d : run_dirs()) n += fs::exists(d / "metrics.jsonl");
-      return n == 2;
-    };
-    while (!both_started() && std::chrono::steady_clock::now() < deadline)
+    while (count(slurp(log), "starting run ") < 2 && std::chrono::steady_clock::now() < deadline)
       std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    std::this_thread::sleep_for(std::chrono::milliseconds(1500));
     kill(driver, sig);
-    EXPECT_EQ(wait_exit_code(driver), 75) << slurp(dir_ / "driver.log");
+    EXPECT_EQ(wait_exit_code(driver), 75) << slurp(log);
     for (const auto& d : run_dirs()) EXPECT_FALSE(fs::exists(d / "failed.json")) << d;
   }
   CliResult end = run_cli(sweep());
