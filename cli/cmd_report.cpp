@@ -16,8 +16,8 @@
 #include "fit/fit_run.h"
 #include "fit/parallel_for.h"
 #include "fit/planner.h"
-#include "fit/probe_summary.h"
 #include "fit/plot_runner.h"
+#include "fit/probe_summary.h"
 #include "fit/report_html.h"
 #include "sweeps/export.h"
 #include "sweeps/plan.h"
@@ -166,8 +166,7 @@ absl::Status run_report(const ReportFlags& f) {
   if (auto em = sl::read_file((sweep / "emergence.json").string()); em.ok()) page.emergence = *em;
 
   std::string fit_path = existing_fit(sweep, plots);
-  if (!fit_path.empty() &&
-      older_than(fit_path, fs::last_write_time(export_dir / "summary.csv"))) {
+  if (!fit_path.empty() && older_than(fit_path, fs::last_write_time(export_dir / "summary.csv"))) {
     sl::log::info(fit_path + " is older than the export: fitting again into " +
                   (plots / "fit.json").string());
     fit_path.clear();

@@ -62,8 +62,12 @@ absl::StatusOr<ProbeSummary> summarize_probes(const CsvTable& t) {
   out.header = {"run_id", "params", "tokens", "task", "difficulty", "shots"};
   out.header.insert(out.header.end(), metrics.begin(), metrics.end());
   for (const auto& [key, by_metric] : cells) {
-    std::vector<std::string> row{key.run_id, key.params_text, last[key.run_id].second, key.task,
-                                 std::to_string(key.difficulty), std::to_string(key.shots)};
+    std::vector<std::string> row{key.run_id,
+                                 key.params_text,
+                                 last[key.run_id].second,
+                                 key.task,
+                                 std::to_string(key.difficulty),
+                                 std::to_string(key.shots)};
     for (const auto& metric : metrics) {
       auto it = by_metric.find(metric);
       row.push_back(it == by_metric.end() ? "" : format_shortest(it->second.sum / it->second.n));

@@ -185,6 +185,34 @@ TEST(TrainConfig, HexadecimalAndInfAreNotNumbers) {
   EXPECT_NE(c.status().message().find("key 'probes.shots'"), std::string::npos) << c.status();
 }
 
+// The hostile inputs of fuzz/seeds/train_config (docs/reliability.md): each is a clear error at its
+// file:line:col, found at once: huge numbers, NaN and infinities, a name that is not UTF-8, and
+// nesting far deeper than any config (the loader's bound).
+TEST(TrainConfig, HugeNumbersNanNonUtf8AndDeepNestingAreClearErrors) {
+  struct Case {
+    std::string from, to, error;  // kConfig with `from` replaced by `to`
+  };
+  const std::vector<Case> cases = {
+      {"n_layer: 2", "n_layer: 1e400",
+       "cfg.yaml:3:12: key 'model.n_layer': '1e400' is not a number"},
+      {"n_layer: 2", "n_layer: 99999999999999999999999", "cfg.yaml:3:12: key 'model.n_layer'"},
+      {"d_model: 64", "d_model: .nan",
+       "cfg.yaml:4:12: key 'model.d_model': '.nan' is not a number"},
+      {"batch_size: 8\n", "batch_size: 8\noptim:\n  lr: -.inf\n", "cfg.yaml:11:7: key 'optim.lr'"},
+      {"name: demo", "name: \xff\xfe\x80run", "cfg.yaml:1:7: key 'name': run name"},
+      {"batch_size: 8\n",
+       "batch_size: 8\nextra: " + std::string(100, '[') + std::string(100, ']') + "\n",
+       "cfg.yaml: nests deeper than 64 levels"},
+  };
+  for (const Case& k : cases) {
+    std::string text = kConfig;
+    text.replace(text.find(k.from), k.from.size(), k.to);
+    auto c = parse(text);
+    ASSERT_FALSE(c.ok()) << text;
+    EXPECT_NE(c.status().message().find(k.error), std::string::npos) << c.status();
+  }
+}
+
 // `name: ../../evil` trained into out/runs/../../evil-<hash>, `name: a/b` into a subdirectory.
 TEST(TrainConfig, RunNameMustBeADirectoryName) {
   for (const std::string& bad :
