@@ -10,6 +10,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <string>
 
 namespace sl::testing {
@@ -70,6 +71,11 @@ inline std::filesystem::path prepare_markov(const std::string& name, int tokens,
               "&seed=" + std::to_string(seed) + "' --out " + d.string());
   EXPECT_EQ(r.exit_code, 0) << r.output;
   return d;
+}
+
+inline std::string slurp(const std::filesystem::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(in), {});
 }
 
 inline void write_file(const std::filesystem::path& p, const std::string& text) {

@@ -22,11 +22,6 @@ namespace {
 namespace fs = std::filesystem;
 using json = nlohmann::json;
 
-std::string slurp(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  return std::string(std::istreambuf_iterator<char>(in), {});
-}
-
 std::vector<json> rows_without_timing(const fs::path& run) {
   auto rows = metrics_read((run / "metrics.jsonl").string());
   EXPECT_TRUE(rows.ok()) << rows.status();
