@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # A one-machine Slurm cluster for tests, from Debian's packages (slurmctld, slurmd, munge): this
 # machine is its one node; no cgroups (proctrack/linuxproc, task/none); key, state, spool and logs
-# under a temporary directory; everything stopped again when the command ends.
+# under a temporary directory; everything stopped again when the command ends. Credentials expire
+# after 10 s (cred_expire), so a requeued job waits 11 s to start again instead of 121.
 #
 #   tests/slurm/slurm_cluster.sh COMMAND [ARGS...]
 #
@@ -62,7 +63,7 @@ SlurmUser=root
 SlurmdUser=root
 AuthType=auth/munge
 CredType=cred/munge
-AuthInfo=socket=$dir/munge/munge.sock
+AuthInfo=socket=$dir/munge/munge.sock,cred_expire=10
 MpiDefault=none
 ProctrackType=proctrack/linuxproc
 TaskPlugin=task/none

@@ -6,12 +6,13 @@
 #     array) exports the same tables as the same sweep run locally;
 #  2. scancel of the array mid-run, then resubmitting the script: every run done, each finished
 #     exactly once, the same tables;
-#  3. the time-limit signal (--signal=B:TERM, sent now with scancel --batch --signal=TERM): the
+#  3. the time-limit signal (--signal=B:USR1@120, sent now with scancel --batch --signal=USR1): the
 #     driver checkpoints, the task requeues itself and finishes, the same tables;
 #  4. a run with train.ranks: 2: the task asks for 2 tasks and srun starts the ranks; its rows equal
 #     `scalelab train --nproc 2` run locally.
 set -euo pipefail
 bin=$(realpath "$1")
+PY=/usr/bin/python3  # Debian's, with pandas (scripts/setup.sh)
 : "${SLURM_CONF:?run this inside tests/slurm/slurm_cluster.sh}"
 work=$(mktemp -d /tmp/scalelab_slurm_sweep.XXXXXX)
 trap 'rm -rf "$work"' EXIT
@@ -23,7 +24,7 @@ say() { echo "[$((SECONDS - T0)) s] $*"; }
 fail() { echo "FAIL: $*" >&2; exit 1; }
 
 "$bin" prepare --source 'synthetic:markov?tokens=200000' --out "$odd/data" >/dev/null
-json_path=$(python3 -c 'import json,sys; print(json.dumps(sys.argv[1]))' "$odd/data")
+json_path=$("$PY" -c 'import json,sys; print(json.dumps(sys.argv[1]))' "$odd/data")
 base="  model: {n_layer: 2, d_model: 32, n_head: 2, ctx: 32, vocab: 256}
   data: {path: $json_path}
   optim: {lr: 1e-2, schedule: cosine}
@@ -43,7 +44,7 @@ spec="$odd/spec \$(x).yaml"
 # The tables of a finished sweep without the columns that time the runs.
 tables_equal() {  # DIR_A DIR_B
   "$bin" export "$1" >/dev/null && "$bin" export "$2" >/dev/null
-  python3 - "$1/export" "$2/export" <<'PY'
+  "$PY" - "$1/export" "$2/export" <<'PY'
 import sys, pandas as pd
 timing = {"wall_s", "tokens_per_s"}
 for table in ("summary.csv", "curves.csv"):
@@ -82,7 +83,7 @@ finished_once() {  # SWEEP_DIR: each run finished by exactly one task
 submit() {  # SWEEP_DIR MORE_ARGS...: writes and submits the script; prints the job id
   local dir=$1; shift
   "$bin" sweep "$spec" --dir "$dir" --slurm --slurm-cpus 1 --slurm-mem 1G --slurm-time 00:20:00 \
-    "$@" >"$work/submit.log" 2>&1 || { cat "$work/submit.log"; fail "sweep --slurm failed"; }
+    "$@" >"$work/submit.log" 2>&1 || { cat "$work/submit.log" >&2; fail "sweep --slurm failed"; }
   job_of "$work/submit.log"
 }
 
@@ -115,7 +116,7 @@ say "3. the time-limit signal: checkpoint, requeue, finish"
 dir="$odd/signal 'dir'"
 job=$(submit "$dir" --slurm-tasks 1)
 wait_for_checkpoint "$dir" 120
-scancel --batch --signal=TERM "${job}_0"
+scancel --batch --signal=USR1 "${job}_0"
 wait_gone "$job" 300
 restarts=$(scontrol show job "$job" 2>/dev/null | sed -n 's/.*Restarts=\([0-9]*\).*/\1/p' | head -n 1)
 [ "${restarts:-0}" -ge 1 ] || fail "the task did not requeue itself (Restarts=${restarts:-?})"
@@ -137,15 +138,15 @@ data:
 train.ranks: 2
 SPEC
 "$bin" sweep "$odd/ranks \$(y).yaml" --dir "$odd/ranks sweep" --slurm --slurm-cpus 1 --slurm-mem 1G \
-  >"$work/submit.log" 2>&1 || { cat "$work/submit.log"; fail "sweep --slurm failed"; }
+  >"$work/submit.log" 2>&1 || { cat "$work/submit.log" >&2; fail "sweep --slurm failed"; }
 grep -q '^#SBATCH --ntasks=2$' "$odd/ranks sweep/slurm/sweep.sbatch" || fail "the script does not ask for 2 tasks"
 job=$(job_of "$work/submit.log")
 wait_gone "$job" 240
 run=$(ls -d "$odd/ranks sweep/runs"/*/)
 [ -f "$run/summary.json" ] || { cat "$odd/ranks sweep"/slurm/*; fail "the 2-rank run did not finish"; }
-python3 -c 'import json,sys; s=json.load(open(sys.argv[1])); assert s["ranks"] == 2, s' "$run/summary.json"
+"$PY" -c 'import json,sys; s=json.load(open(sys.argv[1])); assert s["ranks"] == 2, s' "$run/summary.json"
 "$bin" train "$run/config.yaml" --run-dir "$odd/local ranks" --nproc 2 --no-progress >/dev/null
-python3 - "$run/metrics.jsonl" "$odd/local ranks/metrics.jsonl" <<'PY'
+"$PY" - "$run/metrics.jsonl" "$odd/local ranks/metrics.jsonl" <<'PY'
 import json, sys
 a, b = ([{k: v for k, v in json.loads(l).items() if k not in ("wall_s", "tokens_per_s")}
          for l in open(p)] for p in sys.argv[1:3])
