@@ -162,6 +162,37 @@ TEST(DataParallel, ResumesTwoToTwoExactlyAndTwoToOneWithinTolerance) {
             kWeightTol);
 }
 
+TEST(DataParallel, TorchrunStartsTheRanksThroughItsAgentStore) {
+  // PyTorch's own launcher (the .venv's torchrun): its agent serves the TCPStore and every rank
+  // joins it as a client (TORCHELASTIC_USE_AGENT_STORE); the numbers are --nproc 2's.
+  const fs::path torchrun = fs::path(SCALELAB_SOURCE_DIR) / ".venv" / "bin" / "torchrun";
+  if (!fs::exists(torchrun)) GTEST_SKIP() << "no " << torchrun << " (scripts/setup.sh installs it)";
+  const Baseline& b = baseline();
+  const fs::path run = e2e_dir("dp_torchrun") / "run";
+  CliResult r = run_shell(torchrun.string() + " --standalone --nproc-per-node 2 --no-python " +
+                          SCALELAB_BIN + " " + train_args(b.cfg, run));
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_EQ(rows(run), rows(b.two));
+  EXPECT_TRUE(torch::equal(final_params(run), final_params(b.two)));
+}
+
+TEST(DataParallel, ASweepRunWithTwoRanksIsStartedWithNproc) {
+  // train.ranks: 2 in a spec: the local driver starts the run as `train --nproc 2`.
+  const Baseline& b = baseline();
+  const fs::path dir = e2e_dir("dp_sweep");
+  write_file(dir / "spec.yaml", "name: dpsweep\nbase: " + b.cfg.string() +
+                                    "\nmodels:\n  shapes: [{n_layer: 2, d_model: 32, n_head: 2}]\n"
+                                    "data:\n  tokens: [15360]\ntrain.ranks: 2\ntrain.threads: 1\n");
+  CliResult r = run_cli("sweep " + (dir / "spec.yaml").string() + " --dir " +
+                        (dir / "sw").string() + " --workers 1 --threads 2 --no-progress");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  fs::path run;
+  for (const auto& e : fs::directory_iterator(dir / "sw" / "runs")) run = e.path();
+  auto summary = json::parse(std::ifstream(run / "summary.json"));
+  EXPECT_EQ(summary["ranks"], 2);
+  EXPECT_EQ(rows(run), rows(b.two));
+}
+
 TEST(DataParallel, ABatchThatDoesNotSplitIsRefusedBeforeAnyStep) {
   const fs::path dir = e2e_dir("dp_split");
   write_file(dir / "cfg.yaml", config_text(10, 6));
