@@ -32,6 +32,9 @@ mkdir -p "$dir"/{state,spool,log,munge}
 node=$(hostname -s)
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 ctld_port=$(free_port); slurmd_port=$(free_port)
+# The node's real CPUs: nproc alone honours OMP_NUM_THREADS (ctest runs with it set to 1), and a node
+# declared with 1 CPU never starts a 2-task job (it stays pending, "PartitionConfig").
+cpus=$(env -u OMP_NUM_THREADS -u OMP_THREAD_LIMIT nproc)
 mem_mb=$(awk '/MemTotal/ {print int($2 / 1024 * 0.8)}' /proc/meminfo)
 
 cleanup() {
@@ -85,7 +88,7 @@ InactiveLimit=0
 MinJobAge=300
 KillWait=30
 SchedulerParameters=sched_interval=1
-NodeName=$node CPUs=$(nproc) RealMemory=$mem_mb State=UNKNOWN
+NodeName=$node CPUs=$cpus RealMemory=$mem_mb State=UNKNOWN
 PartitionName=test Nodes=$node Default=YES MaxTime=INFINITE State=UP
 CONF
 export SLURM_CONF="$dir/slurm.conf" SLURM_TEST_DIR="$dir"
@@ -103,7 +106,7 @@ if [ "${state:-}" != idle ]; then
   tail -n 20 "$dir"/log/*.log >&2 || true
   exit 1
 fi
-echo "slurm_cluster: node $node idle ($(nproc) CPUs, ${mem_mb} MB), conf $SLURM_CONF" >&2
+echo "slurm_cluster: node $node idle ($cpus CPUs, ${mem_mb} MB), conf $SLURM_CONF" >&2
 rc=0
 "$@" || rc=$?
 exit "$rc"

@@ -127,6 +127,10 @@ finished_once "$dir"
 say "   requeued $restarts time(s)"
 
 say "4. a 2-rank run: srun inside the task, against train --nproc 2"
+# (body not indented: its here-documents end at column 0)
+if [ "$(env -u OMP_NUM_THREADS -u OMP_THREAD_LIMIT nproc)" -lt 2 ]; then
+say "   skipped: the node has one CPU, a 2-rank job needs two"
+else
 cat > "$odd/ranks \$(y).yaml" <<SPEC
 name: slurm2
 base:
@@ -153,6 +157,7 @@ a, b = ([{k: v for k, v in json.loads(l).items() if k not in ("wall_s", "tokens_
 assert a == b and len(a) > 5, (a[-1:], b[-1:])
 print(f"  {len(a)} rows equal")
 PY
+fi
 
 [ ! -e "$odd/PWNED" ] && [ ! -e "$work/PWNED" ] && [ -z "$(find "$work" -name PWNED)" ] ||
   fail "a path was run as shell text"
