@@ -137,8 +137,8 @@ TEST(Slurm, ScriptRequeuesItselfOnlyAtTheTimeLimit) {
   const fs::path dir = fresh_dir();
   fs::create_directories(dir / "bin");
   write_file_atomic((dir / "bin" / "fake_scalelab").string(),
-                    "#!/bin/bash\ntrap 'exit 75' TERM\necho \"$@\" > \"$ARGS_OUT\"\n"
-                    "[ -n \"$WAIT\" ] || exit 75\nsleep 30 & wait\n")
+                    "#!/bin/bash\ntrap 'kill $nap; exit 75' TERM\necho \"$@\" > \"$ARGS_OUT\"\n"
+                    "[ -n \"$WAIT\" ] || exit 75\nsleep 30 >/dev/null 2>&1 & nap=$!\nwait\n")
       .IgnoreError();
   write_file_atomic((dir / "bin" / "scontrol").string(),
                     "#!/bin/bash\necho \"$@\" > \"$REQUEUE_OUT\"\n")
