@@ -12,6 +12,7 @@
 #include "core/files.h"
 #include "core/log.h"
 #include "core/machine.h"
+#include "core/subprocess.h"
 #include "sweeps/driver.h"
 #include "sweeps/estimate.h"
 #include "sweeps/report.h"
@@ -77,14 +78,19 @@ void run_sweep_command(const SweepArgs& a) {
       return;
     }
     std::cout << sl::plan_table(*plan, nullptr) << "wrote " << script_path << "\n";
-    if (std::system("command -v sbatch >/dev/null 2>&1") != 0) {
+    if (!sl::program_on_path("sbatch")) {
       std::cerr << "error: sbatch is not on PATH; submit " << script_path
                 << " from a Slurm login node\n";
       sl::cli::exit_code() = sl::kExitFailed;
       return;
     }
-    const int rc = std::system(("sbatch '" + script_path + "'").c_str());
-    if (rc != 0) sl::cli::exit_code() = sl::kExitFailed;
+    // The script's path as one argv word: no shell between us and sbatch.
+    std::cout << std::flush;
+    const int rc = sl::run_program_here({"sbatch", script_path});
+    if (rc != 0) {
+      std::cerr << "error: sbatch " << script_path << " failed (exit " << rc << ")\n";
+      sl::cli::exit_code() = sl::kExitFailed;
+    }
     return;
   }
 

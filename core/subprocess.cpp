@@ -21,16 +21,20 @@ std::string shell_quote(const std::string& s) {
   return out + "'";
 }
 
-int run_program(const std::vector<std::string>& argv, const std::string& log_path) {
+namespace {
+// Output into *log_path (stdout and stderr together), or this process's own when null.
+int spawn_and_wait(const std::vector<std::string>& argv, const std::string* log_path) {
   if (argv.empty()) return 127;
   std::vector<char*> args;
   for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
   args.push_back(nullptr);
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, log_path.c_str(),
-                                   O_WRONLY | O_CREAT | O_TRUNC, 0644);
-  posix_spawn_file_actions_adddup2(&actions, STDOUT_FILENO, STDERR_FILENO);
+  if (log_path != nullptr) {
+    posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, log_path->c_str(),
+                                     O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    posix_spawn_file_actions_adddup2(&actions, STDOUT_FILENO, STDERR_FILENO);
+  }
   posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
   // A clean signal mask and default dispositions: a caller that blocks SIGTERM to take it on a
   // thread of its own (train/interrupt.h) must not pass that on to npm, tar or python.
@@ -57,6 +61,13 @@ int run_program(const std::vector<std::string>& argv, const std::string& log_pat
   if (WIFSIGNALED(status)) return 128 + WTERMSIG(status);
   return 127;
 }
+}  // namespace
+
+int run_program(const std::vector<std::string>& argv, const std::string& log_path) {
+  return spawn_and_wait(argv, &log_path);
+}
+
+int run_program_here(const std::vector<std::string>& argv) { return spawn_and_wait(argv, nullptr); }
 
 bool program_on_path(const std::string& name) {
   const char* path = std::getenv("PATH");

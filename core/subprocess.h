@@ -9,6 +9,8 @@ namespace sl {
 // waits. Returns its exit status, 127 when it could not be started, 128 + N when killed by signal
 // N.
 int run_program(const std::vector<std::string>& argv, const std::string& log_path);
+// The same with this process's stdout and stderr (e.g. sbatch's "Submitted batch job N").
+int run_program_here(const std::vector<std::string>& argv);
 // True when `name` is an executable on PATH.
 bool program_on_path(const std::string& name);
 // `s` as one word of POSIX shell text ('...'), for scripts we write for others to run (Slurm).

@@ -6,6 +6,9 @@
 #   4. several tiny benches at once on the one GPU (a sweep's packed workers): aggregate tokens/s
 #   5. a short IsoFLOP sweep on synthetic Markov data (the GPU machine has no R for the Austen corpus),
 #      exported and fitted
+#   6. data-parallel training over NCCL, one rank per GPU (`scalelab train --nproc N`), against one
+#      process with the same global batch: final losses side by side and the scaling efficiency
+#      (skipped, saying so, on a machine with one GPU; 2 CPU ranks over Gloo in the dry run)
 # and writes everything into one JSON, $OUT/device_check.json ("ok": false and "failed": [...] name any
 # step that failed; the exit code is 1 then). Usage:
 #   bash scripts/device_check.sh [--dry-run] [--out DIR] [--bin SCALELAB]
@@ -16,7 +19,7 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
-usage() { sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//'; }
 DRY=0
 OUT_DIR=${OUT:-out/device_check}
 BIN=""
@@ -183,6 +186,42 @@ EOF
   rm -f "$OUT_DIR/fit.txt"
 fi
 
+# 6. Data-parallel: N ranks over NCCL, one per GPU, against one process with the same global batch.
+NGPU=$(nvidia-smi -L 2>/dev/null | grep -c '^GPU' || true)
+if [ "$DRY" = 1 ]; then DP_RANKS=2; DP_TOKENS=64k; DP_TOL=1e-4
+else DP_RANKS=$NGPU; DP_TOKENS=8M; DP_TOL=2e-2; fi  # bf16 autocast on the GPUs: looser agreement
+if [ "$DRY" = 0 ] && [ "$NGPU" -lt 2 ]; then
+  skip "data-parallel" "needs at least 2 GPUs (this machine has $NGPU)"
+elif [ ! -f "$OUT_DIR/markov/meta.json" ]; then
+  skip "data-parallel" "no data: the sweep's prepare step failed"
+else
+  rm -rf "$OUT_DIR/dp1" "$OUT_DIR/dpN"
+  DP_ARGS=("$PWD/configs/train/tiny_austen.yaml" "data.path=$OUT_DIR/markov" "train.tokens=$DP_TOKENS"
+           "train.batch_size=$((32 * DP_RANKS))" "train.device=$DEVICE" "train.eval_tokens=16k" --no-progress)
+  [ "$DRY" = 1 ] && DP_ARGS+=(train.threads=1)
+  if step "data-parallel: 1 process" 240 "$BIN" train "${DP_ARGS[@]}" --run-dir "$OUT_DIR/dp1" &&
+     step "data-parallel: $DP_RANKS ranks" 240 "$BIN" train "${DP_ARGS[@]}" --run-dir "$OUT_DIR/dpN" --nproc "$DP_RANKS"; then
+    t0=$(date +%s.%N)
+    "$PY" - "$OUT_DIR/dp1/summary.json" "$OUT_DIR/dpN/summary.json" "$DP_RANKS" "$DP_TOL" >"$OUT_DIR/dp.json" <<'EOF'
+import json, sys
+one, many = (json.load(open(p)) for p in sys.argv[1:3])
+ranks, tol = int(sys.argv[3]), float(sys.argv[4])
+rel = abs(many["final_val_loss"] - one["final_val_loss"]) / one["final_val_loss"]
+print(json.dumps({"kind": "data_parallel", "ranks": ranks, "device": many["device"],
+                  "final_val_loss_1": one["final_val_loss"], "final_val_loss_n": many["final_val_loss"],
+                  "relative_difference": rel, "tolerance": tol, "agree": rel <= tol,
+                  "tokens_per_s_1": one["tokens_per_s"], "tokens_per_s_n": many["tokens_per_s"],
+                  "scaling_efficiency": many["tokens_per_s"] / (ranks * one["tokens_per_s"])}))
+sys.exit(0 if rel <= tol else 1)
+EOF
+    record_step "data-parallel: losses agree" "$?" "$t0"
+    record "$(cat "$OUT_DIR/dp.json")"
+    say "data-parallel: $(cat "$OUT_DIR/dp.json")"
+    rm -f "$OUT_DIR/dp.json"
+  fi
+  rm -rf "$OUT_DIR/dp1" "$OUT_DIR/dpN"
+fi
+
 # One JSON with everything; exit 1 when any step failed.
 "$PY" - "$STEPS" "$RESULTS" "$OUT_DIR" "$DRY" "$LOG" >"$OUT_DIR/device_check.json" <<'EOF'
 import glob, json, os, sys
@@ -208,6 +247,7 @@ print(json.dumps({"mode": "dry-run" if dry == "1" else "gpu", "ok": not failed, 
                   "bench": [r for r in results if r.get("kind") == "bench"],
                   "shared": [r for r in results if r.get("kind") == "shared"],
                   "sweep": next((r for r in results if r.get("kind") == "sweep"), None),
+                  "data_parallel": next((r for r in results if r.get("kind") == "data_parallel"), None),
                   "log_tail": log_tail}, indent=1))
 EOF
 rm -f "$STEPS" "$RESULTS"

@@ -10,6 +10,7 @@ PACKAGES=(
   libabsl-dev libabsl20220623 nlohmann-json3-dev libcli11-dev libgtest-dev libgmock-dev googletest
   libnlopt-cxx-dev libnlopt-cxx0 libnlopt0          # fit/
   libdnnl-dev libdnnl2 ocl-icd-libopencl1            # oneDNN sgemm (model/cpu_kernels.h) and what it loads
+  libgloo-dev                                        # Gloo's headers for c10d's (train/data_parallel.cpp)
 )
 grep -qx '/.deps/' .git/info/exclude 2>/dev/null || echo '/.deps/' >> .git/info/exclude
 rm -rf .deps && mkdir -p .deps/debs

@@ -26,6 +26,8 @@ DEBIAN_PACKAGES=(
   nlohmann-json3-dev libcli11-dev libnlopt-cxx-dev
   libdnnl-dev                                      # oneDNN sgemm for the CPU step (model/cpu_kernels.h)
   clang libclang-rt-14-dev                         # libFuzzer with ASan and UBSan: fuzz/, scripts/fuzz.sh
+  libgloo-dev                                      # Gloo's headers, which c10d's need (train/data_parallel.cpp)
+  slurmctld slurmd slurm-client munge              # tests/slurm: a one-machine Slurm cluster
   chromium                                         # tests/python/report_chromium_test.py renders `scalelab report`
   python3-numpy python3-pandas python3-matplotlib  # scripts/plot.py (Debian's /usr/bin/python3)
   r-base-core r-cran-janeaustenr                    # the default corpus: Jane Austen's novels (data/austen_source.h)

@@ -16,6 +16,7 @@
 #include <set>
 #include <thread>
 
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
@@ -96,6 +97,14 @@ struct Workers {
   std::vector<int> gpus;
   int count = 1, threads = 1;
 };
+
+// The tasks of the Slurm job this driver runs in (SLURM_NTASKS), 0 outside one.
+int slurm_job_tasks() {
+  const char* job = std::getenv("SLURM_JOB_ID");
+  const char* tasks = std::getenv("SLURM_NTASKS");
+  int n = 0;
+  return job != nullptr && tasks != nullptr && absl::SimpleAtoi(tasks, &n) ? n : 0;
+}
 
 absl::StatusOr<Workers> plan_workers(const SweepPlan& plan, const SweepOptions& opts) {
   const int ncpu = available_cores();
@@ -291,13 +300,20 @@ absl::Status Driver::launch(size_t i, const std::string& lock, const std::string
   const RunPaths rp = paths(i);
   int slot = 0;
   while (slot < workers_.count && slot_busy_[slot]) ++slot;
-  std::vector<std::string> args{binary_,
-                                "train",
-                                rp.config(),
-                                "--run-dir",
-                                rp.dir,
-                                "--no-progress",
-                                absl::StrCat("train.threads=", workers_.threads)};
+  // A data-parallel run (train.ranks > 1): srun starts its ranks inside a Slurm job that holds
+  // the tasks (the script of `scalelab sweep --slurm` asks for them), else `train --nproc`. Each
+  // rank gets a worker's threads under srun (its own --cpus-per-task), a share of them locally.
+  const int ranks = r.cfg.train.ranks;
+  const bool srun = ranks > 1 && slurm_job_tasks() >= ranks;
+  const int threads = srun ? workers_.threads : std::max(1, workers_.threads / ranks);
+  std::vector<std::string> args;
+  if (srun) {
+    args = {"srun", absl::StrCat("--ntasks=", ranks),
+            absl::StrCat("--cpus-per-task=", workers_.threads)};
+  }
+  args.insert(args.end(), {binary_, "train", rp.config(), "--run-dir", rp.dir, "--no-progress",
+                           absl::StrCat("train.threads=", threads)});
+  if (ranks > 1 && !srun) args.push_back(absl::StrCat("--nproc=", ranks));
   if (!opts_.device.empty())
     args.push_back("train.device=" + opts_.device);
   else if (workers_.cuda)
@@ -350,7 +366,7 @@ pid_t Driver::spawn(const RunPaths& rp, const std::vector<std::string>& args,
   std::vector<char*> argv;
   for (auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
   argv.push_back(nullptr);
-  execv(binary_.c_str(), argv.data());
+  execvp(argv[0], argv.data());  // the binary's absolute path, or srun on PATH
   _exit(127);
 }
 

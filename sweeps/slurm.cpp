@@ -5,6 +5,7 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/str_replace.h"
 #include "absl/strings/str_split.h"
 #include "core/subprocess.h"
 #include "train/memory_check.h"
@@ -18,6 +19,23 @@ std::string default_mem(const SweepPlan& plan) {
   for (const auto& r : plan.runs) need = std::max(need, training_memory(r.cfg).total());
   const double gib = std::max(2.0, std::ceil(2 * need / (1024.0 * 1024 * 1024)));
   return absl::StrFormat("%.0fG", gib);
+}
+
+// A literal path inside a Slurm filename pattern (--output): '%' starts a pattern, "%%" is one '%'.
+std::string slurm_file_pattern(const std::string& path) {
+  return absl::StrReplaceAll(path, {{"%", "%%"}});
+}
+
+// One argument of an #SBATCH line: sbatch splits those lines itself (not the shell), honouring
+// double quotes and backslash escapes, and ends the line at an unquoted '#'. Double-quoted with
+// '\' and '"' escaped, any path stays one word.
+std::string sbatch_word(const std::string& s) {
+  std::string out = "\"";
+  for (char c : s) {
+    if (c == '\\' || c == '"') out += '\\';
+    out += c;
+  }
+  return out + "\"";
 }
 }  // namespace
 
@@ -36,21 +54,36 @@ std::string slurm_script(const SweepPlan& plan, const SlurmOptions& o, const std
   s += absl::StrFormat("#SBATCH --job-name=scalelab-%s\n", plan.name);
   s += absl::StrFormat("#SBATCH --array=0-%d%s\n", tasks - 1,
                        o.max_parallel > 0 ? absl::StrCat("%", o.max_parallel) : "");
-  s += "#SBATCH --ntasks=1\n";
+  // Data-parallel runs (train.ranks > 1): the task asks for the most ranks any run needs, and the
+  // driver starts each such run's ranks with srun (sweeps/driver.h).
+  int ranks = 1;
+  for (const auto& r : plan.runs) ranks = std::max(ranks, r.cfg.train.ranks);
+  s += absl::StrFormat("#SBATCH --ntasks=%d\n", ranks);
   s += absl::StrFormat("#SBATCH --cpus-per-task=%d\n", o.cpus_per_task);
   if (o.gpus_per_task > 0) s += absl::StrFormat("#SBATCH --gpus-per-task=%d\n", o.gpus_per_task);
   s += absl::StrFormat("#SBATCH --mem=%s\n", o.mem.empty() ? default_mem(plan) : o.mem);
   s += absl::StrFormat("#SBATCH --time=%s\n", o.time);
   if (!o.partition.empty()) s += absl::StrFormat("#SBATCH --partition=%s\n", o.partition);
-  s += absl::StrFormat("#SBATCH --output=%s/slurm/%%A_%%a.out\n", dir);
-  s += absl::StrFormat("#SBATCH --error=%s/slurm/%%A_%%a.err\n", dir);
-  s += "#SBATCH --requeue\n";            // node failure or preemption: run the task again
-  s += "#SBATCH --signal=B:TERM@120\n";  // time limit: the driver gets SIGTERM, runs checkpoint
+  s += absl::StrFormat("#SBATCH --output=%s\n",
+                       sbatch_word(slurm_file_pattern(dir) + "/slurm/%A_%a.out"));
+  s += absl::StrFormat("#SBATCH --error=%s\n",
+                       sbatch_word(slurm_file_pattern(dir) + "/slurm/%A_%a.err"));
+  s += "#SBATCH --open-mode=append\n";  // a requeued task adds to its logs, not over them
+  s += "#SBATCH --requeue\n";           // node failure or preemption: run the task again
+  // 120 s before the time limit this shell gets SIGUSR1 (not TERM, which scancel sends): the
+  // driver stops its runs at a checkpoint and the task requeues itself.
+  s += "#SBATCH --signal=B:USR1@120\n";
   for (auto line : absl::StrSplit(o.extra, ';', absl::SkipWhitespace()))
     s += absl::StrCat("#SBATCH ", absl::StripAsciiWhitespace(line), "\n");
   s += "set -euo pipefail\n";
   s += absl::StrFormat("cd %s\n", shell_quote(workdir));
   s += absl::StrFormat("export OMP_NUM_THREADS=%d\n", o.cpus_per_task);
+  if (ranks > 1) {
+    s += "# Rank 0 of a data-parallel run listens on the job's first node "
+         "(train/data_parallel.h).\n";
+    s += "MASTER_ADDR=$(scontrol show hostnames \"$SLURM_JOB_NODELIST\" | head -n 1)\n";
+    s += "export MASTER_ADDR\n";
+  }
   std::string command = absl::StrCat(shell_quote(binary), " sweep ", shell_quote(spec));
   for (const auto& ov : plan.overrides) absl::StrAppend(&command, " ", shell_quote(ov));
   absl::StrAppendFormat(&command, " --dir %s --workers 1 --threads %d%s --no-wait --no-progress",
@@ -58,15 +91,21 @@ std::string slurm_script(const SweepPlan& plan, const SlurmOptions& o, const std
                         o.gpus_per_task > 0 ? " --device cuda" : " --device cpu");
   s += command + " &\n";
   s += "driver=$!\n";
-  s += "# The time-limit signal (--signal=B:) reaches this shell: pass it to the driver.\n";
+  s += "# The time limit is near (--signal=B:USR1): stop the runs at a checkpoint, then requeue.\n";
+  s += "# scancel (TERM): stop them at a checkpoint too, but stay cancelled.\n";
+  s += "requeue=0\n";
+  s += "trap 'requeue=1; kill -TERM \"$driver\" 2>/dev/null || true' USR1\n";
   s += "trap 'kill -TERM \"$driver\" 2>/dev/null || true' TERM\n";
   s += "rc=0\nwait \"$driver\" || rc=$?\n";
   s += "# Woken by the trap: wait for the driver to checkpoint and exit.\n";
   s += "if [ \"$rc\" -gt 128 ]; then rc=0; wait \"$driver\" || rc=$?; fi\n";
-  s +=
-      "# 75: stopped at a checkpoint with runs left: this task goes back in the queue to resume.\n";
-  s += "if [ \"$rc\" = 75 ] && [ -n \"${SLURM_ARRAY_JOB_ID:-}\" ]; then\n";
+  s += "# 75 at the time limit: stopped at a checkpoint with runs left: back in the queue to "
+       "resume.\n";
+  s += "# 75 otherwise: cancelled, or the runs left are other tasks' (--no-wait): done here.\n";
+  s += "if [ \"$rc\" = 75 ] && [ \"$requeue\" = 1 ] && [ -n \"${SLURM_ARRAY_JOB_ID:-}\" ]; then\n";
   s += "  scontrol requeue \"${SLURM_ARRAY_JOB_ID}_${SLURM_ARRAY_TASK_ID}\" || true\n";
+  s += "elif [ \"$rc\" = 75 ]; then\n";
+  s += "  rc=0\n";
   s += "fi\n";
   s += "exit \"$rc\"\n";
   return s;

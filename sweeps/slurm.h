@@ -23,7 +23,9 @@ struct SlurmOptions {
 // The script's text. `binary`, `spec` and `dir` are made absolute by the caller. Every task is
 // requeued (--requeue) when its node fails or it is preempted, and requeues itself when the driver
 // exits 75 (stopped at a checkpoint by the time-limit signal, runs left). The plan's overrides
-// reach the driver as quoted words.
+// reach the driver as quoted words. Runs with train.ranks > 1 make each task ask for that many
+// tasks (--ntasks, each with --cpus-per-task and --gpus-per-task); the driver starts their ranks
+// with srun.
 std::string slurm_script(const SweepPlan& plan, const SlurmOptions& o, const std::string& binary,
                          const std::string& spec, const std::string& dir,
                          const std::string& workdir);

@@ -41,6 +41,7 @@ inline const std::map<std::string, std::string>& nondefault_config_values() {
                                                          {"train.eval_tokens", "4096"},
                                                          {"train.checkpoint_every", "11"},
                                                          {"train.log", "tensorboard"},
+                                                         {"train.ranks", "2"},
                                                          {"probes.tasks", "add"},
                                                          {"probes.difficulties", "2"},
                                                          {"probes.shots", "0"},

@@ -124,6 +124,21 @@ const ConfigSchema<RunConfig>& run_schema() {
                                           "'; use tensorboard, or leave the key out for "
                                           "metrics.jsonl only");
               },
+              /*omit_when_default=*/true)
+          .field(
+              "ranks", &R::ranks,
+              "data-parallel ranks for this run in a sweep (train --nproc, or srun under Slurm); "
+              "train.batch_size must be a multiple",
+              [](const R& r) {
+                if (r.ranks < 1) return std::string("must be >= 1");
+                return r.batch_size % r.ranks == 0
+                           ? std::string()
+                           : absl::StrCat("train.batch_size ", r.batch_size,
+                                          " does not split over ", r.ranks,
+                                          " ranks: use a divisor of it, or a batch size that is a "
+                                          "multiple of ",
+                                          r.ranks);
+              },
               /*omit_when_default=*/true);
   return s;
 }
@@ -294,13 +309,15 @@ std::string train_config_to_yaml(const TrainConfig& c) {
 }
 
 TrainConfig without_output_keys(const TrainConfig& c) {
-  // Threads and device change speed, not results on a given machine; they stay out of the id so a
-  // sweep's worker count does not rename its runs. The log's format is output only.
+  // Threads, device and ranks change speed, not results on a given machine (ranks: to float
+  // rounding); they stay out of the id so a sweep's worker count does not rename its runs. The
+  // log's format is output only.
   TrainConfig k = c;
   const RunConfig defaults;
   k.train.threads = defaults.threads;
   k.train.device = defaults.device;
   k.train.log = defaults.log;
+  k.train.ranks = defaults.ranks;  // a checkpoint resumes with any number of ranks that divides
   return k;
 }
 

@@ -51,6 +51,9 @@ struct RunConfig {
   // "" (metrics.jsonl only) or "tensorboard": the rows also as TensorBoard scalars in
   // RUN_DIR/tensorboard/ (train/tensorboard_log.h). Output only: not part of the run id.
   std::string log;
+  // Data-parallel ranks that train this run: `scalelab sweep` starts them (train --nproc, or srun
+  // inside a Slurm job) and its Slurm script asks for them. Speed only: not part of the run id.
+  int ranks = 1;
 };
 
 struct TrainConfig {
@@ -103,10 +106,10 @@ std::vector<FieldDoc> train_config_keys();
 // The same as the markdown table in docs/train.md (`scalelab config-keys` prints it).
 std::string config_keys_markdown();
 // "<name>-<8 hex of the canonical YAML without the name>": the default run directory name. The keys
-// that change speed or output but not results (train.threads, train.device, train.log) are left
-// out, so setting them never renames a run.
+// that change speed or output but not results (train.threads, train.device, train.log,
+// train.ranks) are left out, so setting them never renames a run.
 std::string run_id(const TrainConfig& c);
-// `c` with those keys (threads, device, log) at their defaults: what run ids and branch checks
+// `c` with those keys (threads, device, log, ranks) at their defaults: what run ids and branch checks
 // compare, so a key that changes only speed or output is listed once, here.
 TrainConfig without_output_keys(const TrainConfig& c);
 }  // namespace sl

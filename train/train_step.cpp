@@ -27,6 +27,7 @@ torch::Tensor train_step(Gpt& model, FlatParams& flat, FlatAdamW& optimizer, con
     (accum == 1 ? loss : loss / accum).backward();
     loss_acc += loss.detach() / accum;
   }
+  if (setup.reduce_grads) setup.reduce_grads(flat.grads);
   torch::Tensor grad_norm = clip_grad_norm(flat.grads, setup.grad_clip);
   optimizer.step(lr);
   flat.grads.zero_();

@@ -1,5 +1,6 @@
 // One optimizer step, exactly as the trainer takes it (train_run) and as `scalelab bench` times it:
 // grad_accum micro-batches (forward under bf16 autocast on CUDA, backward into the flat gradient
+// buffer), in a data-parallel run the gradients averaged over the ranks (one collective on the flat
 // buffer), clipping by global norm, one flat AdamW update, zeroing the gradients. Nothing here
 // reads a value back to the host: the loss and the gradient norm stay device scalars until someone
 // logs them.
@@ -20,6 +21,9 @@ struct StepSetup {
   bool bf16 = true;        // autocast on CUDA (ignored on the CPU)
   int grad_accum = 1;      // micro-batches per step
   double grad_clip = 1.0;  // max global gradient norm; <= 0 only measures it
+  // Data-parallel runs: averages the flat gradient buffer over the ranks, in place, after the
+  // backward passes and before clipping (train/data_parallel.h). Empty: one process.
+  std::function<void(torch::Tensor&)> reduce_grads;
 };
 
 // A freshly initialised model (seeded with train.seed) on `device` in training mode, its parameters

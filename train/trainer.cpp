@@ -11,6 +11,7 @@
 #include "absl/strings/str_format.h"
 #include "core/files.h"
 #include "core/log.h"
+#include "core/machine.h"
 #include "core/progress.h"
 #include "core/run_paths.h"
 #include "model/accounting.h"
@@ -39,6 +40,11 @@ const char* run_status_name(RunStatus s) {
 }
 
 namespace {
+std::function<void(torch::Tensor&)> grad_reducer(DataParallel* dp) {
+  if (dp == nullptr) return {};
+  return [dp](torch::Tensor& grads) { dp->average(grads); };
+}
+
 json summary_base(const TrainConfig& cfg) {
   ParamCounts p = count_params(cfg.model);
   const GptConfig& m = cfg.model;
@@ -86,8 +92,15 @@ class Session {
         batches_(*ds_.train, cfg.model.ctx, static_cast<uint64_t>(cfg.train.seed),
                  cfg.data.unique_tokens, device),
         eval_set_(eval_windows(*ds_.val, cfg.model.ctx, cfg.eval_windows(), device)),
-        step_setup_{device, cfg.train.bf16, cfg.train.grad_accum, cfg.optim.grad_clip},
+        step_setup_{device, cfg.train.bf16, cfg.train.grad_accum, cfg.optim.grad_clip,
+                    grad_reducer(opts.parallel)},
+        dp_(opts.parallel),
         progress_line_(cfg.name) {}
+
+  bool is_main() const { return dp_ == nullptr || dp_->is_main(); }
+  // Data-parallel: rank 0 sends its parameters and optimizer state (restored or fresh) to every
+  // rank, so all of them start from the same `step` with the same tensors.
+  void share_state(int64_t step);
 
   absl::Status restore(Checkpoint& c);
   // Rows past the checkpoint were computed by a session that died: drop them (they are recomputed),
@@ -99,7 +112,8 @@ class Session {
   void train_one_step(double lr);
   absl::Status write_row(double lr, bool eval_now, bool last);
   absl::Status evaluate_into(json& row);
-  Progress progress_now() const;  // st_ with the loss accumulated since the last row folded in
+  Progress progress_now();  // st_ with the loss accumulated since the last row folded in
+  double take_loss_acc();   // the loss summed since the last fold (averaged over the ranks)
   absl::Status save(const std::string& path, const Progress& p);
   absl::Status
   checkpoint();  // folds the partial loss into st_ so a resumed run writes identical rows
@@ -119,6 +133,7 @@ class Session {
   BatchSource batches_;
   torch::Tensor eval_set_;
   const StepSetup step_setup_;
+  DataParallel* dp_;  // nullptr: a single process
   std::unique_ptr<Tokenizer> probe_tokenizer_;
   std::optional<TensorboardLog> tensorboard_;  // train.log: tensorboard
   ProgressLine progress_line_;
@@ -153,9 +168,15 @@ absl::StatusOr<RunOutcome> Session::run() {
     if (std::find(snaps.begin(), snaps.end(), st_.step) != snaps.end()) {
       // A copy for branches; the partial loss goes into the copy only, so this run's rows are
       // unchanged.
-      SL_RETURN_IF_ERROR(save(paths_.snapshot(st_.step), progress_now()));
+      const Progress p = progress_now();
+      if (is_main()) SL_RETURN_IF_ERROR(save(paths_.snapshot(st_.step), p));
     }
-    const bool stop = interrupt_requested() || st_.step == opts_.stop_after_step;
+    // A signal stops one process at the next step; the ranks of a data-parallel run agree on it at
+    // the steps that write a metrics row (the loss is read there anyway: no extra host sync on
+    // GPUs), so all of them stop at the same step.
+    bool signalled = interrupt_requested();
+    if (dp_ != nullptr) signalled = st_.step % cfg_.train.log_every == 0 && dp_->any(signalled);
+    const bool stop = signalled || st_.step == opts_.stop_after_step;
     if (stop || (every > 0 && st_.step % every == 0)) SL_RETURN_IF_ERROR(checkpoint());
     if (stop) return interrupted();
   }
@@ -164,19 +185,23 @@ absl::StatusOr<RunOutcome> Session::run() {
 
 void Session::train_one_step(double lr) {
   const int B = cfg_.train.batch_size, accum = cfg_.train.grad_accum;
+  // Data-parallel: rank r takes windows [r * local, (r + 1) * local) of each micro-batch.
+  const int world = dp_ == nullptr ? 1 : dp_->world_size(), rank = dp_ == nullptr ? 0 : dp_->rank();
+  const int local = B / world;
   const int64_t step = st_.step;
   if (cfg_.model.dropout > 0)
     torch::manual_seed(cfg_.train.seed * 1000003 + step);  // resumable dropout
   grad_norm_ = train_step(
       t_.model, t_.flat, t_.optimizer, step_setup_,
-      [&](int m) { return batches_.get((step * accum + m) * B, B); }, lr, loss_acc_);
+      [&](int m) { return batches_.get((step * accum + m) * B + rank * local, local); }, lr,
+      loss_acc_);
   ++st_.step;
 }
 
 absl::Status Session::write_row(double lr, bool eval_now, bool last) {
   // The only host syncs: reading the loss and grad norm when a row is written.
   const int64_t n = st_.step - last_row_step_;
-  st_.loss_sum += loss_acc_.item<double>();
+  st_.loss_sum += take_loss_acc();
   st_.loss_steps += n;
   loss_acc_.zero_();
   const double train_loss =
@@ -203,13 +228,13 @@ absl::Status Session::write_row(double lr, bool eval_now, bool last) {
         train_loss, st_.step, lr, exploded);
   }
   if (eval_now && diverged_.empty()) SL_RETURN_IF_ERROR(evaluate_into(row));
-  SL_RETURN_IF_ERROR(metrics_append(paths_.metrics(), row));
+  if (is_main()) SL_RETURN_IF_ERROR(metrics_append(paths_.metrics(), row));
   if (tensorboard_) SL_RETURN_IF_ERROR(tensorboard_->write_row(row));
   st_.loss_sum = 0;
   st_.loss_steps = 0;
   last_row_step_ = st_.step;
   last_row_time_ = std::chrono::steady_clock::now();
-  if (opts_.progress) {
+  if (opts_.progress && is_main()) {
     progress_line_.update(static_cast<double>(st_.step), static_cast<double>(total_),
                           progress_detail_text(row, st_.last_val), last);
   }
@@ -230,7 +255,9 @@ absl::Status Session::evaluate_into(json& row) {
     return absl::OkStatus();
   }
   st_.best_val = std::min(st_.best_val, st_.last_val);
-  if (!cfg_.probes.enabled()) return absl::OkStatus();
+  // Every rank evaluates the (identical) model on the whole held-out set, so all agree on
+  // divergence; the probes only write a table: rank 0's job.
+  if (!cfg_.probes.enabled() || !is_main()) return absl::OkStatus();
   // Capability probes at every eval point: probes.jsonl.
   SL_ASSIGN_OR_RETURN(auto cells,
                       evaluate_probes(t_.model, *probe_tokenizer_, cfg_.probes, device_));
@@ -245,9 +272,14 @@ absl::Status Session::evaluate_into(json& row) {
   return absl::OkStatus();
 }
 
-Progress Session::progress_now() const {
+double Session::take_loss_acc() {
+  if (dp_ != nullptr) dp_->average(loss_acc_);  // in place: later steps add to the average
+  return loss_acc_.item<double>();
+}
+
+Progress Session::progress_now() {
   Progress p = st_;
-  p.loss_sum += loss_acc_.item<double>();
+  p.loss_sum += take_loss_acc();
   p.loss_steps += st_.step - last_row_step_;
   p.wall_s = wall_now();
   return p;
@@ -257,7 +289,18 @@ absl::Status Session::checkpoint() {
   st_ = progress_now();
   loss_acc_.zero_();
   last_row_step_ = st_.step;
-  return save(paths_.checkpoint(), st_);
+  return is_main() ? save(paths_.checkpoint(), st_) : absl::OkStatus();
+}
+
+void Session::share_state(int64_t step) {
+  torch::NoGradGuard no_grad;
+  torch::Tensor exp_avg = t_.optimizer.exp_avg().clone(),
+                exp_avg_sq = t_.optimizer.exp_avg_sq().clone();
+  dp_->broadcast_from_main(t_.flat.params);
+  dp_->broadcast_from_main(exp_avg);
+  dp_->broadcast_from_main(exp_avg_sq);
+  t_.optimizer.load_state(exp_avg, exp_avg_sq, step);
+  st_.step = step;
 }
 
 absl::Status Session::save(const std::string& path, const Progress& p) {
@@ -348,8 +391,9 @@ double Session::wall_now() const {
 
 RunOutcome Session::interrupted() {
   progress_line_.finish();
-  log::info(absl::StrCat("interrupted at step ", st_.step,
-                         "; checkpoint saved, run the same command to resume"));
+  if (is_main())
+    log::info(absl::StrCat("interrupted at step ", st_.step,
+                           "; checkpoint saved, run the same command to resume"));
   RunOutcome out;
   out.status = RunStatus::kInterrupted;
   return out;
@@ -365,7 +409,7 @@ absl::StatusOr<RunOutcome> Session::finish() {
     summary["reason"] = diverged_;
     log::warn(absl::StrCat(cfg_.name, ": diverged: ", diverged_));
   } else {
-    SL_RETURN_IF_ERROR(save(paths_.checkpoint(), st_));
+    if (is_main()) SL_RETURN_IF_ERROR(save(paths_.checkpoint(), st_));
     summary["status"] = "done";
     summary["reason"] = "";
   }
@@ -380,9 +424,12 @@ absl::StatusOr<RunOutcome> Session::finish() {
   if (!opts_.branch_from.empty()) summary["branched_from"] = opts_.branch_from;
   summary["device"] = device_.str();
   summary["torch_version"] = torch_version_string();
-  SL_ASSIGN_OR_RETURN(const std::vector<json> rows, metrics_read(paths_.metrics()));
-  summary["metrics_digest"] = metrics_digest(rows);
-  SL_RETURN_IF_ERROR(write_file_atomic(paths_.summary(), summary.dump(2) + "\n"));
+  if (dp_ != nullptr) summary["ranks"] = dp_->world_size();
+  if (is_main()) {
+    SL_ASSIGN_OR_RETURN(const std::vector<json> rows, metrics_read(paths_.metrics()));
+    summary["metrics_digest"] = metrics_digest(rows);
+    SL_RETURN_IF_ERROR(write_file_atomic(paths_.summary(), summary.dump(2) + "\n"));
+  }
   out.summary = summary;
   return out;
 }
@@ -409,8 +456,39 @@ std::string progress_detail_text(const json& row, double last_val) {
       row.value("grad_norm", 0.0), format_si(row.value("tokens_per_s", 0.0)));
 }
 
-absl::StatusOr<RunOutcome> train_run(const TrainConfig& cfg, const TrainOptions& opts) {
+absl::Status check_world_size(const TrainConfig& cfg, int world_size) {
+  if (world_size < 1 || cfg.train.batch_size % world_size != 0) {
+    return absl::InvalidArgumentError(absl::StrFormat(
+        "train.batch_size = %d does not split over %d ranks: each rank trains an equal share of "
+        "every micro-batch, so set train.batch_size to a multiple of %d (and train.grad_accum to "
+        "keep the tokens per step), or use a number of ranks that divides %d",
+        cfg.train.batch_size, world_size, world_size, cfg.train.batch_size));
+  }
+  return absl::OkStatus();
+}
+
+namespace {
+// What rank 0 tells the others before the first step: {kind, step}.
+enum StartKind : int64_t { kStartFailed = 0, kStartFinished = 1, kStartTraining = 2 };
+
+void send_start(DataParallel* dp, torch::Device device, StartKind kind, int64_t step) {
+  if (dp == nullptr) return;
+  auto msg = torch::tensor({static_cast<int64_t>(kind), step}).to(device);
+  dp->broadcast_from_main(msg);
+}
+
+// Threads for this rank: train.threads, or (0) an equal share of the cores among the ranks on
+// this machine.
+int rank_threads(const TrainConfig& cfg, const DataParallel* dp) {
+  if (cfg.train.threads > 0 || dp == nullptr) return cfg.train.threads;
+  return std::max(1, available_cores() / std::max(1, dp->local_world_size()));
+}
+
+// Rank 0 (or the only process): checks and claims the run directory, then trains. `told` becomes
+// true once the other ranks know how the run starts.
+absl::StatusOr<RunOutcome> lead_run(const TrainConfig& cfg, const TrainOptions& opts, bool& told) {
   const RunPaths paths(opts.run_dir);
+  DataParallel* dp = opts.parallel;
   // A new run's data and device are checked before anything is written: a run that cannot start
   // leaves no directory behind, so the corrected command can use the same --run-dir.
   std::optional<TokenDataset> data;
@@ -423,24 +501,81 @@ absl::StatusOr<RunOutcome> train_run(const TrainConfig& cfg, const TrainOptions&
   SL_ASSIGN_OR_RETURN(FileLock lock, lock_run_dir(paths));  // held until we return
   remove_left_over_temp_files(paths);
   SL_RETURN_IF_ERROR(check_or_write_run_config(cfg, paths.dir));
-  if (path_exists(paths.summary()))
-    return finished_outcome(paths);  // finished before: nothing to do
+  if (!device) {
+    SL_ASSIGN_OR_RETURN(device, resolve_device(cfg.train.device));
+  }
+  if (path_exists(paths.summary())) {  // finished before: nothing to do
+    send_start(dp, *device, kStartFinished, 0);
+    told = true;
+    return finished_outcome(paths);
+  }
   // The full checksum scan once per run, at its first session; later sessions check sizes and ids.
   const bool first_session = !path_exists(paths.checkpoint());
   if (!data) {
     SL_ASSIGN_OR_RETURN(data, open_and_check_data(cfg, /*verify_checksums=*/first_session));
   }
-  if (!device) {
-    SL_ASSIGN_OR_RETURN(device, resolve_device(cfg.train.device));
-  }
-  configure_threads(cfg.train.threads);
+  configure_threads(rank_threads(cfg, dp));
   keep_freed_memory();
   // The checkpoint before the model: a corrupted or foreign one must stop us before any work.
   SL_ASSIGN_OR_RETURN(std::optional<Checkpoint> start, starting_checkpoint(cfg, opts, paths));
   Session session(cfg, opts, std::move(*data), *device);
   if (start) SL_RETURN_IF_ERROR(session.restore(*start));
+  const int64_t step = start ? start->step : 0;
   start.reset();  // the tensors are copied into the model and optimizer
   SL_RETURN_IF_ERROR(session.open_logs());
+  if (dp != nullptr) {
+    send_start(dp, *device, kStartTraining, step);
+    told = true;
+    session.share_state(step);
+  }
   return session.run();
+}
+
+// Ranks 1..N-1: the data and device of their own, everything else from rank 0; nothing written.
+absl::StatusOr<RunOutcome> follow_run(const TrainConfig& cfg, const TrainOptions& opts,
+                                      DataParallel& dp) {
+  SL_ASSIGN_OR_RETURN(TokenDataset data, open_and_check_data(cfg, /*verify_checksums=*/false));
+  SL_ASSIGN_OR_RETURN(torch::Device device, resolve_device(cfg.train.device));
+  configure_threads(rank_threads(cfg, &dp));
+  keep_freed_memory();
+  auto msg = torch::zeros({2}, torch::kLong).to(device);
+  dp.broadcast_from_main(msg);
+  msg = msg.cpu();
+  const int64_t kind = msg[0].item<int64_t>(), step = msg[1].item<int64_t>();
+  if (kind == kStartFailed) {
+    return absl::FailedPreconditionError(absl::StrCat("rank ", dp.rank(),
+                                                      ": rank 0 could not start the run in ",
+                                                      opts.run_dir, " (rank 0's error says why)"));
+  }
+  if (kind == kStartFinished) return finished_outcome(RunPaths(opts.run_dir));
+  Session session(cfg, opts, std::move(data), device);
+  session.share_state(step);
+  return session.run();
+}
+
+absl::StatusOr<RunOutcome> run_as_rank(const TrainConfig& cfg, const TrainOptions& opts) {
+  DataParallel* dp = opts.parallel;
+  if (dp != nullptr && !dp->is_main()) return follow_run(cfg, opts, *dp);
+  bool told = false;
+  auto out = lead_run(cfg, opts, told);
+  if (!out.ok() && dp != nullptr && !told) {
+    // The others wait for word from rank 0: tell them it failed (its own error says why).
+    send_start(dp, resolve_device(cfg.train.device).value_or(torch::kCPU), kStartFailed, 0);
+  }
+  return out;
+}
+}  // namespace
+
+absl::StatusOr<RunOutcome> train_run(const TrainConfig& cfg, const TrainOptions& opts) {
+  if (opts.parallel != nullptr)
+    SL_RETURN_IF_ERROR(check_world_size(cfg, opts.parallel->world_size()));
+  try {
+    auto out = run_as_rank(cfg, opts);
+    // Every rank leaves together, after rank 0 has written its last file.
+    if (out.ok() && opts.parallel != nullptr) opts.parallel->barrier();
+    return out;
+  } catch (const RankLostError& e) {
+    return absl::AbortedError(e.what());
+  }
 }
 }  // namespace sl

@@ -5,12 +5,20 @@
 // with train.log: tensorboard, tensorboard/ (the same rows as event files; train/tensorboard_log.h).
 // Calling train_run again on an interrupted run resumes from its checkpoint; on the CPU the resumed
 // run's losses equal an uninterrupted run's exactly.
+//
+// Data-parallel (TrainOptions::parallel, train/data_parallel.h): every rank calls train_run with the
+// same config. Rank 0 alone locks and writes the run directory, decides where the run starts and
+// sends its parameters and optimizer state to the others; each rank trains train.batch_size /
+// world_size of every micro-batch (disjoint windows of the same sampler stream), the gradients are
+// averaged, and every rank stops at the same step. The checkpoint is the one a single process
+// writes, so a run resumes with any world size that divides train.batch_size.
 #pragma once
 #include <string>
 #include <vector>
 
 #include "core/status.h"
 #include "nlohmann/json.hpp"
+#include "train/data_parallel.h"
 #include "train/train_config.h"
 
 namespace sl {
@@ -32,7 +40,13 @@ struct TrainOptions {
   // run's decay start (see check_branch_source). Ignored once this run has its own checkpoint
   // (resume).
   std::string branch_from;
+  // This process's rank of a data-parallel job (not owned); nullptr: a single process.
+  DataParallel* parallel = nullptr;
 };
+
+// OK if `world_size` ranks can share the config's micro-batch (train.batch_size a multiple of it);
+// else an error that says what to set. Checked before the ranks meet.
+absl::Status check_world_size(const TrainConfig& cfg, int world_size);
 
 // OK if a run of `cfg` may start from a checkpoint taken at `step` by a run of `source`: the same
 // learning rates and data up to `step`. Errors say which condition fails.
@@ -44,6 +58,8 @@ struct RunOutcome {
 };
 
 // Validates everything (config, data, vocab, run directory, checkpoint) before the first step.
+// In a data-parallel run a lost peer rank throws RankLostError, which train_run returns as an
+// ABORTED error (the CLI's exit code kExitRankLost).
 absl::StatusOr<RunOutcome> train_run(const TrainConfig& cfg, const TrainOptions& opts);
 
 // "final val loss 3.2141 nats/token, 1.6021 bits/byte" from a summary (bits per byte only where

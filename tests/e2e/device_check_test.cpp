@@ -60,6 +60,13 @@ TEST(DeviceCheck, DryRunMeasuresEveryStepIntoOneJson) {
   EXPECT_EQ(j["sweep"]["done"], 6);
   EXPECT_TRUE(j["sweep"].contains("fit_exit_code"));  // the fit's outcome is reported either way
   EXPECT_FALSE(j["sweep"]["fit_output"].get<std::string>().empty());
+  // The data-parallel step: 2 ranks (Gloo here, NCCL on GPUs) agree with one process.
+  ASSERT_TRUE(j["data_parallel"].is_object()) << j.dump(1);
+  EXPECT_EQ(j["data_parallel"]["ranks"], 2);
+  EXPECT_EQ(j["data_parallel"]["device"], "cpu");
+  EXPECT_TRUE(j["data_parallel"]["agree"].get<bool>()) << j["data_parallel"].dump();
+  EXPECT_LT(j["data_parallel"]["relative_difference"].get<double>(), 1e-4);
+  EXPECT_GT(j["data_parallel"]["scaling_efficiency"].get<double>(), 0.0);
 }
 
 TEST(DeviceCheck, FailedStepsAreNamedAndExitOne) {

@@ -94,7 +94,7 @@ TEST(Slurm, ArrayOfOneWorkerDriversOnTheSweepDirectory) {
   EXPECT_NE(s.find("#SBATCH --partition=cpu\n"), std::string::npos) << s;
   EXPECT_NE(s.find("#SBATCH --account=abc\n"), std::string::npos) << s;
   EXPECT_NE(s.find("#SBATCH --qos=low\n"), std::string::npos) << s;
-  EXPECT_NE(s.find("#SBATCH --output=/scratch/sw/slurm/%A_%a.out\n"), std::string::npos) << s;
+  EXPECT_NE(s.find("#SBATCH --output=\"/scratch/sw/slurm/%A_%a.out\"\n"), std::string::npos) << s;
   EXPECT_NE(s.find("cd '/repo'\n"), std::string::npos) << s;
   EXPECT_NE(s.find("'/opt/scalelab' sweep '/specs/ladder.yaml' --dir '/scratch/sw' --workers "
                    "1 --threads 4 "
@@ -103,7 +103,9 @@ TEST(Slurm, ArrayOfOneWorkerDriversOnTheSweepDirectory) {
       << s;
   // Slurm's conventions: separate stderr, requeue on node failure and on the resumable exit code,
   // memory asked for (an empty plan: the 2G floor).
-  EXPECT_NE(s.find("#SBATCH --error=/scratch/sw/slurm/%A_%a.err\n"), std::string::npos) << s;
+  EXPECT_NE(s.find("#SBATCH --error=\"/scratch/sw/slurm/%A_%a.err\"\n"), std::string::npos) << s;
+  EXPECT_NE(s.find("#SBATCH --open-mode=append\n"), std::string::npos) << s;
+  EXPECT_NE(s.find("#SBATCH --signal=B:USR1@120\n"), std::string::npos) << s;
   EXPECT_NE(s.find("#SBATCH --requeue\n"), std::string::npos) << s;
   EXPECT_NE(s.find("#SBATCH --mem=2G\n"), std::string::npos) << s;
   EXPECT_NE(s.find("if [ \"$rc\" = 75 ]"), std::string::npos) << s;
@@ -127,13 +129,16 @@ TEST(Slurm, ArrayOfOneWorkerDriversOnTheSweepDirectory) {
       << s;
 }
 
-// The script really runs: bash executes it with a stand-in binary that exits 75, and the task
-// asks Slurm to requeue it (a stand-in scontrol records the call).
-TEST(Slurm, ScriptRequeuesItselfOnTheResumableExitCode) {
+// The script really runs: bash executes it with a stand-in driver (it records its arguments, then
+// waits; SIGTERM makes it exit 75 like a driver stopped at a checkpoint) and a stand-in scontrol
+// (it records the call). The time-limit signal (USR1) requeues the task; scancel's TERM does not;
+// a driver that exits 75 by itself (the runs left are other tasks') ends the task with 0.
+TEST(Slurm, ScriptRequeuesItselfOnlyAtTheTimeLimit) {
   const fs::path dir = fresh_dir();
   fs::create_directories(dir / "bin");
   write_file_atomic((dir / "bin" / "fake_scalelab").string(),
-                    "#!/bin/bash\necho \"$@\" > \"$ARGS_OUT\"\nexit 75\n")
+                    "#!/bin/bash\ntrap 'kill $nap; exit 75' TERM\necho \"$@\" > \"$ARGS_OUT\"\n"
+                    "[ -n \"$WAIT\" ] || exit 75\nsleep 30 >/dev/null 2>&1 & nap=$!\nwait\n")
       .IgnoreError();
   write_file_atomic((dir / "bin" / "scontrol").string(),
                     "#!/bin/bash\necho \"$@\" > \"$REQUEUE_OUT\"\n")
@@ -146,19 +151,37 @@ TEST(Slurm, ScriptRequeuesItselfOnTheResumableExitCode) {
   const std::string s = slurm_script(plan, SlurmOptions{}, (dir / "bin" / "fake_scalelab").string(),
                                      "/specs/p.yaml", (dir / "sw").string(), dir.string());
   ASSERT_TRUE(write_file_atomic((dir / "job.sh").string(), s).ok());
-  const std::string cmd = "cd '" + dir.string() + "' && PATH='" + (dir / "bin").string() +
-                          ":'\"$PATH\" ARGS_OUT=args REQUEUE_OUT=requeue SLURM_ARRAY_JOB_ID=41 "
-                          "SLURM_ARRAY_TASK_ID=3 bash job.sh";
-  const int status = std::system(cmd.c_str());
-  ASSERT_TRUE(WIFEXITED(status));
-  EXPECT_EQ(WEXITSTATUS(status), 75);
+  // Runs the script, sends `signal` (if any) once the driver has started, returns the exit code.
+  auto run = [&](const std::string& signal) {
+    fs::remove(dir / "args");
+    fs::remove(dir / "requeue");
+    const std::string env = "PATH='" + (dir / "bin").string() +
+                            ":'\"$PATH\" ARGS_OUT=args REQUEUE_OUT=requeue SLURM_ARRAY_JOB_ID=41 "
+                            "SLURM_ARRAY_TASK_ID=3" +
+                            (signal.empty() ? "" : " WAIT=1");
+    const std::string cmd =
+        "cd '" + dir.string() + "' && " + env + " bash job.sh & job=$!; " +
+        (signal.empty() ? ""
+                        : "while [ ! -s '" + (dir / "args").string() +
+                              "' ]; do sleep 0.05; done; sleep 0.3; kill -" + signal + " $job; ") +
+        "wait $job";
+    const int status = std::system(cmd.c_str());
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  };
+  EXPECT_EQ(run(""), 0);  // 75 with nobody signalled: nothing left for this task
   auto args = read_file((dir / "args").string());
   ASSERT_TRUE(args.ok());
   EXPECT_EQ(*args, "sweep /specs/p.yaml optim.lr=3e-3 --dir " + (dir / "sw").string() +
                        " --workers 1 --threads 2 --device cpu --no-wait --no-progress\n");
+  EXPECT_FALSE(fs::exists(dir / "requeue"));
+
+  EXPECT_EQ(run("USR1"), 75);  // the time limit: stopped at a checkpoint, back in the queue
   auto requeue = read_file((dir / "requeue").string());
   ASSERT_TRUE(requeue.ok()) << "scontrol was not called";
   EXPECT_EQ(*requeue, "requeue 41_3\n");
+
+  EXPECT_EQ(run("TERM"), 0);  // scancel: stopped at a checkpoint, and it stays cancelled
+  EXPECT_FALSE(fs::exists(dir / "requeue"));
 }
 
 // `export` on a directory of `scalelab train` runs: each run named by its directory, every setting

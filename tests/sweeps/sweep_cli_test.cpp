@@ -515,6 +515,33 @@ TEST_F(SweepCli, SlurmDryRunPrintsTheArrayScriptAndWritesNothing) {
   EXPECT_FALSE(fs::exists(sw)) << "a dry run wrote " << sw;
 }
 
+TEST_F(SweepCli, SlurmScriptQuotesPathsForSbatchAndAsksForTheRanks) {
+  // A sweep directory with a space, a double quote, $(...) and a '%': the #SBATCH lines, which
+  // sbatch splits itself, get it double-quoted with '\"' escaped and '%' doubled (Slurm's filename
+  // patterns); train.ranks=2 asks for 2 tasks and exports rank 0's address for srun.
+  const fs::path sw = dir_ / "a \"b\" $(c) 100%";
+  auto r = run_scalelab("sweep '" + spec(kGrid).string() + "' train.ranks=2 --dir '" + sw.string() +
+                            "' --slurm --dry-run",
+                        dir_);
+  ASSERT_EQ(r.code, 0) << r.err;
+  const std::string& script = r.out;
+  const std::string abs = fs::absolute(sw).string();
+  const std::string quoted_dir =
+      abs.substr(0, abs.size() - std::string(sw.filename()).size()) + "a \\\"b\\\" $(c) 100%%";
+  EXPECT_NE(script.find("#SBATCH --output=\"" + quoted_dir + "/slurm/%A_%a.out\"\n"),
+            std::string::npos)
+      << script;
+  EXPECT_NE(script.find("#SBATCH --ntasks=2\n"), std::string::npos) << script;
+  EXPECT_NE(script.find("export MASTER_ADDR\n"), std::string::npos) << script;
+  EXPECT_NE(script.find("#SBATCH --signal=B:USR1@120\n"), std::string::npos) << script;
+  EXPECT_NE(script.find("#SBATCH --open-mode=append\n"), std::string::npos) << script;
+  // A spec without ranks asks for one task a run.
+  auto one = run_scalelab("sweep '" + spec(kGrid).string() + "' --slurm --dry-run", dir_);
+  ASSERT_EQ(one.code, 0) << one.err;
+  EXPECT_NE(one.out.find("#SBATCH --ntasks=1\n"), std::string::npos) << one.out;
+  EXPECT_EQ(one.out.find("MASTER_ADDR"), std::string::npos) << one.out;
+}
+
 TEST_F(SweepCli, OverridesApplyToEveryRunAndAreRecordedInThePlan) {
   const fs::path sw = dir_ / "ov";
   auto r = run_scalelab("sweep '" + spec(kGrid).string() + "' optim.weight_decay=0.05 --dir '" +
