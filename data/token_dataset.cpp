@@ -54,6 +54,12 @@ std::string dataset_meta_to_json(const DatasetMeta& m) {
   j["format"] = "uint16-le";
   j["tokenizer"] = m.tokenizer;
   j["vocab_size"] = m.vocab_size;
+  j["tokenizer_spec"] = m.tokenizer_spec;
+  if (!m.tokenizer_model.empty()) {
+    j["tokenizer_model"] = m.tokenizer_model;
+    j["tokenizer_checksum"] = m.tokenizer_checksum;
+    j["tokenizer_train_bytes"] = m.tokenizer_train_bytes;
+  }
   j["bytes_per_token"] = m.bytes_per_token;
   j["source"] = m.source;
   j["train_tokens"] = m.train_tokens;
@@ -94,6 +100,10 @@ absl::StatusOr<DatasetMeta> read_dataset_meta(const std::string& path) {
     m.train_tokens = j.at("train_tokens").get<int64_t>();
     m.val_tokens = j.at("val_tokens").get<int64_t>();
     m.bytes_per_token = j.value("bytes_per_token", 0.0);
+    m.tokenizer_model = j.value("tokenizer_model", "");
+    m.tokenizer_checksum = j.value("tokenizer_checksum", "");
+    m.tokenizer_spec = j.value("tokenizer_spec", m.tokenizer);
+    m.tokenizer_train_bytes = j.value("tokenizer_train_bytes", int64_t{0});
     m.source = j.value("source", "");
     m.train_checksum = j.value("train_checksum", "");
     m.val_checksum = j.value("val_checksum", "");

@@ -11,8 +11,14 @@
 
 namespace sl {
 struct DatasetMeta {
-  std::string tokenizer = "byte";
+  std::string tokenizer = "byte";  // "byte", "bpe" or "unigram"
   int vocab_size = 256;
+  // A trained tokenizer's model file inside the dataset directory ("tokenizer.model") and the hex
+  // FNV-1a 64 of its bytes; "" for byte.
+  std::string tokenizer_model, tokenizer_checksum;
+  // The settings it was made with ("bpe:2000"; "byte"), and the bytes of text it was trained on.
+  std::string tokenizer_spec = "byte";
+  int64_t tokenizer_train_bytes = 0;
   // Mean UTF-8 bytes of text per token, for bits per byte. 0 = unknown (a nanoGPT directory without
   // meta.json): bits per byte cannot be reported then.
   double bytes_per_token = 1.0;
