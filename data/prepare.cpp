@@ -1,6 +1,7 @@
 // prepare_dataset: source -> corpus -> tokens -> train/val split -> train.bin, val.bin, meta.json.
 #include "data/prepare.h"
 
+#include <climits>
 #include <cmath>
 #include <filesystem>
 #include <vector>
@@ -16,7 +17,9 @@
 #include "data/brown_source.h"
 #include "data/byte_tokenizer.h"
 #include "data/corpus_mix.h"
+#include "data/kjv_source.h"
 #include "data/markov_source.h"
+#include "data/pydoc_source.h"
 #include "data/sentencepiece_tokenizer.h"
 #include "data/text_source.h"
 #include "data/tokenizer_spec.h"
@@ -28,6 +31,8 @@ namespace {
 absl::StatusOr<Corpus> load_corpus(const PrepareOptions& o) {
   if (o.source == "austen") return austen_corpus(o.cache_dir);
   if (o.source == "brown") return brown_corpus(o.cache_dir);
+  if (o.source == "kjv") return kjv_corpus();
+  if (o.source == "pydoc") return pydoc_corpus();
   if (is_markov_source(o.source)) {
     SL_ASSIGN_OR_RETURN(MarkovSpec spec, parse_markov_spec(o.source));
     return markov_corpus(spec);
@@ -41,7 +46,7 @@ absl::StatusOr<Corpus> load_corpus(const PrepareOptions& o) {
 
 std::string default_out_dir(const std::string& source) {
   std::string name;
-  if (source == "austen" || source == "brown") {
+  if (source == "austen" || source == "brown" || source == "kjv" || source == "pydoc") {
     name = source;
   } else if (is_markov_source(source)) {
     name = "markov";
@@ -152,14 +157,20 @@ absl::StatusOr<DatasetMeta> prepare_dataset(const PrepareOptions& o) {
   meta.unigram_entropy_nats = unigram_entropy_nats(tokens.train);
   meta.val_fraction = o.split.val_fraction;
   meta.split_seed = o.split.seed;
+  meta.block_tokens = o.split.block_tokens;
   if (spec.trained()) {
     meta.tokenizer_model = "tokenizer.model";
     meta.tokenizer_checksum = hex64(hash_bytes(tokens.model.data(), tokens.model.size()));
     meta.tokenizer_train_bytes = train_bytes_n;
   }
 
-  const std::string train_bytes = token_file_bytes(tokens.train);
-  const std::string val_bytes = token_file_bytes(tokens.val);
+  meta.layout = o.layout;
+  if (o.layout == TokenLayout::kLlmc && meta.train_tokens > INT32_MAX)
+    return absl::InvalidArgumentError(
+        absl::StrCat("--format llmc: ", meta.train_tokens,
+                     " train tokens do not fit llm.c's int32 token count; use --format nanogpt"));
+  const std::string train_bytes = token_file_bytes(tokens.train, o.layout);
+  const std::string val_bytes = token_file_bytes(tokens.val, o.layout);
   meta.train_checksum = hex64(hash_bytes(train_bytes.data(), train_bytes.size()));
   meta.val_checksum = hex64(hash_bytes(val_bytes.data(), val_bytes.size()));
   // meta.json goes last: a directory whose meta.json matches its .bin files is complete.

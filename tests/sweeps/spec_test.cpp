@@ -278,7 +278,8 @@ TEST(SweepSpec, EveryConfigKeyCanBeSetFromASweep) {
             "name: t\nbase:\n  model: {ctx: 64, vocab: 256}\n  data: {path: /nonexistent}\n"
             "models: {shapes: [{n_layer: 2, d_model: 32, n_head: 2}]}\ndata: {tokens: [16k]}\n") +
         (k.key.rfind("probes.", 0) == 0 && k.key != "probes.tasks" ? "probes.tasks: add\n" : "") +
-        k.key + ": " + value.at(k.key) + "\n";
+        (k.key == "data.mix_weights" ? "data.mix: /data/a\n" : "") + k.key + ": " +
+        value.at(k.key) + "\n";
     auto p = expand_sweep_spec_text(spec, "spec.yaml", /*check_data=*/false);
     ASSERT_TRUE(p.ok()) << k.key << ": " << p.status().message();
     ASSERT_EQ(p->runs.size(), 1u);
