@@ -1,5 +1,5 @@
 // The King James Bible (1611/1769; public domain) from Debian's bible-kjv-text, read with its
-// `bible` program (package bible-kjv, GPL-2): about 4.3 MB of Early Modern English prose, a
+// `bible` program (package bible-kjv, GPL-2): 4.15 MB of Early Modern English prose, a
 // corpus unlike Austen's for mixture and transfer experiments. Each of the 66 books is one
 // document; each chapter starts with its heading line ("Genesis 1") and each verse is one line,
 // without its number.
