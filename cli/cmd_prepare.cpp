@@ -34,6 +34,9 @@ void add_prepare_command(CLI::App& app) {
                   "byte (one token per byte), or bpe:VOCAB / unigram:VOCAB: a SentencePiece "
                   "model trained on the train split, stored in the output directory")
       ->capture_default_str();
+  cmd->add_option("--tokenizer-from", options->tokenizer_from,
+                  "Reuse the trained tokenizer of this prepared directory instead of training one "
+                  "(datasets sharing a tokenizer can be mixed with data.mix)");
   auto format = std::make_shared<std::string>("nanogpt");
   cmd->add_option("--format", *format,
                   "Token file layout: nanogpt (bare uint16 ids) or llmc (llm.c's 256 x int32 "

@@ -4,6 +4,7 @@
 #include <climits>
 #include <cmath>
 #include <filesystem>
+#include <optional>
 #include <vector>
 
 #include "absl/strings/str_format.h"
@@ -89,8 +90,27 @@ struct EncodedSplits {
   int vocab_size = 256;
 };
 
+// The model of --tokenizer-from DIR, with its spec and the train bytes it was trained on.
+struct SharedModel {
+  std::string model;
+  DatasetMeta meta;
+};
+
+absl::StatusOr<SharedModel> shared_model(const std::string& dir) {
+  const std::string meta_path = (fs::path(dir) / "meta.json").string();
+  SL_ASSIGN_OR_RETURN(DatasetMeta meta, read_dataset_meta(meta_path));
+  if (meta.tokenizer_model.empty())
+    return absl::InvalidArgumentError(absl::StrCat(
+        "--tokenizer-from ", dir, ": its tokenizer is ", meta.tokenizer_spec,
+        ", not a trained model; give a directory prepared with --tokenizer bpe:N or unigram:N"));
+  SL_RETURN_IF_ERROR(make_tokenizer(meta, dir).status());  // present, intact, the right size
+  SL_ASSIGN_OR_RETURN(std::string model,
+                      read_file((fs::path(dir) / meta.tokenizer_model).string()));
+  return SharedModel{std::move(model), std::move(meta)};
+}
+
 absl::StatusOr<EncodedSplits> encode_splits(TrainValSplit& split, const TokenizerSpec& spec,
-                                            uint64_t seed) {
+                                            uint64_t seed, const SharedModel* shared) {
   EncodedSplits out;
   if (!spec.trained()) {
     out.train = std::move(split.train);
@@ -102,7 +122,9 @@ absl::StatusOr<EncodedSplits> encode_splits(TrainValSplit& split, const Tokenize
   };
   std::string train_text = text_of(split.train);
   split.train = {};
-  {
+  if (shared) {
+    out.model = shared->model;
+  } else {
     ProgressLine progress("training " + spec.to_string(), 5.0);
     SL_ASSIGN_OR_RETURN(out.model, SentencePieceTokenizer::train(train_text, spec, seed));
     progress.finish();
@@ -120,7 +142,16 @@ absl::StatusOr<EncodedSplits> encode_splits(TrainValSplit& split, const Tokenize
 
 absl::StatusOr<DatasetMeta> prepare_dataset(const PrepareOptions& o) {
   const std::string out_dir = o.out_dir.empty() ? default_out_dir(o) : o.out_dir;
-  SL_ASSIGN_OR_RETURN(const TokenizerSpec spec, parse_tokenizer_spec(o.tokenizer));
+  std::optional<SharedModel> shared;
+  if (!o.tokenizer_from.empty()) {
+    if (o.tokenizer != "byte")
+      return absl::InvalidArgumentError(absl::StrCat(
+          "give --tokenizer (", o.tokenizer, ") or --tokenizer-from (", o.tokenizer_from,
+          "), not both: --tokenizer-from reuses that directory's trained tokenizer"));
+    SL_ASSIGN_OR_RETURN(shared, shared_model(o.tokenizer_from));
+  }
+  SL_ASSIGN_OR_RETURN(const TokenizerSpec spec,
+                      parse_tokenizer_spec(shared ? shared->meta.tokenizer_spec : o.tokenizer));
   // Check the output directory before any slow step (a download, a long sample).
   SL_RETURN_IF_ERROR(annotate(ensure_writable_dir(out_dir), "output directory"));
   SL_ASSIGN_OR_RETURN(Corpus corpus, load_corpus(o));
@@ -142,7 +173,8 @@ absl::StatusOr<DatasetMeta> prepare_dataset(const PrepareOptions& o) {
   documents.clear();
   const int64_t train_bytes_n = static_cast<int64_t>(split.train.size());
   const int64_t val_bytes_n = static_cast<int64_t>(split.val.size());
-  SL_ASSIGN_OR_RETURN(EncodedSplits tokens, encode_splits(split, spec, o.split.seed));
+  SL_ASSIGN_OR_RETURN(EncodedSplits tokens,
+                      encode_splits(split, spec, o.split.seed, shared ? &*shared : nullptr));
   const int64_t n_tokens = static_cast<int64_t>(tokens.train.size() + tokens.val.size());
 
   DatasetMeta meta;
@@ -161,7 +193,7 @@ absl::StatusOr<DatasetMeta> prepare_dataset(const PrepareOptions& o) {
   if (spec.trained()) {
     meta.tokenizer_model = "tokenizer.model";
     meta.tokenizer_checksum = hex64(hash_bytes(tokens.model.data(), tokens.model.size()));
-    meta.tokenizer_train_bytes = train_bytes_n;
+    meta.tokenizer_train_bytes = shared ? shared->meta.tokenizer_train_bytes : train_bytes_n;
   }
 
   meta.layout = o.layout;

@@ -223,6 +223,27 @@ TEST(SentencePiece, PrepareStoresTheModelTrainedOnTheTrainSplitOnly) {
   EXPECT_EQ(again->val_checksum, meta->val_checksum);
   EXPECT_EQ(again->tokenizer_checksum, meta->tokenizer_checksum);
 
+  // Another corpus encoded with the same model (--tokenizer-from): one tokenizer, so mixable.
+  for (int d = 0; d < 3; ++d)
+    write_text(root / "src2" / ("other" + std::to_string(d) + ".txt"), english_like(80, 100 + d));
+  PrepareOptions shared_o;
+  shared_o.source = (root / "src2").string();
+  shared_o.out_dir = (root / "shared").string();
+  shared_o.tokenizer_from = (root / "bpe").string();
+  auto shared = prepare_dataset(shared_o);
+  ASSERT_TRUE(shared.ok()) << shared.status();
+  EXPECT_EQ(shared->tokenizer_checksum, meta->tokenizer_checksum);
+  EXPECT_EQ(shared->tokenizer_spec, "bpe:500");
+  EXPECT_EQ(*read_file((root / "shared" / "tokenizer.model").string()), *stored);
+  shared_o.tokenizer = "bpe:400";
+  shared_o.out_dir = (root / "both").string();
+  auto both = prepare_dataset(shared_o);
+  ASSERT_FALSE(both.ok());
+  EXPECT_NE(both.status().message().find("not both"), std::string::npos) << both.status();
+  shared_o.tokenizer = "byte";
+  shared_o.tokenizer_from = bytes_o.out_dir;  // a byte dataset has no model to share
+  EXPECT_FALSE(prepare_dataset(shared_o).ok());
+
   // A corrupted model is refused by name.
   write_text(root / "bpe2" / "tokenizer.model", "garbage");
   auto ds2 = open_token_dataset(o.out_dir);

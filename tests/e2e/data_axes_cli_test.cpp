@@ -1,7 +1,8 @@
 // Data as an experimental variable, through the binary: a sweep over data.tokenizer prepares each
 // vocabulary's dataset once (keyed by a hash, reused by a second sweep), sets model.vocab, and
 // reports exact bits per byte; a data.mix run reports val loss per source and the mixture's as
-// their weighted mean; sources with different tokenizers are refused naming both; model.ctx is an
+// their weighted mean; sources with different tokenizers are refused naming both, and mix once
+// one is encoded with the other's model (--tokenizer-from); model.ctx is an
 // axis whose values reach the export.
 #include <gtest/gtest.h>
 
@@ -160,6 +161,20 @@ TEST(DataAxes, MixtureReportsValLossPerSourceAndRefusesTwoTokenizers) {
   EXPECT_NE(r.output.find("one tokenizer"), std::string::npos) << r.output;
   EXPECT_NE(r.output.find(c.string()), std::string::npos) << r.output;
   EXPECT_FALSE(fs::exists(root / "run2" / "checkpoint.bin"));
+
+  // Encoded with gamma's model (--tokenizer-from), another corpus mixes with gamma.
+  const fs::path d = root / "data" / "delta";
+  ASSERT_EQ(run_cli("prepare --tokenizer-from " + c.string() + " --source " +
+                    english_dir(root, "td", 4).string() + " --out " + d.string())
+                .exit_code,
+            0);
+  text.replace(text.find(a.string()), a.string().size(), d.string());
+  write_file(cfg, text);
+  r = run_cli("train " + cfg.string() + " model.vocab=300 --run-dir " + (root / "run3").string());
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  const auto s3 = read_json(root / "run3" / "summary.json");
+  EXPECT_TRUE(s3.contains("final_val_bpb_delta") && s3.contains("final_val_bpb_gamma"))
+      << s3.dump();
 }
 
 TEST(DataAxes, ContextLengthIsAnAxisToTheExport) {
