@@ -9,6 +9,7 @@
 #include "cli/commands.h"
 #include "core/exit_codes.h"
 #include "data/token_dataset.h"
+#include "data/tokenizer.h"
 
 namespace {
 void add_check_command(CLI::App& app) {
@@ -24,6 +25,15 @@ void add_check_command(CLI::App& app) {
         std::cerr << "error: " << ds.status().message() << "\n";
         ++bad;
         continue;
+      }
+      // A trained tokenizer's model file: present, matching its checksum, the vocabulary's size.
+      if (!ds->meta.tokenizer_model.empty()) {
+        auto tokenizer = sl::make_tokenizer(ds->meta, dir);
+        if (!tokenizer.ok()) {
+          std::cerr << "error: " << tokenizer.status().message() << "\n";
+          ++bad;
+          continue;
+        }
       }
       const bool summed = !ds->meta.train_checksum.empty() && !ds->meta.val_checksum.empty();
       std::printf("%s: ok (%lld train + %lld val tokens, largest id %d < vocab %d, %s)\n",

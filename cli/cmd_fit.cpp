@@ -62,7 +62,9 @@ void add_fit_command(CLI::App& app) {
          "table", r.input,
          "export's summary.csv (curves.csv for --law envelope), or the directory holding them")
       ->required();
-  cmd->add_option("--law", r.law, "chinchilla | isoflop | envelope | kaplan | all")
+  cmd->add_option("--law", r.law,
+                  "chinchilla | isoflop | envelope | kaplan | all | data-constrained (Muennighoff "
+                  "et al. 2023; needs runs with epochs > 1)")
       ->capture_default_str();
   cmd->add_option("--n-col", r.columns.n_col, "Column of model size N")->capture_default_str();
   auto* d = cmd->add_option("--d-col", r.columns.d_col, "Column of training tokens D")

@@ -15,7 +15,9 @@ void add_prepare_command(CLI::App& app) {
   cmd->add_option(
          "--source", options->source,
          "A text file, a directory of text files, `austen` (Jane Austen's six novels, from "
-         "Debian's r-cran-janeaustenr: the default), `brown` (fetched with npm), or "
+         "Debian's r-cran-janeaustenr: the default), `kjv` (the King James Bible, Debian's "
+         "bible-kjv), `pydoc` (Python's manual, Debian's python3-doc), `brown` (fetched with "
+         "npm), or "
          "`synthetic:markov[?symbols=16&order=1&alpha=0.2&tokens=2000000&seed=1]`")
       ->capture_default_str();
   cmd->add_option("--out", options->out_dir,
@@ -28,7 +30,19 @@ void add_prepare_command(CLI::App& app) {
   cmd->add_option("--block-tokens", options->split.block_tokens,
                   "Split unit: documents longer than this are cut into blocks of this many tokens")
       ->capture_default_str();
-  cmd->add_option("--tokenizer", options->tokenizer, "Tokenizer (byte)")->capture_default_str();
+  cmd->add_option("--tokenizer", options->tokenizer,
+                  "byte (one token per byte), or bpe:VOCAB / unigram:VOCAB: a SentencePiece "
+                  "model trained on the train split, stored in the output directory")
+      ->capture_default_str();
+  cmd->add_option("--tokenizer-from", options->tokenizer_from,
+                  "Reuse the trained tokenizer of this prepared directory instead of training one "
+                  "(datasets sharing a tokenizer can be mixed with data.mix)");
+  auto format = std::make_shared<std::string>("nanogpt");
+  cmd->add_option("--format", *format,
+                  "Token file layout: nanogpt (bare uint16 ids) or llmc (llm.c's 256 x int32 "
+                  "header, magic 20240520, version 1, then uint16 ids)")
+      ->check(CLI::IsMember({"nanogpt", "llmc"}))
+      ->capture_default_str();
   auto mix_tasks = std::make_shared<std::string>();
   cmd->add_option(
       "--mix", *mix_tasks,
@@ -41,7 +55,8 @@ void add_prepare_command(CLI::App& app) {
       ->capture_default_str();
   cmd->add_option("--cache-dir", options->cache_dir, "Where downloads are cached")
       ->capture_default_str();
-  cmd->callback([options, mix_tasks] {
+  cmd->callback([options, mix_tasks, format] {
+    options->layout = *format == "llmc" ? sl::TokenLayout::kLlmc : sl::TokenLayout::kNanoGpt;
     options->mix.tasks = absl::StrSplit(*mix_tasks, ',', absl::SkipEmpty());
     auto meta = sl::prepare_dataset(*options);
     if (!meta.ok()) {

@@ -10,5 +10,6 @@ class ByteTokenizer final : public Tokenizer {
   int vocab_size() const override { return 256; }
   std::vector<uint16_t> encode(const std::string& text) const override;
   std::string decode(const std::vector<uint16_t>& ids) const override;
+  std::vector<int32_t> token_bytes() const override { return std::vector<int32_t>(256, 1); }
 };
 }  // namespace sl

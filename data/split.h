@@ -17,6 +17,10 @@ struct SplitOptions {
   double val_fraction = 0.1;  // in (0, 1)
   uint64_t seed = 0;
   int64_t block_tokens = 65536;  // largest unit; a long document is cut into blocks of this size
+  // The tokens are the bytes of UTF-8 text: every cut (a block's end, the val/train cut) moves
+  // back to the start of a character, so each split is whole characters (valid UTF-8 stays valid).
+  // The cut unit then gives val up to 3 tokens less than the target.
+  bool utf8_boundaries = false;
 };
 
 struct TrainValSplit {

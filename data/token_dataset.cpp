@@ -21,7 +21,8 @@ std::string prepare_hint(const std::string& dir, const std::string& known_source
   if (source.empty()) {
     std::string base = std::filesystem::path(dir).lexically_normal().filename().string();
     if (base.empty()) base = std::filesystem::path(dir).lexically_normal().parent_path().filename();
-    source = (base == "austen" || base == "brown") ? base : "SRC";
+    const bool named = base == "austen" || base == "brown" || base == "kjv" || base == "pydoc";
+    source = named ? base : "SRC";
   }
   std::string default_out = "out/data/" + source;
   bool default_dir = std::filesystem::path(dir).lexically_normal() ==
@@ -36,9 +37,26 @@ std::string join(const std::string& dir, const char* name) {
   return (std::filesystem::path(dir) / name).string();
 }
 
+// DIR/train.bin (or val.bin); in a directory without it, the one llm.c-named file of that split
+// (tiny_shakespeare_train.bin, TinyStories_val.bin): llm.c's data directories load as they are.
+std::string split_path(const std::string& dir, const char* name) {
+  const std::string plain = join(dir, name);
+  if (path_exists(plain)) return plain;
+  const std::string split = std::string(name).substr(0, std::string(name).find('.'));  // "train"
+  std::vector<std::string> found;
+  std::error_code ec;
+  for (const auto& e : std::filesystem::directory_iterator(dir, ec)) {
+    const std::string file = e.path().filename().string();
+    if (e.is_regular_file() && e.path().extension() == ".bin" &&
+        file.find("_" + split) != std::string::npos)
+      found.push_back(e.path().string());
+  }
+  return found.size() == 1 ? found[0] : plain;
+}
+
 absl::StatusOr<std::unique_ptr<TokenFile>> open_split(const std::string& dir, const char* name,
                                                       const std::string& source) {
-  std::string path = join(dir, name);
+  std::string path = split_path(dir, name);
   auto file = TokenFile::open(path);
   if (!file.ok())
     return absl::Status(file.status().code(),
@@ -59,9 +77,15 @@ static std::string meta_checksum(json j) {
 
 std::string dataset_meta_to_json(const DatasetMeta& m) {
   json j;
-  j["format"] = "uint16-le";
+  j["format"] = token_layout_name(m.layout);
   j["tokenizer"] = m.tokenizer;
   j["vocab_size"] = m.vocab_size;
+  j["tokenizer_spec"] = m.tokenizer_spec;
+  if (!m.tokenizer_model.empty()) {
+    j["tokenizer_model"] = m.tokenizer_model;
+    j["tokenizer_checksum"] = m.tokenizer_checksum;
+    j["tokenizer_train_bytes"] = m.tokenizer_train_bytes;
+  }
   j["bytes_per_token"] = m.bytes_per_token;
   j["source"] = m.source;
   j["train_tokens"] = m.train_tokens;
@@ -73,6 +97,7 @@ std::string dataset_meta_to_json(const DatasetMeta& m) {
   j["unigram_entropy_nats"] =
       m.unigram_entropy_nats >= 0 ? json(m.unigram_entropy_nats) : json(nullptr);
   j["val_fraction"] = m.val_fraction;
+  j["block_tokens"] = m.block_tokens;
   j["split_seed"] = m.split_seed;
   // A checksum of the rest, so a flipped digit (vocab_size 256 -> 216) is found, not trained on.
   j["meta_checksum"] = meta_checksum(j);
@@ -106,11 +131,21 @@ absl::StatusOr<DatasetMeta> read_dataset_meta(const std::string& path) {
           "\"byte\", \"vocab_size\": 256, \"train_tokens\": <tokens in train.bin>, "
           "\"val_tokens\": <tokens in val.bin>}"));
     }
+    const std::string format = j.value("format", "uint16-le");
+    if (format != "uint16-le" && format != "llmc-uint16")
+      return absl::DataLossError(absl::StrCat(path, ": format \"", format,
+                                              "\" is not one scalelab reads: \"uint16-le\" "
+                                              "(nanoGPT) or \"llmc-uint16\" (llm.c's header)"));
+    m.layout = format == "llmc-uint16" ? TokenLayout::kLlmc : TokenLayout::kNanoGpt;
     m.tokenizer = j.at("tokenizer").get<std::string>();
     m.vocab_size = j.at("vocab_size").get<int>();
     m.train_tokens = j.at("train_tokens").get<int64_t>();
     m.val_tokens = j.at("val_tokens").get<int64_t>();
     m.bytes_per_token = j.value("bytes_per_token", 0.0);
+    m.tokenizer_model = j.value("tokenizer_model", "");
+    m.tokenizer_checksum = j.value("tokenizer_checksum", "");
+    m.tokenizer_spec = j.value("tokenizer_spec", m.tokenizer);
+    m.tokenizer_train_bytes = j.value("tokenizer_train_bytes", int64_t{0});
     m.source = j.value("source", "");
     m.train_checksum = j.value("train_checksum", "");
     m.val_checksum = j.value("val_checksum", "");
@@ -121,6 +156,7 @@ absl::StatusOr<DatasetMeta> read_dataset_meta(const std::string& path) {
     m.unigram_entropy_nats = number_or("unigram_entropy_nats", -1);
     m.val_fraction = number_or("val_fraction", 0);
     m.split_seed = j.value("split_seed", uint64_t{0});
+    m.block_tokens = j.value("block_tokens", int64_t{65536});
   } catch (const json::exception& e) {
     return absl::DataLossError(absl::StrCat(path, ": ", e.what(), ": prepare the dataset again"));
   }
@@ -131,7 +167,8 @@ absl::StatusOr<DatasetMeta> read_dataset_meta(const std::string& path) {
 }
 
 absl::StatusOr<TokenDataset> open_token_dataset(const std::string& dir, bool verify_checksums) {
-  if (!std::filesystem::is_directory(dir)) {
+  std::error_code is_dir_error;  // a name the system refuses (too long) is "not found", not a throw
+  if (!std::filesystem::is_directory(dir, is_dir_error)) {
     // A relative path is relative to the working directory, which a sweep's child shares.
     const std::string rel = std::filesystem::path(dir).is_absolute()
                                 ? ""
@@ -175,10 +212,16 @@ absl::StatusOr<TokenDataset> open_token_dataset(const std::string& dir, bool ver
     }
     ds.meta.tokenizer = ds.max_token < 256 ? "byte" : "gpt2";
     ds.meta.vocab_size = ds.max_token < 256 ? 256 : 50257;
+    ds.meta.tokenizer_spec = ds.meta.tokenizer;
     ds.meta.bytes_per_token = ds.max_token < 256 ? 1.0 : 0.0;
     ds.meta.source = "(no meta.json in " + dir + ")";
     ds.meta.train_tokens = ds.train->size();
     ds.meta.val_tokens = ds.val->size();
+    ds.meta.layout = ds.train->layout();
+    if (ds.val->layout() != ds.train->layout())
+      return absl::DataLossError(absl::StrCat(
+          ds.train->path(), " is ", token_layout_name(ds.train->layout()), " but ", ds.val->path(),
+          " is ", token_layout_name(ds.val->layout()), ": write both splits in one layout"));
     return ds;
   }
   for (const TokenFile* f : {ds.train.get(), ds.val.get()}) {
@@ -188,6 +231,10 @@ absl::StatusOr<TokenDataset> open_token_dataset(const std::string& dir, bool ver
       return absl::DataLossError(
           absl::StrCat(f->path(), " has ", f->size(), " tokens but ", meta_path, " says ", expected,
                        ": the file is truncated or stale; ", prepare_hint(dir, source)));
+    if (f->layout() != ds.meta.layout)
+      return absl::DataLossError(absl::StrCat(
+          f->path(), " is ", token_layout_name(f->layout()), " but ", meta_path, " says format ",
+          token_layout_name(ds.meta.layout), ": ", prepare_hint(dir, source)));
     const std::string& sum = is_train ? ds.meta.train_checksum : ds.meta.val_checksum;
     if (verify_checksums && !sum.empty() && f->checksum() != sum)
       return absl::DataLossError(absl::StrCat(f->path(), " does not match its checksum in ",

@@ -1,4 +1,5 @@
-// TokenFile: a read-only mmap of a uint16 little-endian token file; writing token files.
+// TokenFile: a read-only mmap of a uint16 little-endian token file (nanoGPT's bare array or after
+// llm.c's header); writing token files in either layout.
 #include <fcntl.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
@@ -34,6 +35,24 @@ absl::StatusOr<std::unique_ptr<TokenFile>> TokenFile::open(const std::string& pa
     return absl::InvalidArgumentError(absl::StrCat(path, " is not a regular file"));
   }
   const size_t bytes = static_cast<size_t>(st.st_size);
+  int32_t header[3] = {0, 0, 0};
+  const bool llmc =
+      bytes >= kLlmcHeaderBytes &&
+      ::pread(fd, header, sizeof(header), 0) == static_cast<ssize_t>(sizeof(header)) &&
+      header[0] == kLlmcMagic;
+  if (llmc && header[1] != kLlmcVersion) {
+    ::close(fd);
+    return absl::InvalidArgumentError(absl::StrCat(
+        path, " has llm.c's header with version ", header[1], ": only version ", kLlmcVersion,
+        " (uint16 token ids) is read; llm.c's version 2 holds uint32 ids, beyond uint16"));
+  }
+  if (llmc && kLlmcHeaderBytes + 2 * static_cast<size_t>(header[2]) != bytes) {
+    ::close(fd);
+    return absl::DataLossError(absl::StrCat(path, " has llm.c's header for ", header[2],
+                                            " tokens (", kLlmcHeaderBytes + 2 * size_t(header[2]),
+                                            " bytes) but is ", bytes,
+                                            " bytes: it is truncated or was written incompletely"));
+  }
   if (bytes % 2 != 0) {
     ::close(fd);
     return absl::DataLossError(absl::StrCat(path, " has an odd number of bytes (", bytes,
@@ -42,7 +61,9 @@ absl::StatusOr<std::unique_ptr<TokenFile>> TokenFile::open(const std::string& pa
   std::unique_ptr<TokenFile> file(new TokenFile());
   file->path_ = path;
   file->bytes_ = bytes;
-  file->size_ = static_cast<int64_t>(bytes / 2);
+  file->layout_ = llmc ? TokenLayout::kLlmc : TokenLayout::kNanoGpt;
+  const size_t offset = llmc ? kLlmcHeaderBytes : 0;
+  file->size_ = static_cast<int64_t>((bytes - offset) / 2);
   if (bytes > 0) {
     void* p = mmap(nullptr, bytes, PROT_READ, MAP_SHARED, fd, 0);
     if (p == MAP_FAILED) {
@@ -50,14 +71,15 @@ absl::StatusOr<std::unique_ptr<TokenFile>> TokenFile::open(const std::string& pa
       ::close(fd);
       return absl::InternalError(absl::StrCat("cannot mmap ", path, ": ", err));
     }
-    file->data_ = static_cast<const uint16_t*>(p);
+    file->mapping_ = static_cast<const char*>(p);
+    file->data_ = reinterpret_cast<const uint16_t*>(file->mapping_ + offset);
   }
   ::close(fd);  // the mapping stays valid after close
   return file;
 }
 
 TokenFile::~TokenFile() {
-  if (data_) munmap(const_cast<uint16_t*>(data_), bytes_);
+  if (mapping_) munmap(const_cast<char*>(mapping_), bytes_);
 }
 
 int TokenFile::max_token() const {
@@ -67,20 +89,30 @@ int TokenFile::max_token() const {
 
 std::string TokenFile::checksum() const {
   Fnv64 h;
-  if (data_) h.feed(data_, bytes_);
+  if (mapping_) h.feed(mapping_, bytes_);
   return hex64(h.value());
 }
 
-std::string token_file_bytes(const std::vector<uint16_t>& ids) {
-  std::string bytes(ids.size() * 2, '\0');
+const char* token_layout_name(TokenLayout layout) {
+  return layout == TokenLayout::kLlmc ? "llmc-uint16" : "uint16-le";
+}
+
+std::string token_file_bytes(const std::vector<uint16_t>& ids, TokenLayout layout) {
+  const size_t offset = layout == TokenLayout::kLlmc ? kLlmcHeaderBytes : 0;
+  std::string bytes(offset + ids.size() * 2, '\0');
+  if (layout == TokenLayout::kLlmc) {
+    int32_t header[256] = {kLlmcMagic, kLlmcVersion, static_cast<int32_t>(ids.size())};
+    std::memcpy(bytes.data(), header, sizeof(header));
+  }
   for (size_t i = 0; i < ids.size(); ++i) {
-    bytes[2 * i] = static_cast<char>(ids[i] & 0xff);
-    bytes[2 * i + 1] = static_cast<char>(ids[i] >> 8);
+    bytes[offset + 2 * i] = static_cast<char>(ids[i] & 0xff);
+    bytes[offset + 2 * i + 1] = static_cast<char>(ids[i] >> 8);
   }
   return bytes;
 }
 
-absl::Status write_token_file(const std::string& path, const std::vector<uint16_t>& ids) {
-  return write_file_atomic(path, token_file_bytes(ids));
+absl::Status write_token_file(const std::string& path, const std::vector<uint16_t>& ids,
+                              TokenLayout layout) {
+  return write_file_atomic(path, token_file_bytes(ids, layout));
 }
 }  // namespace sl

@@ -5,6 +5,7 @@
 #include <optional>
 
 #include "absl/strings/str_join.h"
+#include "fit/data_constrained.h"
 #include "fit/fit_json.h"
 #include "fit/fit_table.h"
 #include "fit/fit_warnings.h"
@@ -16,10 +17,13 @@ using nlohmann::json;
 absl::StatusOr<std::vector<std::string>> laws_for(const std::string& law) {
   static const std::vector<std::string> all{"chinchilla", "isoflop", "kaplan", "envelope"};
   if (law == "all") return all;
+  // Not in "all": it needs a sweep of repeated data (data.unique_tokens), which most sweeps lack.
+  if (law == "data-constrained") return std::vector<std::string>{law};
   for (const auto& l : all)
     if (l == law) return std::vector<std::string>{law};
   return absl::InvalidArgumentError(
-      absl::StrCat("--law '", law, "' is not one of chinchilla, isoflop, envelope, kaplan, all"));
+      absl::StrCat("--law '", law,
+                   "' is not one of chinchilla, isoflop, envelope, kaplan, all, data-constrained"));
 }
 
 namespace {
@@ -149,6 +153,22 @@ absl::StatusOr<FitReport> run_fit(const FitRequest& r) {
       }
       report.json["isoflop"] = isoflop_to_json(*fit, data.points);
       tables.push_back(isoflop_table(*fit));
+    } else if (law == "data-constrained") {
+      auto fit = fit_data_constrained(data.points, minimize);
+      if (!fit.ok()) {
+        SL_RETURN_IF_ERROR(skip_or_fail(law, fit.status()));
+        continue;
+      }
+      std::optional<DataConstrainedBootstrap> boot;
+      if (r.bootstrap > 0) {
+        BootstrapOptions b;
+        b.samples = r.bootstrap;
+        b.seed = r.seed;
+        b.level = r.level;
+        SL_ASSIGN_OR_RETURN(boot, bootstrap_data_constrained(data.points, *fit, minimize, b));
+      }
+      report.json["data_constrained"] = data_constrained_to_json(*fit, boot ? &*boot : nullptr);
+      tables.push_back(data_constrained_table(*fit, boot ? &*boot : nullptr));
     } else if (law == "kaplan") {
       auto fit = fit_kaplan(data.points, minimize);
       if (!fit.ok()) {

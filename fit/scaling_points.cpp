@@ -51,7 +51,12 @@ absl::StatusOr<ScalingData> scaling_data_from_table(CsvTable table, const FitCol
           absl::StrCat("dropped ", count, " rows whose status is ", status, " (not done)"));
   }
   SL_ASSIGN_OR_RETURN(int n_col, table.column_index(cols.n_col, "--n-col"));
-  SL_ASSIGN_OR_RETURN(int loss_col, table.column_index(cols.loss_col, "--loss-col"));
+  // curves.csv's names work on summary.csv too: --loss-col val_bpb reads final_val_bpb.
+  const std::string loss_name =
+      !table.has_column(cols.loss_col) && table.has_column("final_" + cols.loss_col)
+          ? "final_" + cols.loss_col
+          : cols.loss_col;
+  SL_ASSIGN_OR_RETURN(int loss_col, table.column_index(loss_name, "--loss-col"));
   int d_col = -1, c_col = -1;
   if (cols.c_col.empty()) {
     SL_ASSIGN_OR_RETURN(d_col,
@@ -61,6 +66,7 @@ absl::StatusOr<ScalingData> scaling_data_from_table(CsvTable table, const FitCol
   }
   int run_col = table.has_column(cols.run_col) ? *table.column_index(cols.run_col) : -1;
   int budget_col = table.has_column(cols.budget_col) ? *table.column_index(cols.budget_col) : -1;
+  int epochs_col = table.has_column("epochs") ? *table.column_index("epochs") : -1;
   data.has_budget = budget_col >= 0;  // and every row has a value (below)
   for (size_t r = 0; r < table.rows.size(); ++r) {
     ScalingPoint p;
@@ -79,6 +85,9 @@ absl::StatusOr<ScalingData> scaling_data_from_table(CsvTable table, const FitCol
     }
     if (p.budget == 0) data.has_budget = false;
     if (run_col >= 0) p.run_id = table.rows[r][run_col];
+    if (epochs_col >= 0 && !table.rows[r][epochs_col].empty()) {
+      SL_ASSIGN_OR_RETURN(p.epochs, positive_cell(table, r, epochs_col));
+    }
     data.points.push_back(std::move(p));
   }
   if (budget_col >= 0 && !data.has_budget && !data.points.empty()) {

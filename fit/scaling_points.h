@@ -26,6 +26,7 @@ struct FitColumns {
 struct ScalingPoint {
   double n = 0, d = 0, c = 0, loss = 0;
   double budget = 0;   // the budget column's value, 0 when the table has none
+  double epochs = 0;   // passes over the run's unique tokens (the epochs column), 0 when absent
   std::string run_id;  // empty when the table has no run column
 };
 

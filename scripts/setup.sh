@@ -31,6 +31,8 @@ DEBIAN_PACKAGES=(
   chromium                                         # tests/python/report_chromium_test.py renders `scalelab report`
   python3-numpy python3-pandas python3-matplotlib  # scripts/plot.py (Debian's /usr/bin/python3)
   r-base-core r-cran-janeaustenr                    # the default corpus: Jane Austen's novels (data/austen_source.h)
+  libsentencepiece-dev python3-sentencepiece       # BPE/unigram tokenizers (data/sentencepiece_tokenizer.h) and their Python cross-check
+  bible-kjv python3-doc                            # two more corpora: the King James Bible, Python's manual (data/kjv_source.h, data/pydoc_source.h)
 )
 
 # ccache across clones: paths below the checkout are hashed relative to it, and compiles that use the

@@ -61,9 +61,9 @@ std::map<std::string, std::string> dotted_values(const TrainConfig& cfg) {
 // budgets), each its own column, so no one parses them out of run names. Keys that have columns
 // of their own already are left out.
 std::vector<std::string> varying_keys(const SweepPlan& plan) {
-  static const std::set<std::string> covered{"name",         "model.n_layer", "model.d_model",
-                                             "model.n_head", "model.ctx",     "train.tokens",
-                                             "train.seed",   "optim.lr",      "train.batch_size"};
+  static const std::set<std::string> covered{
+      "name",         "model.n_layer", "model.d_model", "model.n_head",     "model.ctx",
+      "train.tokens", "train.seed",    "optim.lr",      "train.batch_size", "model.vocab"};
   std::map<std::string, std::set<std::string>> seen;
   for (const auto& r : plan.runs)
     for (const auto& [k, v] : dotted_values(r.cfg)) seen[k].insert(v);
@@ -80,10 +80,20 @@ struct RunColumns {
 
   explicit RunColumns(const SweepPlan& plan) : axes(varying_keys(plan)) {}
   std::vector<std::string> header() const {
-    std::vector<std::string> h{"run_id",  "name",         "shape",
-                               "n_layer", "d_model",      "n_head",
-                               "ctx",     "params_total", "params_nonembedding",
-                               "seed",    "peak_lr",      "batch_size",
+    std::vector<std::string> h{"run_id",
+                               "name",
+                               "shape",
+                               "n_layer",
+                               "d_model",
+                               "n_head",
+                               "ctx",
+                               "params_total",
+                               "params_nonembedding",
+                               "params_embedding",
+                               "vocab",
+                               "seed",
+                               "peak_lr",
+                               "batch_size",
                                "schedule"};
     h.insert(h.end(), axes.begin(), axes.end());
     return h;
@@ -99,6 +109,8 @@ struct RunColumns {
                                std::to_string(m.ctx),
                                std::to_string(r.params_total),
                                std::to_string(r.params_nonembedding),
+                               std::to_string(r.params_total - r.params_nonembedding),
+                               std::to_string(m.vocab),
                                std::to_string(r.cfg.train.seed),
                                csv_number(r.cfg.optim.lr),
                                std::to_string(r.cfg.tokens_per_step() / r.cfg.model.ctx),
@@ -122,8 +134,22 @@ absl::Status write_summary(const SweepPlan& plan, const std::string& sweep_dir,
         "tokens_per_param", "lr", "steps", "final_val_loss", "best_val_loss", "final_val_bpb",
         "final_train_loss", "wall_s", "branched_from", "status", "reason"})
     w.header.push_back(c);
+  // A mixture's runs (data.mix) report each source's final val loss and bits per byte: one column
+  // per key any run has, after the shared ones.
+  std::vector<RunInfo> infos;
+  std::set<std::string> source_keys;
   for (const auto& r : plan.runs) {
-    RunInfo info = inspect_run(sweep_dir, r, true);
+    infos.push_back(inspect_run(sweep_dir, r, true));
+    const json& s = infos.back().summary;
+    if (!s.is_object()) continue;
+    for (const auto& [key, value] : s.items())
+      if (key.rfind("final_val_loss_", 0) == 0 || key.rfind("final_val_bpb_", 0) == 0)
+        source_keys.insert(key);
+  }
+  w.header.insert(w.header.end(), source_keys.begin(), source_keys.end());
+  for (size_t i = 0; i < plan.runs.size(); ++i) {
+    const PlannedRun& r = plan.runs[i];
+    const RunInfo& info = infos[i];
     const json s = info.summary.is_object() ? info.summary : json::object();
     const bool finished = info.state == RunState::kDone || info.state == RunState::kDiverged;
     auto cells = columns.cells(r);
@@ -148,6 +174,7 @@ absl::Status write_summary(const SweepPlan& plan, const std::string& sweep_dir,
     cells.push_back(s.value("branched_from", ""));
     cells.push_back(run_state_name(info.state));
     cells.push_back(info.reason);
+    for (const auto& key : source_keys) cells.push_back(num_of(s, key.c_str()));
     w.rows.push_back(std::move(cells));
     ++res->runs;
     if (info.state == RunState::kDone) ++res->done;

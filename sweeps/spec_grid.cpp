@@ -5,6 +5,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "core/format.h"
+#include "data/tokenizer_spec.h"
 #include "train/memory_check.h"
 
 namespace sl {
@@ -197,6 +198,17 @@ absl::Status expand_grid(const SweepSpec& spec, const SweepBase& base,
             yaml_set_origin(&origins, spec.axes[i].key, yaml_where(file, combo[i]->node));
             axis_values.emplace_back(spec.axes[i].key, short_value(combo[i]->node));
             run_keys.push_back(combo[i]->key);
+          }
+          // A tokenizer sets the vocabulary: model.vocab follows data.tokenizer (an axis or fixed).
+          if (d["data"] && d["data"]["tokenizer"] && d["data"]["tokenizer"].IsScalar() &&
+              !d["data"]["tokenizer"].Scalar().empty()) {
+            const YAML::Node t = d["data"]["tokenizer"];
+            auto tok = parse_tokenizer_spec(t.Scalar());
+            if (!tok.ok())
+              return spec_error(file, t, "data.tokenizer", std::string(tok.status().message()));
+            set_dotted(d, "model.vocab", YAML::Node(tok->vocab_size));
+            if (const std::string* o = yaml_origin(origins, "data.tokenizer"))
+              yaml_set_origin(&origins, "model.vocab", *o);
           }
           auto applied = apply_rules(spec.rules, file, static_cast<double>(pc.nonembedding),
                                      static_cast<double>(tokens), d, &origins);

@@ -91,13 +91,16 @@ absl::Status read_base(YamlMap& root, SweepSpec* spec) {
   if (node.IsScalar()) {
     fs::path p = node.Scalar();
     fs::path rel = fs::path(spec->file).parent_path() / p;
-    std::string path = p.is_absolute() || !fs::exists(rel) ? p.string() : rel.string();
-    if (!fs::exists(path)) {
+    // error_code forms: a name the system refuses (too long, say) is "not found", not a throw.
+    std::error_code ec;
+    std::string path = p.is_absolute() || !fs::exists(rel, ec) ? p.string() : rel.string();
+    if (!fs::exists(path, ec)) {
       return root.error("base",
                         absl::StrCat("train config '", p.string(), "' not found (looked in ",
-                                     rel.parent_path().string(), " and the working directory)"));
+                                     rel.parent_path().string(), " and the working directory",
+                                     ec ? ": " + ec.message() : std::string(), ")"));
     }
-    if (fs::is_directory(path)) {
+    if (fs::is_directory(path, ec)) {
       return root.error("base", absl::StrCat("'", p.string(),
                                              "' is a directory; name a train config file (e.g. "
                                              "../train/tiny_austen.yaml)"));

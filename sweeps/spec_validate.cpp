@@ -41,13 +41,24 @@ absl::Status validate_runs(const SweepSpec& spec, bool check_data, SweepPlan* pl
     }
     fill_sizes(r);
     if (!check_data) continue;
-    auto it = datasets.find(r.cfg.data.path);
-    if (it == datasets.end()) {
-      auto ds = open_token_dataset(r.cfg.data.path);
-      if (!ds.ok()) return annotate(ds.status(), absl::StrCat(spec.where("base"), ": data.path"));
-      it = datasets.emplace(r.cfg.data.path, std::move(*ds)).first;
+    // A data.tokenizer variant is prepared here, once, before any worker starts; a mixture's
+    // sources are each checked.
+    std::vector<std::string> dirs = r.cfg.data.mix;
+    if (dirs.empty()) {
+      auto dir = run_data_dir(r.cfg.data, /*prepare=*/true);
+      if (!dir.ok())
+        return annotate(dir.status(), absl::StrCat(spec.where("base"), ": data.tokenizer"));
+      dirs.push_back(*dir);
     }
-    SL_RETURN_IF_ERROR(check_data_of(spec, it->second, r));
+    for (const std::string& dir : dirs) {
+      auto it = datasets.find(dir);
+      if (it == datasets.end()) {
+        auto ds = open_token_dataset(dir);
+        if (!ds.ok()) return annotate(ds.status(), absl::StrCat(spec.where("base"), ": data.path"));
+        it = datasets.emplace(dir, std::move(*ds)).first;
+      }
+      SL_RETURN_IF_ERROR(check_data_of(spec, it->second, r));
+    }
   }
   return absl::OkStatus();
 }

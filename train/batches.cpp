@@ -21,10 +21,31 @@ torch::Tensor gather_windows(const torch::Tensor& tokens, const torch::Tensor& s
 }
 }  // namespace
 
-BatchSource::BatchSource(const TokenFile& file, int ctx, uint64_t seed, int64_t unique_tokens,
-                         torch::Device device)
-    : sampler_(file.size(), ctx + 1, seed, unique_tokens), ctx_(ctx), device_(device) {
-  tokens_ = token_tensor(file, device);
+namespace {
+std::vector<int64_t> sizes_of(const std::vector<const TokenFile*>& files) {
+  std::vector<int64_t> sizes;
+  for (const TokenFile* f : files) sizes.push_back(f->size());
+  return sizes;
+}
+}  // namespace
+
+BatchSource::BatchSource(const std::vector<const TokenFile*>& files,
+                         const std::vector<double>& weights, int ctx, uint64_t seed,
+                         int64_t unique_tokens, torch::Device device)
+    : sampler_(sizes_of(files), weights, ctx + 1, seed, unique_tokens), ctx_(ctx), device_(device) {
+  if (files.size() == 1) {
+    tokens_ = token_tensor(*files[0], device);
+    base_ = {0};
+  } else {
+    std::vector<torch::Tensor> parts;
+    int64_t at = 0;
+    for (const TokenFile* f : files) {
+      parts.push_back(token_tensor(*f, torch::kCPU));
+      base_.push_back(at);
+      at += f->size();
+    }
+    tokens_ = torch::cat(parts).to(device);  // one copy of the sources, end to end
+  }
   offsets_ = torch::arange(ctx + 1, torch::TensorOptions().dtype(torch::kLong).device(device));
 }
 
@@ -35,7 +56,10 @@ void BatchSource::refill(int64_t first) {
   auto host = torch::empty(
       {kChunkWindows}, torch::TensorOptions().dtype(torch::kLong).pinned_memory(device_.is_cuda()));
   auto* p = host.data_ptr<int64_t>();
-  for (int64_t i = 0; i < kChunkWindows; ++i) p[i] = sampler_.start(first + i);
+  for (int64_t i = 0; i < kChunkWindows; ++i) {
+    const MixedWindow w = sampler_.window(first + i);
+    p[i] = base_[w.source] + w.start;
+  }
   starts_ = device_.is_cuda() ? host.to(device_, /*non_blocking=*/true) : host;
   chunk_first_ = first;
   chunk_size_ = kChunkWindows;

@@ -1,5 +1,7 @@
 #include "train/evaluate.h"
 
+#include <cmath>
+
 #include "model/torch_compat.h"
 
 namespace sl {
@@ -18,5 +20,19 @@ double evaluate_loss(Gpt& model, const torch::Tensor& windows, int batch, torch:
   }
   model->train(was_training);
   return total.item<double>() / static_cast<double>(n);
+}
+
+double target_bytes_per_token(const torch::Tensor& windows,
+                              const std::vector<int32_t>& token_bytes) {
+  const auto table =
+      torch::tensor(std::vector<int64_t>(token_bytes.begin(), token_bytes.end()), torch::kLong)
+          .to(windows.device());
+  const auto targets = windows.narrow(1, 1, windows.size(1) - 1).reshape(-1);  // (n*ctx,)
+  const int64_t bytes = table.index_select(0, targets).sum().item<int64_t>();
+  return static_cast<double>(bytes) / static_cast<double>(targets.numel());
+}
+
+double bits_per_byte(double loss_nats, double bytes_per_token) {
+  return bytes_per_token > 0 ? loss_nats / std::log(2.0) / bytes_per_token : NAN;
 }
 }  // namespace sl

@@ -34,13 +34,13 @@ absl::StatusOr<LoadedRun> load_run_for_eval(const std::string& run_dir) {
   run.dir = run_dir;
   SL_ASSIGN_OR_RETURN(run.cfg, load_train_config(config_path));
   SL_ASSIGN_OR_RETURN(Checkpoint ckpt, load_checkpoint(ckpt_path));
-  std::string tokenizer_name = "byte";
-  const std::string meta_path = (fs::path(run.cfg.data.path) / "meta.json").string();
+  DatasetMeta meta;  // byte-level unless the dataset's meta.json says otherwise
+  SL_ASSIGN_OR_RETURN(const std::string data_dir, run_data_dir(run.cfg.data, /*prepare=*/false));
+  const std::string meta_path = (fs::path(data_dir) / "meta.json").string();
   if (path_exists(meta_path)) {
-    SL_ASSIGN_OR_RETURN(DatasetMeta meta, read_dataset_meta(meta_path));
-    tokenizer_name = meta.tokenizer;
+    SL_ASSIGN_OR_RETURN(meta, read_dataset_meta(meta_path));
   }
-  SL_ASSIGN_OR_RETURN(run.tokenizer, make_tokenizer(tokenizer_name));
+  SL_ASSIGN_OR_RETURN(run.tokenizer, make_tokenizer(meta, data_dir));
   run.model = Gpt(run.cfg.model);
   FlatParams flat = flatten_parameters(*run.model);
   if (ckpt.tensors.count("params") == 0 ||

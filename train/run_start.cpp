@@ -94,8 +94,10 @@ int remove_left_over_temp_files(const RunPaths& paths) {
   return removed.files;
 }
 
-absl::StatusOr<TokenDataset> open_and_check_data(const TrainConfig& cfg, bool verify_checksums) {
-  SL_ASSIGN_OR_RETURN(TokenDataset ds, open_token_dataset(cfg.data.path, verify_checksums));
+namespace {
+absl::StatusOr<TokenDataset> open_checked(const TrainConfig& cfg, const std::string& dir,
+                                          bool verify_checksums) {
+  SL_ASSIGN_OR_RETURN(TokenDataset ds, open_token_dataset(dir, verify_checksums));
   if (ds.max_token >= cfg.model.vocab || ds.meta.vocab_size > cfg.model.vocab) {
     return absl::InvalidArgumentError(absl::StrFormat(
         "model.vocab = %d is smaller than the data's vocabulary (%s: tokenizer %s, vocab_size %d, "
@@ -107,6 +109,34 @@ absl::StatusOr<TokenDataset> open_and_check_data(const TrainConfig& cfg, bool ve
                                        cfg.data.unique_tokens));
   SL_RETURN_IF_ERROR(check_window_fits(ds.val->path(), ds.val->size(), cfg.model.ctx + 1));
   return ds;
+}
+}  // namespace
+
+absl::StatusOr<TokenDataset> open_and_check_data(const TrainConfig& cfg, bool verify_checksums) {
+  if (!cfg.data.mix.empty()) return open_checked(cfg, cfg.data.mix[0], verify_checksums);
+  SL_ASSIGN_OR_RETURN(const std::string dir, run_data_dir(cfg.data, /*prepare=*/true));
+  return open_checked(cfg, dir, verify_checksums);
+}
+
+absl::StatusOr<std::vector<TokenDataset>> open_mix_sources(const TrainConfig& cfg,
+                                                           const TokenDataset& first,
+                                                           bool verify_checksums) {
+  std::vector<TokenDataset> out;
+  for (size_t k = 1; k < cfg.data.mix.size(); ++k) {
+    SL_ASSIGN_OR_RETURN(TokenDataset ds, open_checked(cfg, cfg.data.mix[k], verify_checksums));
+    const DatasetMeta &a = first.meta, &b = ds.meta;
+    if (a.tokenizer != b.tokenizer || a.vocab_size != b.vocab_size ||
+        a.tokenizer_checksum != b.tokenizer_checksum)
+      return absl::InvalidArgumentError(absl::StrCat(
+          "data.mix: ", ds.dir, " has tokenizer ", b.tokenizer_spec, " (vocab ", b.vocab_size,
+          b.tokenizer_checksum.empty() ? "" : ", model " + b.tokenizer_checksum, ") but ",
+          first.dir, " has ", a.tokenizer_spec, " (vocab ", a.vocab_size,
+          a.tokenizer_checksum.empty() ? "" : ", model " + a.tokenizer_checksum,
+          "): a mixture needs one tokenizer; prepare the sources with the same byte tokenizer, "
+          "or train one BPE model and encode both with it"));
+    out.push_back(std::move(ds));
+  }
+  return out;
 }
 
 absl::StatusOr<RunOutcome> finished_outcome(const RunPaths& paths) {

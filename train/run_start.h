@@ -21,7 +21,14 @@ int remove_left_over_temp_files(const RunPaths& paths);
 
 // The dataset, with the vocabulary and window sizes checked against the config, and the token files
 // checked against meta.json's checksums when `verify_checksums` (a run's first session).
+// With data.mix, the first directory's dataset (the others: open_mix_sources).
 absl::StatusOr<TokenDataset> open_and_check_data(const TrainConfig& cfg, bool verify_checksums);
+// data.mix's directories after the first, each checked like open_and_check_data's and against the
+// first: the same tokenizer (name, vocabulary and model file) or an error naming both. Empty
+// without data.mix.
+absl::StatusOr<std::vector<TokenDataset>> open_mix_sources(const TrainConfig& cfg,
+                                                           const TokenDataset& first,
+                                                           bool verify_checksums);
 
 // The outcome recorded in an existing summary.json (the run finished in an earlier session).
 absl::StatusOr<RunOutcome> finished_outcome(const RunPaths& paths);

@@ -10,6 +10,8 @@
 #include "core/hash.h"
 #include "core/machine.h"
 #include "core/yaml_util.h"
+#include "data/tokenizer_spec.h"
+#include "data/tokenizer_variant.h"
 
 namespace sl {
 namespace {
@@ -24,7 +26,41 @@ const ConfigSchema<DataConfig>& data_schema() {
                  "them (0 = all)",
                  [](const DataConfig& d) {
                    return d.unique_tokens < 0 ? "must be >= 0 (0 means all tokens)" : "";
-                 });
+                 })
+          .field(
+              "tokenizer", &DataConfig::tokenizer,
+              "\"\" = data.path as it is; byte, bpe:VOCAB or unigram:VOCAB: data.path's source "
+              "re-prepared with that tokenizer in its own directory (a vocabulary axis)",
+              [](const DataConfig& d) -> std::string {
+                if (d.tokenizer.empty()) return "";
+                auto spec = parse_tokenizer_spec(d.tokenizer);
+                return spec.ok() ? "" : std::string(spec.status().message());
+              },
+              /*omit_when_default=*/true)
+          .field(
+              "mix", &DataConfig::mix,
+              "a mixture: train windows from these dataset directories (data.path is not "
+              "read), weighted by data.mix_weights; val loss per source",
+              [](const DataConfig& d) -> std::string {
+                if (!d.mix.empty() && !d.tokenizer.empty())
+                  return "cannot be combined with data.tokenizer: prepare each source with "
+                         "the same tokenizer and list their directories";
+                return "";
+              },
+              /*omit_when_default=*/true)
+          .field(
+              "mix_weights", &DataConfig::mix_weights,
+              "relative weight of each data.mix directory ([1, 3]: 25% and 75% of windows; none "
+              "= equal)",
+              [](const DataConfig& d) -> std::string {
+                if (!d.mix_weights.empty() && d.mix_weights.size() != d.mix.size())
+                  return absl::StrCat("has ", d.mix_weights.size(), " weights for ", d.mix.size(),
+                                      " data.mix directories: give one each");
+                for (int w : d.mix_weights)
+                  if (w <= 0) return "weights must be positive integers";
+                return "";
+              },
+              /*omit_when_default=*/true);
   return s;
 }
 
@@ -319,6 +355,12 @@ TrainConfig without_output_keys(const TrainConfig& c) {
   k.train.log = defaults.log;
   k.train.ranks = defaults.ranks;  // a checkpoint resumes with any number of ranks that divides
   return k;
+}
+
+absl::StatusOr<std::string> run_data_dir(const DataConfig& data, bool prepare) {
+  if (data.tokenizer.empty()) return data.path;
+  return prepare ? ensure_tokenizer_variant(data.path, data.tokenizer)
+                 : tokenizer_variant_dir(data.path, data.tokenizer);
 }
 
 std::string run_id(const TrainConfig& c) {

@@ -18,7 +18,20 @@ struct DataConfig {
   std::string path = "out/data/austen";  // prepared dataset directory (scalelab prepare)
   int64_t unique_tokens =
       0;  // data-constrained runs: use only the first D_unique train tokens (0 = all)
+  // "" = path as it is; "byte", "bpe:VOCAB", "unigram:VOCAB": the dataset re-made from path's
+  // source with that tokenizer, in its own directory (data/tokenizer_variant.h).
+  std::string tokenizer;
+  // A mixture: train windows drawn from these dataset directories (data.path is then not read),
+  // with relative weights mix_weights, one per directory ([1, 3]: 25% and 75% of the windows;
+  // none: equal shares).
+  // Every directory must have the same tokenizer; val loss is reported per source.
+  std::vector<std::string> mix;
+  std::vector<int> mix_weights;
 };
+
+// The directory a run reads: data.path, or (data.tokenizer set) its tokenizer variant, prepared
+// first when `prepare` and it is missing.
+absl::StatusOr<std::string> run_data_dir(const DataConfig& data, bool prepare);
 
 struct OptimConfig {
   double lr = 1e-3;           // peak learning rate

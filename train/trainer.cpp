@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <filesystem>
 #include <optional>
 
 #include "absl/strings/str_format.h"
@@ -80,22 +81,27 @@ struct Progress {
 
 class Session {
  public:
-  Session(const TrainConfig& cfg, const TrainOptions& opts, TokenDataset ds, torch::Device device)
+  // `mix`: data.mix's sources after the first (`ds`); empty for one dataset.
+  Session(const TrainConfig& cfg, const TrainOptions& opts, TokenDataset ds,
+          std::vector<TokenDataset> mix, torch::Device device)
       : cfg_(cfg),
         opts_(opts),
         paths_(opts.run_dir),
         ds_(std::move(ds)),
+        mix_(std::move(mix)),
         device_(device),
         t_(init_trainable(cfg, device)),
         total_(cfg.total_steps()),
         fpt_(flops_per_token(cfg.model)),
-        batches_(*ds_.train, cfg.model.ctx, static_cast<uint64_t>(cfg.train.seed),
+        batches_(train_files(), shares(), cfg.model.ctx, static_cast<uint64_t>(cfg.train.seed),
                  cfg.data.unique_tokens, device),
-        eval_set_(eval_windows(*ds_.val, cfg.model.ctx, cfg.eval_windows(), device)),
         step_setup_{device, cfg.train.bf16, cfg.train.grad_accum, cfg.optim.grad_clip,
                     grad_reducer(opts.parallel)},
         dp_(opts.parallel),
-        progress_line_(cfg.name) {}
+        progress_line_(cfg.name) {
+    for (const TokenDataset* d : sources())
+      eval_sets_.push_back(eval_windows(*d->val, cfg.model.ctx, cfg.eval_windows(), device));
+  }
 
   bool is_main() const { return dp_ == nullptr || dp_->is_main(); }
   // Data-parallel: rank 0 sends its parameters and optimizer state (restored or fresh) to every
@@ -106,6 +112,8 @@ class Session {
   // Rows past the checkpoint were computed by a session that died: drop them (they are recomputed),
   // from metrics.jsonl and, with train.log: tensorboard, from the event files.
   absl::Status open_logs();
+  // The dataset's tokenizer, and the bytes under each eval set's targets (every rank evaluates).
+  absl::Status load_tokenizer();
   absl::StatusOr<RunOutcome> run();
 
  private:
@@ -121,20 +129,28 @@ class Session {
   double wall_now() const;
   RunOutcome interrupted();
   absl::StatusOr<RunOutcome> finish();
+  std::vector<const TokenDataset*> sources() const;  // ds_, then mix_
+  std::vector<const TokenFile*> train_files() const;
+  std::vector<double> shares() const;  // data.mix_weights normalised; {1} for one dataset
+  std::string source_name(size_t k) const;
 
   const TrainConfig& cfg_;
   const TrainOptions& opts_;
   const RunPaths paths_;
   TokenDataset ds_;
+  std::vector<TokenDataset> mix_;
   torch::Device device_;
   Trainable t_;
   const int64_t total_;
   const FlopsPerToken fpt_;
   BatchSource batches_;
-  torch::Tensor eval_set_;
+  std::vector<torch::Tensor> eval_sets_;  // per source
   const StepSetup step_setup_;
-  DataParallel* dp_;  // nullptr: a single process
-  std::unique_ptr<Tokenizer> probe_tokenizer_;
+  DataParallel* dp_;                      // nullptr: a single process
+  std::unique_ptr<Tokenizer> tokenizer_;  // null for a nanoGPT GPT-2 directory (no meta.json)
+  // Bytes under each source's eval targets per token (0: unknown).
+  std::vector<double> eval_bytes_per_token_;
+  json last_by_source_;  // the last eval's loss and bits per byte of each mixture source
   std::optional<TensorboardLog> tensorboard_;  // train.log: tensorboard
   ProgressLine progress_line_;
 
@@ -241,12 +257,65 @@ absl::Status Session::write_row(double lr, bool eval_now, bool last) {
   return absl::OkStatus();
 }
 
+std::vector<const TokenDataset*> Session::sources() const {
+  std::vector<const TokenDataset*> out{&ds_};
+  for (const auto& d : mix_) out.push_back(&d);
+  return out;
+}
+
+std::vector<const TokenFile*> Session::train_files() const {
+  std::vector<const TokenFile*> out;
+  for (const TokenDataset* d : sources()) out.push_back(d->train.get());
+  return out;
+}
+
+std::vector<double> Session::shares() const {
+  const size_t n = std::max<size_t>(1, cfg_.data.mix.size());
+  if (cfg_.data.mix_weights.empty()) return std::vector<double>(n, 1.0 / static_cast<double>(n));
+  double total = 0;
+  for (int w : cfg_.data.mix_weights) total += w;
+  std::vector<double> out;
+  for (int w : cfg_.data.mix_weights) out.push_back(w / total);
+  return out;
+}
+
+std::string Session::source_name(size_t k) const {
+  // The directory's name (out/data/kjv -> kjv); the index too when two names collide.
+  const auto all = sources();
+  auto base = [&](size_t i) {
+    return std::filesystem::path(all[i]->dir).lexically_normal().filename().string();
+  };
+  for (size_t i = 0; i < all.size(); ++i)
+    if (i != k && base(i) == base(k)) return absl::StrCat(base(k), "_", k);
+  return base(k);
+}
+
 absl::Status Session::evaluate_into(json& row) {
-  st_.last_val =
-      evaluate_loss(t_.model, eval_set_, cfg_.train.batch_size, device_, cfg_.train.bf16);
+  // Each source's own held-out windows; the mixture's loss weighs them by their shares, and its
+  // bits per byte is those weighted bits over the weighted bytes.
+  const std::vector<double> share = shares();
+  double loss = 0, bytes = 0;
+  last_by_source_ = json::object();
+  for (size_t k = 0; k < eval_sets_.size(); ++k) {
+    const double lk =
+        evaluate_loss(t_.model, eval_sets_[k], cfg_.train.batch_size, device_, cfg_.train.bf16);
+    const double bk = k < eval_bytes_per_token_.size() ? eval_bytes_per_token_[k] : 0.0;
+    loss += share[k] * lk;
+    bytes += share[k] * bk;
+    if (eval_sets_.size() > 1) {
+      const std::string name = source_name(k);
+      row["val_loss_" + name] = lk;
+      last_by_source_["final_val_loss_" + name] = finite_or_null(lk);
+      if (bk > 0) {
+        row["val_bpb_" + name] = bits_per_byte(lk, bk);
+        last_by_source_["final_val_bpb_" + name] = finite_or_null(bits_per_byte(lk, bk));
+      }
+    }
+  }
+  st_.last_val = loss;
   row["val_loss"] = st_.last_val;
-  if (ds_.meta.bytes_per_token > 0) {
-    st_.last_bpb = st_.last_val / std::log(2.0) / ds_.meta.bytes_per_token;
+  if (bytes > 0 && eval_bytes_per_token_.size() == eval_sets_.size()) {
+    st_.last_bpb = bits_per_byte(st_.last_val, bytes);
     row["val_bpb"] = st_.last_bpb;
   }
   if (!std::isfinite(st_.last_val)) {
@@ -259,8 +328,7 @@ absl::Status Session::evaluate_into(json& row) {
   // divergence; the probes only write a table: rank 0's job.
   if (!cfg_.probes.enabled() || !is_main()) return absl::OkStatus();
   // Capability probes at every eval point: probes.jsonl.
-  SL_ASSIGN_OR_RETURN(auto cells,
-                      evaluate_probes(t_.model, *probe_tokenizer_, cfg_.probes, device_));
+  SL_ASSIGN_OR_RETURN(auto cells, evaluate_probes(t_.model, *tokenizer_, cfg_.probes, device_));
   const ParamCounts p = count_params(cfg_.model);
   json base{{"step", st_.step},
             {"params_total", p.total},
@@ -355,6 +423,21 @@ absl::Status Session::restore(Checkpoint& c) {
   return absl::OkStatus();
 }
 
+absl::Status Session::load_tokenizer() {
+  // The dataset's tokenizer counts the bytes under the eval targets (exact bits per byte for any
+  // tokenizer) and encodes the probes. A nanoGPT GPT-2 directory has none: no bits per byte.
+  auto tokenizer = make_tokenizer(ds_.meta, ds_.dir);
+  if (tokenizer.ok()) {
+    tokenizer_ = std::move(*tokenizer);
+    eval_bytes_per_token_.clear();
+    for (const auto& windows : eval_sets_)
+      eval_bytes_per_token_.push_back(target_bytes_per_token(windows, tokenizer_->token_bytes()));
+  } else if (ds_.meta.tokenizer != "gpt2" || cfg_.probes.enabled()) {
+    return annotate(tokenizer.status(), "the dataset's tokenizer");
+  }
+  return absl::OkStatus();
+}
+
 absl::Status Session::open_logs() {
   // The rows the checkpoint covers must be there, unaltered, before any is dropped or added.
   SL_RETURN_IF_ERROR(
@@ -365,18 +448,20 @@ absl::Status Session::open_logs() {
     SL_ASSIGN_OR_RETURN(tensorboard_,
                         TensorboardLog::open(paths_.tensorboard(), paths_.metrics(), st_.step));
   }
+  SL_RETURN_IF_ERROR(load_tokenizer());
   if (!cfg_.probes.enabled()) return absl::OkStatus();
   SL_RETURN_IF_ERROR(metrics_truncate_after(paths_.probes(), st_.step));
-  SL_ASSIGN_OR_RETURN(probe_tokenizer_, make_tokenizer(ds_.meta.tokenizer));
-  return annotate(check_probes_fit(cfg_.probes, *probe_tokenizer_, cfg_.model.ctx), "probes");
+  return annotate(check_probes_fit(cfg_.probes, *tokenizer_, cfg_.model.ctx), "probes");
 }
 
 void Session::add_flops(int64_t step, json& row) const {
   const double tokens = static_cast<double>(step) * cfg_.tokens_per_step();
-  const int64_t train_size = ds_.train->size();
-  const double limit = static_cast<double>(
-      cfg_.data.unique_tokens > 0 ? std::min<int64_t>(cfg_.data.unique_tokens, train_size)
-                                  : train_size);
+  // Epochs over the tokens the run may draw from (a mixture's sources together).
+  double limit = 0;
+  for (const TokenFile* f : train_files())
+    limit += static_cast<double>(cfg_.data.unique_tokens > 0
+                                     ? std::min<int64_t>(cfg_.data.unique_tokens, f->size())
+                                     : f->size());
   row["tokens"] = step * cfg_.tokens_per_step();
   row["flops_6n"] = tokens * fpt_.kaplan_6n;
   row["flops_6n_attention"] = tokens * fpt_.kaplan_6n_attention;
@@ -418,6 +503,10 @@ absl::StatusOr<RunOutcome> Session::finish() {
   summary["final_val_loss"] = finite_or_null(st_.last_val);
   summary["best_val_loss"] = finite_or_null(st_.best_val);
   summary["final_val_bpb"] = finite_or_null(st_.last_bpb);
+  for (const auto& [key, value] : last_by_source_.items()) summary[key] = value;
+  summary["tokenizer"] = ds_.meta.tokenizer_spec;
+  summary["params_embedding"] =
+      summary["params_total"].get<int64_t>() - summary["params_nonembedding"].get<int64_t>();
   summary["wall_s"] = st_.wall_s;
   summary["tokens_per_s"] =
       st_.wall_s > 0 ? static_cast<double>(st_.step * cfg_.tokens_per_step()) / st_.wall_s : 0.0;
@@ -518,7 +607,9 @@ absl::StatusOr<RunOutcome> lead_run(const TrainConfig& cfg, const TrainOptions& 
   keep_freed_memory();
   // The checkpoint before the model: a corrupted or foreign one must stop us before any work.
   SL_ASSIGN_OR_RETURN(std::optional<Checkpoint> start, starting_checkpoint(cfg, opts, paths));
-  Session session(cfg, opts, std::move(*data), *device);
+  SL_ASSIGN_OR_RETURN(std::vector<TokenDataset> mix,
+                      open_mix_sources(cfg, *data, /*verify_checksums=*/first_session));
+  Session session(cfg, opts, std::move(*data), std::move(mix), *device);
   if (start) SL_RETURN_IF_ERROR(session.restore(*start));
   const int64_t step = start ? start->step : 0;
   start.reset();  // the tensors are copied into the model and optimizer
@@ -548,7 +639,10 @@ absl::StatusOr<RunOutcome> follow_run(const TrainConfig& cfg, const TrainOptions
                                                       opts.run_dir, " (rank 0's error says why)"));
   }
   if (kind == kStartFinished) return finished_outcome(RunPaths(opts.run_dir));
-  Session session(cfg, opts, std::move(data), device);
+  SL_ASSIGN_OR_RETURN(std::vector<TokenDataset> mix,
+                      open_mix_sources(cfg, data, /*verify_checksums=*/false));
+  Session session(cfg, opts, std::move(data), std::move(mix), device);
+  SL_RETURN_IF_ERROR(session.load_tokenizer());
   session.share_state(step);
   return session.run();
 }

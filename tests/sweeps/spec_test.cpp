@@ -135,6 +135,15 @@ TEST(SweepSpec, BaseThatIsADirectoryNamesTheSpecKey) {
   const std::string e(p.status().message());
   EXPECT_NE(e.find("spec.yaml:2:7"), std::string::npos) << e;
   EXPECT_NE(e.find("is a directory; name a train config file"), std::string::npos) << e;
+  // Also found by fuzzing: a name longer than the system takes threw std::filesystem_error.
+  p = expand_sweep_spec_text("name: t\nbase: " + std::string(5000, 'b') +
+                                 "\nmodels: {sizes: [25k]}\ndata: {tokens: [2k]}\n",
+                             "spec.yaml", /*check_data=*/false);
+  ASSERT_FALSE(p.ok());
+  EXPECT_NE(p.status().message().find("spec.yaml:2:7: key 'base': train config 'bbb"),
+            std::string::npos)
+      << p.status();
+  EXPECT_NE(p.status().message().find("File name too long"), std::string::npos) << p.status();
 }
 
 TEST(SweepSpec, EmptyAxisIsRejectedWithPosition) {
@@ -289,7 +298,8 @@ TEST(SweepSpec, EveryConfigKeyCanBeSetFromASweep) {
             "name: t\nbase:\n  model: {ctx: 64, vocab: 256}\n  data: {path: /nonexistent}\n"
             "models: {shapes: [{n_layer: 2, d_model: 32, n_head: 2}]}\ndata: {tokens: [16k]}\n") +
         (k.key.rfind("probes.", 0) == 0 && k.key != "probes.tasks" ? "probes.tasks: add\n" : "") +
-        k.key + ": " + value.at(k.key) + "\n";
+        (k.key == "data.mix_weights" ? "data.mix: /data/a\n" : "") + k.key + ": " +
+        value.at(k.key) + "\n";
     auto p = expand_sweep_spec_text(spec, "spec.yaml", /*check_data=*/false);
     ASSERT_TRUE(p.ok()) << k.key << ": " << p.status().message();
     ASSERT_EQ(p->runs.size(), 1u);

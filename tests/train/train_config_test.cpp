@@ -354,6 +354,7 @@ TEST(TrainConfig, EveryKeyRoundTripsThroughTheCanonicalYaml) {
     std::vector<std::string> with;
     if (k.key.rfind("probes.", 0) == 0 && k.key != "probes.tasks")
       with.push_back("probes.tasks=add");
+    if (k.key == "data.mix_weights") with.push_back("data.mix=/data/a");  // one weight per source
     const std::string plain = train_config_to_yaml(*load_train_config(base, with));
     with.push_back(k.key + "=" + value.at(k.key));
     auto c = load_train_config(base, with);
