@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The README's first command: set-up, the Brown corpus, the quickstart sweep (4 sizes x 4 budgets,
+# The README's first command: set-up, Jane Austen's novels (the default corpus), the quickstart sweep (4 sizes x 4 budgets,
 # about 5 minutes of training on 2 CPU cores), its export, and the fitted scaling laws with plots.
 # Rerunning it resumes: finished runs are skipped, an interrupted sweep continues from its checkpoints.
 # Environment: WORKERS (default: number of cores), SPEC (default configs/sweeps/quickstart.yaml),
