@@ -14,6 +14,19 @@ using nlohmann::json;
 
 bool repeats(const ScalingPoint& p) { return unique_tokens_of(p) < p.d * (1 - 1e-9); }
 
+// Both stages' objective: the weighted Huber loss of log residuals of the law `p` at `points`
+// (HUGE_VAL where the law is not finite, so the optimiser steps back).
+double weighted_log_huber(const DataConstrainedParams& p, const std::vector<ScalingPoint>& points,
+                          const std::vector<double>& weight, double delta) {
+  double f = 0;
+  for (size_t i = 0; i < points.size(); ++i) {
+    const ScalingPoint& q = points[i];
+    const double r = std::log(p.loss(q.n, q.d, unique_tokens_of(q))) - std::log(q.loss);
+    f += weight[i] * huber(r, delta);
+  }
+  return std::isfinite(f) ? f : HUGE_VAL;
+}
+
 struct Stage2 {
   const ChinchillaParams* base;
   const std::vector<ScalingPoint>* points;  // repeated ones
@@ -30,13 +43,7 @@ double stage2_objective(unsigned n, const double* x, double* grad, void* ctx_ptr
   p.base = *ctx.base;
   p.r_d = std::exp(x[0]);
   p.r_n = ctx.with_r_n ? std::exp(x[1]) : 1.0;
-  double f = 0;
-  for (size_t i = 0; i < ctx.points->size(); ++i) {
-    const ScalingPoint& q = (*ctx.points)[i];
-    const double r = std::log(p.loss(q.n, q.d, unique_tokens_of(q))) - std::log(q.loss);
-    f += (*ctx.weight)[i] * huber(r, ctx.delta);
-  }
-  return std::isfinite(f) ? f : HUGE_VAL;
+  return weighted_log_huber(p, *ctx.points, *ctx.weight, ctx.delta);
 }
 
 // log R_D* (and log R_N*) minimising stage 2 from a grid of starts; the best objective.
@@ -95,13 +102,7 @@ double joint_objective(unsigned n, const double* x, double* grad, void* ctx_ptr)
   const auto& ctx = *static_cast<const Joint*>(ctx_ptr);
   DataConstrainedParams p = joint_params(x, ctx.with_r_n);
   if (!ctx.with_r_n) p.r_n = 1.0;
-  double f = 0;
-  for (size_t i = 0; i < ctx.points->size(); ++i) {
-    const ScalingPoint& q = (*ctx.points)[i];
-    const double r = std::log(p.loss(q.n, q.d, unique_tokens_of(q))) - std::log(q.loss);
-    f += (*ctx.weight)[i] * huber(r, ctx.delta);
-  }
-  return std::isfinite(f) ? f : HUGE_VAL;
+  return weighted_log_huber(p, *ctx.points, *ctx.weight, ctx.delta);
 }
 
 double refine_jointly(const std::vector<ScalingPoint>& points, const std::vector<double>& weight,

@@ -27,6 +27,16 @@ absl::StatusOr<std::vector<std::string>> laws_for(const std::string& law) {
 }
 
 namespace {
+// The request's bootstrap settings, for every law that has a bootstrap.
+BootstrapOptions bootstrap_options(const FitRequest& r) {
+  BootstrapOptions b;
+  b.samples = r.bootstrap;
+  b.seed = r.seed;
+  b.level = r.level;
+  b.full_grid = r.bootstrap_full_grid;
+  return b;
+}
+
 struct Inputs {
   std::string summary, curves;
 };
@@ -127,12 +137,8 @@ absl::StatusOr<FitReport> run_fit(const FitRequest& r) {
       }
       std::optional<BootstrapResult> boot;
       if (r.bootstrap > 0) {
-        BootstrapOptions b;
-        b.samples = r.bootstrap;
-        b.seed = r.seed;
-        b.level = r.level;
-        b.full_grid = r.bootstrap_full_grid;
-        SL_ASSIGN_OR_RETURN(boot, bootstrap_chinchilla(data.points, *fit, opt, b));
+        SL_ASSIGN_OR_RETURN(boot,
+                            bootstrap_chinchilla(data.points, *fit, opt, bootstrap_options(r)));
       }
       const BootstrapResult* bp = boot ? &*boot : nullptr;
       report.json["chinchilla"] = chinchilla_to_json(*fit, data.points, bp);
@@ -161,11 +167,8 @@ absl::StatusOr<FitReport> run_fit(const FitRequest& r) {
       }
       std::optional<DataConstrainedBootstrap> boot;
       if (r.bootstrap > 0) {
-        BootstrapOptions b;
-        b.samples = r.bootstrap;
-        b.seed = r.seed;
-        b.level = r.level;
-        SL_ASSIGN_OR_RETURN(boot, bootstrap_data_constrained(data.points, *fit, minimize, b));
+        SL_ASSIGN_OR_RETURN(
+            boot, bootstrap_data_constrained(data.points, *fit, minimize, bootstrap_options(r)));
       }
       report.json["data_constrained"] = data_constrained_to_json(*fit, boot ? &*boot : nullptr);
       tables.push_back(data_constrained_table(*fit, boot ? &*boot : nullptr));
