@@ -6,6 +6,7 @@
 
 #include "absl/strings/str_join.h"
 #include "fit/data_constrained.h"
+#include "fit/fit_diagnostics.h"
 #include "fit/fit_json.h"
 #include "fit/fit_table.h"
 #include "fit/fit_warnings.h"
@@ -77,6 +78,8 @@ json options_json(const FitRequest& r, const std::vector<std::string>& laws, con
               {"seed", r.seed},
               {"level", r.level},
               {"bootstrap_full_grid", r.bootstrap_full_grid},
+              {"bootstrap_mode", r.bootstrap_mode},
+              {"seed_noise", r.seed_noise >= 0 ? json(r.seed_noise) : json(nullptr)},
               {"budget_tolerance", r.budget_tolerance},
               {"envelope_points", r.envelope_points},
               {"huber_delta", kHuberDelta}};
@@ -135,20 +138,30 @@ absl::StatusOr<FitReport> run_fit(const FitRequest& r) {
         SL_RETURN_IF_ERROR(skip_or_fail(law, fit.status()));
         continue;
       }
+      NoiseLevels noise;
+      noise.seeds = estimate_seed_noise(data.points);
+      noise.given = r.seed_noise;
+      noise.residual_sd = noise_bootstrap_sigma(*fit, 0);
       std::optional<BootstrapResult> boot;
       if (r.bootstrap > 0) {
-        SL_ASSIGN_OR_RETURN(boot,
-                            bootstrap_chinchilla(data.points, *fit, opt, bootstrap_options(r)));
+        BootstrapOptions b = bootstrap_options(r);
+        SL_ASSIGN_OR_RETURN(b.mode, parse_bootstrap_mode(r.bootstrap_mode));
+        if (b.mode == BootstrapMode::kNoise)
+          noise.bootstrap_sigma = b.noise_sigma = noise_bootstrap_sigma(*fit, noise.floor());
+        SL_ASSIGN_OR_RETURN(boot, bootstrap_chinchilla(data.points, *fit, opt, b));
       }
       const BootstrapResult* bp = boot ? &*boot : nullptr;
+      const FitDiagnostics diag = diagnose_chinchilla(*fit, data.points, bp, noise);
       report.json["chinchilla"] = chinchilla_to_json(*fit, data.points, bp);
-      const std::vector<std::string> warnings = chinchilla_warnings(*fit, data.points, bp);
+      report.json["chinchilla"]["diagnostics"] = diag.json;
+      std::vector<std::string> warnings = chinchilla_warnings(*fit, data.points, bp);
+      warnings.insert(warnings.end(), diag.warnings.begin(), diag.warnings.end());
       report.json["chinchilla"]["warnings"] = warnings;
       for (const auto& w : warnings) {
         report.json["warnings"].push_back(w);
         report.notes.push_back("warning: " + w);
       }
-      tables.push_back(chinchilla_table(*fit, data.points.size(), bp));
+      tables.push_back(chinchilla_table(*fit, data.points.size(), bp) + diag.text);
     } else if (law == "isoflop") {
       IsoflopOptions opt;
       opt.budget_tolerance = r.budget_tolerance;

@@ -25,6 +25,10 @@ struct FitRequest {
   uint64_t seed = 0;
   double level = 0.95;
   bool bootstrap_full_grid = false;
+  // chinchilla's bootstrap: "noise" (parametric, at the larger of the seed noise and the residual
+  // sd) or "points" (resample runs); see fit/bootstrap.h.
+  std::string bootstrap_mode = "noise";
+  double seed_noise = -1;  // sd of log loss between seeds, measured elsewhere (< 0: from the data)
   double budget_tolerance = 0.1;
   int envelope_points = 200;
   int threads = 1;

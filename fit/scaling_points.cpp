@@ -67,6 +67,16 @@ absl::StatusOr<ScalingData> scaling_data_from_table(CsvTable table, const FitCol
   int run_col = table.has_column(cols.run_col) ? *table.column_index(cols.run_col) : -1;
   int budget_col = table.has_column(cols.budget_col) ? *table.column_index(cols.budget_col) : -1;
   int epochs_col = table.has_column("epochs") ? *table.column_index("epochs") : -1;
+  int seed_col = table.has_column("seed") ? *table.column_index("seed") : -1;
+  // The columns that tell two runs of one N and D apart other than by their seed (export's run
+  // columns: the fixed ones and one per varying config key, which are the dotted names).
+  std::vector<int> cell_cols;
+  for (size_t c = 0; c < table.header.size(); ++c) {
+    const std::string& h = table.header[c];
+    if (h == "shape" || h == "peak_lr" || h == "batch_size" || h == "ctx" || h == "vocab" ||
+        h == "schedule" || h == "name" || (h.find('.') != std::string::npos && h != "train.seed"))
+      cell_cols.push_back(static_cast<int>(c));
+  }
   data.has_budget = budget_col >= 0;  // and every row has a value (below)
   for (size_t r = 0; r < table.rows.size(); ++r) {
     ScalingPoint p;
@@ -85,6 +95,11 @@ absl::StatusOr<ScalingData> scaling_data_from_table(CsvTable table, const FitCol
     }
     if (p.budget == 0) data.has_budget = false;
     if (run_col >= 0) p.run_id = table.rows[r][run_col];
+    if (seed_col >= 0 && !table.rows[r][seed_col].empty()) {
+      SL_ASSIGN_OR_RETURN(double seed, table.numeric_cell(r, seed_col));
+      p.seed = static_cast<int>(seed);
+    }
+    for (int c : cell_cols) absl::StrAppend(&p.cell, table.rows[r][c], "|");
     if (epochs_col >= 0 && !table.rows[r][epochs_col].empty()) {
       SL_ASSIGN_OR_RETURN(p.epochs, positive_cell(table, r, epochs_col));
     }

@@ -28,6 +28,10 @@ struct ScalingPoint {
   double budget = 0;   // the budget column's value, 0 when the table has none
   double epochs = 0;   // passes over the run's unique tokens (the epochs column), 0 when absent
   std::string run_id;  // empty when the table has no run column
+  int seed = -1;       // the seed column's value, -1 when absent
+  // The run's configuration apart from its seed (the shape, lr, batch and every varying config key
+  // of the export: its dotted columns): runs with equal n, d and cell are repeats of one run.
+  std::string cell;
 };
 
 struct ScalingData {
