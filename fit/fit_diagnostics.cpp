@@ -85,9 +85,15 @@ FitDiagnostics diagnose_chinchilla(const ChinchillaFit& fit, const std::vector<S
   d.extensions = suggest_extensions(fit.params, grid_of(points, false), sigma, kHuberDelta);
   double grid_flops = 0;
   for (const auto& g : grid) grid_flops += 6 * g.n * g.d;
-  d.text += absl::StrFormat(
-      "  forecast at noise %.4f: alpha +-%.3f, beta +-%.3f (95%%); what would shrink them:\n",
-      sigma, 1.96 * d.forecast.alpha, 1.96 * d.forecast.beta);
+  d.text += d.forecast.identified
+                ? absl::StrFormat(
+                      "  forecast at noise %.4f: alpha +-%.3f, beta +-%.3f (95%%); what would "
+                      "shrink them:\n",
+                      sigma, 1.96 * d.forecast.alpha, 1.96 * d.forecast.beta)
+                : absl::StrFormat(
+                      "  forecast at noise %.4f: these (N, D) cannot separate the five "
+                      "parameters; what would:\n",
+                      sigma);
   nlohmann::json ext = nlohmann::json::array();
   for (const auto& e : d.extensions) {
     if (!e.errors.identified) continue;

@@ -10,6 +10,7 @@
 #include "gtest/gtest.h"
 #include "sweeps/spec.h"
 #include "tests/config_test_values.h"
+#include "tests/fit/quickstart_grid.h"
 #include "tests/sweeps/spec_test_util.h"
 #include "train/schedule.h"
 #include "train/train_config.h"
@@ -321,4 +322,25 @@ TEST(SweepSpec, EveryConfigKeyCanBeSetFromASweep) {
     }
   }
 }
+}  // namespace sl
+
+namespace sl {
+namespace {
+// The coverage test of the fit (tests/fit/quickstart_coverage_test.cpp) simulates the quickstart's
+// (N, D) as export writes them: they must be the runs configs/sweeps/quickstart.yaml plans.
+TEST(QuickstartSpec, PlansTheGridTheCoverageTestSimulates) {
+  auto plan = expand_sweep_spec(std::string(SCALELAB_SOURCE_DIR) + "/configs/sweeps/quickstart.yaml",
+                                /*check_data=*/false);
+  ASSERT_TRUE(plan.ok()) << plan.status();
+  std::multiset<std::pair<double, double>> planned, simulated;
+  for (const auto& r : plan->runs) {
+    // The export's D: the tokens of the whole steps the run takes.
+    const int64_t per_step = r.cfg.tokens_per_step();
+    planned.insert({static_cast<double>(r.params_nonembedding),
+                    static_cast<double>(r.cfg.train.tokens / per_step * per_step)});
+  }
+  for (const auto& g : testing::quickstart_grid()) simulated.insert({g.n, g.d});
+  EXPECT_EQ(planned, simulated);
+}
+}  // namespace
 }  // namespace sl
