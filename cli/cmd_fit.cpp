@@ -86,9 +86,10 @@ void add_fit_command(CLI::App& app) {
   cmd->add_flag("--bootstrap-full-grid", r.bootstrap_full_grid,
                 "Refit each resample from the full start grid (slow; default: optimum + distinct "
                 "local minima)");
-  cmd->add_option("--bootstrap-mode", r.bootstrap_mode,
-                  "chinchilla intervals: noise (refit the fitted losses plus noise at the larger of "
-                  "the seed noise and the residual sd) or points (resample runs)")
+  cmd->add_option(
+         "--bootstrap-mode", r.bootstrap_mode,
+         "chinchilla intervals: noise (refit the fitted losses plus noise at the larger of "
+         "the seed noise and the residual sd) or points (resample runs)")
       ->capture_default_str();
   cmd->add_option("--seed-noise", r.seed_noise,
                   "sd of log loss between seeds of one run, measured elsewhere (default: from "

@@ -82,7 +82,8 @@ PredictedErrors predicted_errors(const ChinchillaParams& law, const std::vector<
   // a = beta / (alpha + beta), by the delta method.
   const double s = law.alpha + law.beta;
   const double ga = -law.beta / (s * s), gb = law.alpha / (s * s);
-  out.a = std::sqrt(std::max(0.0, ga * ga * cov[1][1] + 2 * ga * gb * cov[1][3] + gb * gb * cov[3][3]));
+  out.a =
+      std::sqrt(std::max(0.0, ga * ga * cov[1][1] + 2 * ga * gb * cov[1][3] + gb * gb * cov[3][3]));
   for (int r = 0; r < kDim; ++r) {
     for (int c = r + 1; c < kDim; ++c) {
       const double corr = cov[r][c] / std::sqrt(cov[r][r] * cov[c][c]);

@@ -14,14 +14,18 @@ double half_width(const IntervalSummary& s) {
 
 nlohmann::json errors_json(const PredictedErrors& e) {
   if (!e.identified) return {{"identified", false}};
-  return {{"identified", true},   {"se_alpha", e.alpha},
-          {"se_beta", e.beta},    {"se_a", e.a},
-          {"se_log_E", e.e_rel},  {"most_correlated", e.worst_pair},
+  return {{"identified", true},
+          {"se_alpha", e.alpha},
+          {"se_beta", e.beta},
+          {"se_a", e.a},
+          {"se_log_E", e.e_rel},
+          {"most_correlated", e.worst_pair},
           {"correlation", e.worst_correlation}};
 }
 }  // namespace
 
-FitDiagnostics diagnose_chinchilla(const ChinchillaFit& fit, const std::vector<ScalingPoint>& points,
+FitDiagnostics diagnose_chinchilla(const ChinchillaFit& fit,
+                                   const std::vector<ScalingPoint>& points,
                                    const BootstrapResult* boot, const NoiseLevels& noise,
                                    double target) {
   FitDiagnostics d;
@@ -43,14 +47,15 @@ FitDiagnostics diagnose_chinchilla(const ChinchillaFit& fit, const std::vector<S
   if (noise.bootstrap_sigma > 0)
     d.text += absl::StrFormat("; bootstrap noise %.4f", noise.bootstrap_sigma);
   d.text += "\n";
-  d.json["noise"] = {{"seed_sigma_log", noise.seeds.measured() ? nlohmann::json(noise.seeds.sigma_log)
-                                                               : nlohmann::json(nullptr)},
-                     {"seed_cells", noise.seeds.cells},
-                     {"seed_runs", noise.seeds.runs},
-                     {"seed_dof", noise.seeds.dof},
-                     {"given", noise.given >= 0 ? nlohmann::json(noise.given) : nlohmann::json(nullptr)},
-                     {"residual_sd", noise.residual_sd},
-                     {"bootstrap_sigma", noise.bootstrap_sigma}};
+  d.json["noise"] = {
+      {"seed_sigma_log",
+       noise.seeds.measured() ? nlohmann::json(noise.seeds.sigma_log) : nlohmann::json(nullptr)},
+      {"seed_cells", noise.seeds.cells},
+      {"seed_runs", noise.seeds.runs},
+      {"seed_dof", noise.seeds.dof},
+      {"given", noise.given >= 0 ? nlohmann::json(noise.given) : nlohmann::json(nullptr)},
+      {"residual_sd", noise.residual_sd},
+      {"bootstrap_sigma", noise.bootstrap_sigma}};
   d.json["forecast"] = errors_json(d.forecast);
 
   // Which exponent the data leave loose: the bootstrap's interval when there is one, else the

@@ -15,23 +15,24 @@
 
 namespace sl {
 struct NoiseLevels {
-  SeedNoise seeds;              // measured from repeated seeds in the data
-  double given = -1;            // --seed-noise, when given (< 0: not given)
-  double residual_sd = 0;       // sqrt(sum r^2 / (n - 5))
-  double bootstrap_sigma = 0;   // what the noise bootstrap drew from (0: points bootstrap)
+  SeedNoise seeds;             // measured from repeated seeds in the data
+  double given = -1;           // --seed-noise, when given (< 0: not given)
+  double residual_sd = 0;      // sqrt(sum r^2 / (n - 5))
+  double bootstrap_sigma = 0;  // what the noise bootstrap drew from (0: points bootstrap)
   double floor() const { return given >= 0 ? given : seeds.sigma_log; }
 };
 
 struct FitDiagnostics {
   NoiseLevels noise;
-  PredictedErrors forecast;         // the grid as it is, at the bootstrap's noise
+  PredictedErrors forecast;           // the grid as it is, at the bootstrap's noise
   std::vector<Extension> extensions;  // filled when an exponent's interval is too wide
   std::vector<std::string> warnings;
   std::string text;  // for the table
   nlohmann::json json;
 };
 
-FitDiagnostics diagnose_chinchilla(const ChinchillaFit& fit, const std::vector<ScalingPoint>& points,
+FitDiagnostics diagnose_chinchilla(const ChinchillaFit& fit,
+                                   const std::vector<ScalingPoint>& points,
                                    const BootstrapResult* boot, const NoiseLevels& noise,
                                    double target = 0.15);
 }  // namespace sl

@@ -29,13 +29,11 @@ ScalingPoint point(double n, double d, double loss, std::string cell = "") {
 TEST(SeedNoise, PooledWithinCellSdOfLogLoss) {
   // Cell 1: log losses log 2 +- 0.01; cell 2: three runs; a lone run and another configuration
   // (different cell) of the same N and D add nothing.
-  std::vector<ScalingPoint> pts{point(1e5, 1e6, 2 * std::exp(0.01)),
-                                point(1e5, 1e6, 2 * std::exp(-0.01)),
-                                point(2e5, 1e6, 3 * std::exp(0.02)),
-                                point(2e5, 1e6, 3),
-                                point(2e5, 1e6, 3 * std::exp(-0.02)),
-                                point(4e5, 1e6, 1.5),
-                                point(1e5, 1e6, 2.5, "lr=1e-3|")};
+  std::vector<ScalingPoint> pts{
+      point(1e5, 1e6, 2 * std::exp(0.01)),  point(1e5, 1e6, 2 * std::exp(-0.01)),
+      point(2e5, 1e6, 3 * std::exp(0.02)),  point(2e5, 1e6, 3),
+      point(2e5, 1e6, 3 * std::exp(-0.02)), point(4e5, 1e6, 1.5),
+      point(1e5, 1e6, 2.5, "lr=1e-3|")};
   const SeedNoise s = estimate_seed_noise(pts);
   EXPECT_EQ(s.cells, 2u);
   EXPECT_EQ(s.runs, 5u);
@@ -46,7 +44,7 @@ TEST(SeedNoise, PooledWithinCellSdOfLogLoss) {
 }
 
 TEST(FitDesign, HuberFactorIsOneForWideDeltaAndHalfPiForNarrow) {
-  EXPECT_NEAR(huber_variance_factor(1.0, 1e-3), 1.0, 1e-9);  // all residuals quadratic: LS
+  EXPECT_NEAR(huber_variance_factor(1.0, 1e-3), 1.0, 1e-9);       // all residuals quadratic: LS
   EXPECT_NEAR(huber_variance_factor(1e-7, 1.0), M_PI / 2, 1e-4);  // all linear: LAD
   const double mid = huber_variance_factor(1e-3, 1e-3);
   EXPECT_GT(mid, 1.0);
@@ -97,7 +95,8 @@ TEST(FitDiagnostics, NameTheLooseExponentAndTheRunsThatPinIt) {
   std::mt19937_64 rng(7);
   std::normal_distribution<double> gauss(0, 0.01);
   for (double n : {1e6, 3e6, 1e7, 3e7, 1e8, 3e8})
-    for (double d : {2e9, 2.5e9, 3e9}) pts.push_back(point(n, d, truth.loss(n, d) * std::exp(gauss(rng))));
+    for (double d : {2e9, 2.5e9, 3e9})
+      pts.push_back(point(n, d, truth.loss(n, d) * std::exp(gauss(rng))));
   ChinchillaOptions opt;
   opt.grid = StartGrid{{5, 7}, {0.3, 0.45}, {6, 8}, {0.3, 0.45}, {0.4, 0.7}};
   auto fit = fit_chinchilla(pts, opt);

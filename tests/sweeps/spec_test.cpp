@@ -329,8 +329,9 @@ namespace {
 // The coverage test of the fit (tests/fit/quickstart_coverage_test.cpp) simulates the quickstart's
 // (N, D) as export writes them: they must be the runs configs/sweeps/quickstart.yaml plans.
 TEST(QuickstartSpec, PlansTheGridTheCoverageTestSimulates) {
-  auto plan = expand_sweep_spec(std::string(SCALELAB_SOURCE_DIR) + "/configs/sweeps/quickstart.yaml",
-                                /*check_data=*/false);
+  auto plan =
+      expand_sweep_spec(std::string(SCALELAB_SOURCE_DIR) + "/configs/sweeps/quickstart.yaml",
+                        /*check_data=*/false);
   ASSERT_TRUE(plan.ok()) << plan.status();
   std::multiset<std::pair<double, double>> planned, simulated;
   for (const auto& r : plan->runs) {
