@@ -63,9 +63,10 @@ PredictedErrors predicted_errors(const ChinchillaParams& law, const std::vector<
   for (const auto& g : grid) {
     const double tn = law.A / std::pow(g.n, law.alpha), td = law.B / std::pow(g.d, law.beta);
     const double l = law.E + tn + td;
-    // d log L-hat / d [log A, alpha, log B, beta, log E]
+    // d log L-hat / d [log A, alpha, log B, beta, E]: E itself, not log E, so that a fit with E
+    // at its bound 0 still has a forecast.
     const std::array<double, kDim> j{tn / l, -std::log(g.n) * tn / l, td / l,
-                                     -std::log(g.d) * td / l, law.E / l};
+                                     -std::log(g.d) * td / l, 1 / l};
     for (int r = 0; r < kDim; ++r)
       for (int c = 0; c < kDim; ++c) info[r][c] += j[r] * j[c];
   }
@@ -78,7 +79,7 @@ PredictedErrors predicted_errors(const ChinchillaParams& law, const std::vector<
   out.identified = true;
   out.alpha = std::sqrt(cov[1][1]);
   out.beta = std::sqrt(cov[3][3]);
-  out.e_rel = std::sqrt(cov[4][4]);
+  out.e = std::sqrt(cov[4][4]);
   // a = beta / (alpha + beta), by the delta method.
   const double s = law.alpha + law.beta;
   const double ga = -law.beta / (s * s), gb = law.alpha / (s * s);

@@ -1,6 +1,6 @@
 // How well a grid of runs pins down the approach-3 law, before or after running it: the linearised
 // (Gauss-Newton) covariance of the fitted parameters, sigma^2 h (J^T J)^-1, where J is the gradient
-// of log L-hat with respect to [log A, alpha, log B, beta, log E] at each run's (N, D), sigma the
+// of log L-hat with respect to [log A, alpha, log B, beta, E] at each run's (N, D), sigma the
 // noise of log loss and h the Huber objective's variance factor at that noise (with delta = 1e-3
 // and sigma ~ 5e-3 the fit behaves like least absolute deviations: h ~ pi / 2). It is the same
 // arithmetic an optimal-design study does, and what `scalelab fit` uses to say which runs would
@@ -19,9 +19,9 @@ struct GridPoint {
 
 struct PredictedErrors {
   bool identified = false;  // J^T J invertible: every parameter is pinned down by the grid
-  // Standard errors; e_rel is the relative error of E (the SE of log E).
-  double alpha = 0, beta = 0, a = 0, e_rel = 0;
-  // The pair of parameters [log A, alpha, log B, beta, log E] most strongly correlated, by name.
+  // Standard errors.
+  double alpha = 0, beta = 0, a = 0, e = 0;
+  // The pair of parameters [log A, alpha, log B, beta, E] most strongly correlated, by name.
   std::string worst_pair;
   double worst_correlation = 0;
 };

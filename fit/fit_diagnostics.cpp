@@ -18,7 +18,7 @@ nlohmann::json errors_json(const PredictedErrors& e) {
           {"se_alpha", e.alpha},
           {"se_beta", e.beta},
           {"se_a", e.a},
-          {"se_log_E", e.e_rel},
+          {"se_E", e.e},
           {"most_correlated", e.worst_pair},
           {"correlation", e.worst_correlation}};
 }
@@ -72,7 +72,7 @@ FitDiagnostics diagnose_chinchilla(const ChinchillaFit& fit,
       hw = 1.96 * (std::string(name) == "alpha" ? d.forecast.alpha : d.forecast.beta);
       interval = "forecast";
     }
-    if (!d.forecast.identified || hw > target) {
+    if (boot ? hw > target : (!d.forecast.identified || hw > target)) {
       loose.push_back(name);
       d.warnings.push_back(absl::StrFormat(
           "chinchilla: %s is not pinned down: its interval %s reaches +-%.2f from the estimate "
