@@ -22,13 +22,7 @@ inline std::vector<GridPoint> quickstart_grid() {
 // The law fitted (noise bootstrap) to the quickstart's runs with D >= 2.4M on Austen, 2026-12-05
 // (docs/fit.md, "Fits that mean something"): where the runs are past their early fast phase.
 inline ChinchillaParams quickstart_truth() {
-  ChinchillaParams p;
-  p.E = 0.85262;
-  p.A = 6.7817;
-  p.B = 4.4973e6;
-  p.alpha = 0.23785;
-  p.beta = 1.129;
-  return p;
+  return {/*E=*/0.85262, /*A=*/6.7817, /*B=*/4.4973e6, /*alpha=*/0.23785, /*beta=*/1.129};
 }
 
 // Seed-to-seed sd of log loss at the quickstart's longer budgets: 3 seeds each of d48 and d96 at
