@@ -94,6 +94,10 @@ void add_fit_command(CLI::App& app) {
   cmd->add_option("--seed-noise", r.seed_noise,
                   "sd of log loss between seeds of one run, measured elsewhere (default: from "
                   "runs repeated with other seeds in the data)");
+  cmd->add_option("--isoflop-window", r.isoflop_window,
+                  "IsoFLOP: fit each parabola to the sizes within this many places of the budget's "
+                  "lowest loss (0: every size)")
+      ->capture_default_str();
   cmd->add_option("--budget-tolerance", r.budget_tolerance,
                   "IsoFLOP: runs whose C is within this relative distance share a budget (without "
                   "a flops_budget column)")

@@ -151,7 +151,8 @@ std::vector<Extension> suggest_extensions(const ChinchillaParams& law,
       at_every_n(d_small));
   add(absl::StrCat("a second seed of each of the ", grid.size(), " runs"), grid);
   auto worst = [](const Extension& e) {
-    return e.errors.identified ? std::max(e.errors.alpha, e.errors.beta) : INFINITY;
+    const double w = std::max(e.errors.alpha, e.errors.beta);
+    return e.errors.identified && std::isfinite(w) ? w : INFINITY;
   };
   std::stable_sort(out.begin(), out.end(),
                    [&](const Extension& x, const Extension& y) { return worst(x) < worst(y); });

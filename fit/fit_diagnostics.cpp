@@ -7,6 +7,13 @@
 
 namespace sl {
 namespace {
+// "+-0.123" for a forecast 95% half-width from its SE; "unbounded" when it is not finite or above
+// 10 (the linearisation says nothing useful there).
+std::string plus_minus(double se) {
+  const double hw = 1.96 * se;
+  return std::isfinite(hw) && hw < 10 ? absl::StrFormat("+-%.3f", hw) : std::string("unbounded");
+}
+
 // Half the width of an interval around its estimate: the larger side.
 double half_width(const IntervalSummary& s) {
   return std::max(s.high - s.estimate, s.estimate - s.low);
@@ -90,20 +97,20 @@ FitDiagnostics diagnose_chinchilla(const ChinchillaFit& fit,
   d.extensions = suggest_extensions(fit.params, grid_of(points, false), sigma, kHuberDelta);
   double grid_flops = 0;
   for (const auto& g : grid) grid_flops += 6 * g.n * g.d;
-  d.text += d.forecast.identified
-                ? absl::StrFormat(
-                      "  forecast at noise %.4f: alpha +-%.3f, beta +-%.3f (95%%); what would "
-                      "shrink them:\n",
-                      sigma, 1.96 * d.forecast.alpha, 1.96 * d.forecast.beta)
-                : absl::StrFormat(
-                      "  forecast at noise %.4f: these (N, D) cannot separate the five "
-                      "parameters; what would:\n",
-                      sigma);
+  d.text +=
+      d.forecast.identified
+          ? absl::StrFormat(
+                "  forecast at noise %.4f: alpha %s, beta %s (95%%); what would shrink them:\n",
+                sigma, plus_minus(d.forecast.alpha), plus_minus(d.forecast.beta))
+          : absl::StrFormat(
+                "  forecast at noise %.4f: these (N, D) cannot separate the five "
+                "parameters; what would:\n",
+                sigma);
   nlohmann::json ext = nlohmann::json::array();
   for (const auto& e : d.extensions) {
     if (!e.errors.identified) continue;
-    d.text += absl::StrFormat("    + %-58s alpha +-%.3f  beta +-%.3f  compute +%.3g%%\n", e.what,
-                              1.96 * e.errors.alpha, 1.96 * e.errors.beta,
+    d.text += absl::StrFormat("    + %-58s alpha %s  beta %s  compute +%.3g%%\n", e.what,
+                              plus_minus(e.errors.alpha), plus_minus(e.errors.beta),
                               100 * e.added_flops / grid_flops);
     nlohmann::json runs = nlohmann::json::array();
     for (const auto& g : e.added) runs.push_back({{"N", g.n}, {"D", g.d}});
@@ -120,9 +127,9 @@ FitDiagnostics diagnose_chinchilla(const ChinchillaFit& fit,
   if (!d.extensions.empty() && d.extensions.front().errors.identified)
     d.warnings.push_back(absl::StrFormat(
         "chinchilla: of the extensions tried, %s shrinks the exponents' intervals most (forecast "
-        "alpha +-%.3f, beta +-%.3f, compute +%.3g%%); see the table",
-        d.extensions.front().what, 1.96 * d.extensions.front().errors.alpha,
-        1.96 * d.extensions.front().errors.beta,
+        "alpha %s, beta %s, compute +%.3g%%); see the table",
+        d.extensions.front().what, plus_minus(d.extensions.front().errors.alpha),
+        plus_minus(d.extensions.front().errors.beta),
         100 * d.extensions.front().added_flops / grid_flops));
   return d;
 }

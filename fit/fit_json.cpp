@@ -98,7 +98,12 @@ json isoflop_to_json(const IsoflopFit& fit, const std::vector<ScalingPoint>& poi
       runs.push_back(
           {{"run_id", pt.run_id}, {"N", pt.n}, {"D", pt.d}, {"C", pt.c}, {"loss", pt.loss}});
     }
-    json b{{"flops", prof.flops}, {"usable", prof.usable}, {"note", prof.note}, {"runs", runs}};
+    json b{{"flops", prof.flops},
+           {"usable", prof.usable},
+           {"note", prof.note},
+           {"runs", runs},
+           {"fitted_sizes", prof.fitted_sizes},
+           {"fitted_N", {prof.fitted_n_min, prof.fitted_n_max}}};
     if (prof.usable) {
       b["N_opt"] = prof.n_opt;
       b["D_opt"] = prof.d_opt;

@@ -81,6 +81,7 @@ json options_json(const FitRequest& r, const std::vector<std::string>& laws, con
               {"bootstrap_mode", r.bootstrap_mode},
               {"seed_noise", r.seed_noise >= 0 ? json(r.seed_noise) : json(nullptr)},
               {"budget_tolerance", r.budget_tolerance},
+              {"isoflop_window", r.isoflop_window},
               {"envelope_points", r.envelope_points},
               {"huber_delta", kHuberDelta}};
 }
@@ -165,6 +166,10 @@ absl::StatusOr<FitReport> run_fit(const FitRequest& r) {
     } else if (law == "isoflop") {
       IsoflopOptions opt;
       opt.budget_tolerance = r.budget_tolerance;
+      if (r.isoflop_window < 0)
+        return absl::InvalidArgumentError(
+            absl::StrCat("--isoflop-window must be >= 0 (0: every size), got ", r.isoflop_window));
+      opt.window = static_cast<size_t>(r.isoflop_window);
       auto fit = fit_isoflop(data, opt);
       if (!fit.ok()) {
         SL_RETURN_IF_ERROR(skip_or_fail(law, fit.status()));

@@ -30,6 +30,7 @@ struct FitRequest {
   std::string bootstrap_mode = "noise";
   double seed_noise = -1;  // sd of log loss between seeds, measured elsewhere (< 0: from the data)
   double budget_tolerance = 0.1;
+  int isoflop_window = 1;  // IsoflopOptions::window
   int envelope_points = 200;
   int threads = 1;
 };

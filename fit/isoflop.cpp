@@ -72,18 +72,40 @@ absl::StatusOr<IsoflopFit> fit_isoflop(const ScalingData& data, const IsoflopOpt
     IsoflopProfile prof;
     prof.members = members;
     double log_c = 0;
+    std::set<double> all_sizes;
+    size_t best = members[0];
+    for (size_t i : members) {
+      log_c += std::log(pts[i].c);
+      all_sizes.insert(pts[i].n);
+      if (pts[i].loss < pts[best].loss) best = i;
+    }
+    // The window: distinct sizes ranked by N, those within opt.window ranks of the best run's.
+    const std::vector<double> ranked(all_sizes.begin(), all_sizes.end());
+    const long best_rank =
+        std::lower_bound(ranked.begin(), ranked.end(), pts[best].n) - ranked.begin();
     std::vector<double> x, y;
     std::set<double> sizes;
     for (size_t i : members) {
-      log_c += std::log(pts[i].c);
+      const long rank = std::lower_bound(ranked.begin(), ranked.end(), pts[i].n) - ranked.begin();
+      if (opt.window > 0 && std::labs(rank - best_rank) > static_cast<long>(opt.window)) continue;
       x.push_back(std::log(pts[i].n));
       y.push_back(pts[i].loss);
       sizes.insert(pts[i].n);
     }
+    prof.fitted_sizes = sizes.size();
+    prof.fitted_n_min = *sizes.begin();
+    prof.fitted_n_max = *sizes.rbegin();
     prof.flops = data.has_budget ? pts[members[0]].budget : std::exp(log_c / members.size());
-    if (sizes.size() < opt.min_sizes) {
-      prof.note =
-          absl::StrFormat("%zu distinct sizes; a parabola needs %zu", sizes.size(), opt.min_sizes);
+    const bool at_edge = best_rank == 0 || best_rank + 1 == static_cast<long>(ranked.size());
+    if (all_sizes.size() < opt.min_sizes) {
+      prof.note = absl::StrFormat("%zu distinct sizes; a parabola needs %zu", all_sizes.size(),
+                                  opt.min_sizes);
+    } else if (opt.window > 0 && at_edge) {
+      prof.note = absl::StrFormat(
+          "the lowest loss is at the %s size (N = %.3g): the minimum is not bracketed; add %s "
+          "sizes",
+          best_rank == 0 ? "smallest" : "largest", pts[best].n,
+          best_rank == 0 ? "smaller" : "larger");
     } else {
       fit_parabola(x, y, &prof.c0, &prof.c1, &prof.c2);
       if (!(prof.c2 > 0)) {
@@ -95,13 +117,18 @@ absl::StatusOr<IsoflopFit> fit_isoflop(const ScalingData& data, const IsoflopOpt
         prof.n_opt = std::exp(x_opt);
         prof.d_opt = prof.flops / (6 * prof.n_opt);
         prof.loss_at_opt = prof.c0 + prof.c1 * x_opt + prof.c2 * x_opt * x_opt;
-        prof.usable = true;
         prof.extrapolated = x_opt < *std::min_element(x.begin(), x.end()) ||
                             x_opt > *std::max_element(x.begin(), x.end());
-        if (prof.extrapolated) prof.note = "minimum lies outside the sampled sizes (extrapolated)";
-        flops.push_back(prof.flops);
-        n_opt.push_back(prof.n_opt);
-        d_opt.push_back(prof.d_opt);
+        prof.usable = !prof.extrapolated;
+        if (prof.extrapolated) {
+          prof.note = absl::StrFormat(
+              "minimum (N = %.3g) lies outside the fitted sizes, not used; add %s sizes",
+              prof.n_opt, x_opt < *std::min_element(x.begin(), x.end()) ? "smaller" : "larger");
+        } else {
+          flops.push_back(prof.flops);
+          n_opt.push_back(prof.n_opt);
+          d_opt.push_back(prof.d_opt);
+        }
       }
     }
     fit.profiles.push_back(std::move(prof));

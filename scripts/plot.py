@@ -196,7 +196,8 @@ def plot_isoflop(fit, out_dir, sweep=None):
         ax.scatter(runs["N"], runs["loss"], color=colour, s=18, label=pal.label(b["flops"], f"C={sci(b['flops'])}"))
         if b["usable"]:
             p = b["parabola"]
-            x = np.linspace(np.log(runs["N"].min()), np.log(runs["N"].max()), 100)
+            lo, hi = b.get("fitted_N", [runs["N"].min(), runs["N"].max()])  # the window fitted
+            x = np.linspace(np.log(lo), np.log(hi), 100)
             ax.plot(np.exp(x), p["c0"] + p["c1"] * x + p["c2"] * x * x, color=colour, lw=1)
             ax.scatter([b["N_opt"]], [b["loss_at_opt"]], color=colour, marker="*", s=160, edgecolor="black", zorder=5)
     pal.colour_bar(fig, ax, flops_label(opts.get("c_col")))
@@ -213,6 +214,8 @@ def plot_isoflop(fit, out_dir, sweep=None):
     cc = np.geomspace(c.min() / 2, c.max() * 2, 50)
     for key, colour in (("N_opt", "C0"), ("D_opt", "C1")):
         line = iso[key]
+        if line["coefficient"] is None or line["exponent"] is None:  # not finite: no line to draw
+            continue
         ax2.plot(cc, line["coefficient"] * cc ** line["exponent"], color=colour,
                  label=f"{key} ∝ C^{line['exponent']:.3f}")
     ax2.set(xscale="log", yscale="log", xlabel=flops_label(opts.get("c_col")), ylabel="parameters / tokens",

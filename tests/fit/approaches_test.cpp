@@ -73,6 +73,44 @@ TEST(Isoflop, TooFewBudgetsIsAClearError) {
       << fit.status();
 }
 
+// A profile that is a parabola only near its minimum: beyond 2 N* it rises far more steeply (as an
+// undertrained large model's loss does). Fitted to the best size and its neighbours (window 1) the
+// minimum is exact; fitted to every size it is pulled off by more than 20%.
+// A budget whose lowest loss is at its smallest size is left out with the reason.
+TEST(Isoflop, WindowKeepsTheParabolaNearTheMinimumAndEdgesAreLeftOut) {
+  ScalingData data;
+  data.has_budget = true;
+  for (auto [flops, n_star] : {std::pair{1e15, 3e6}, std::pair{1e17, 2e7}, std::pair{1e18, 1e9}}) {
+    for (double f : {0.25, 0.5, 1.0, 2.0, 4.0, 8.0}) {
+      ScalingPoint p;
+      p.n = n_star * f;
+      p.d = flops / (6 * p.n);
+      p.c = p.budget = flops;
+      const double x = std::log(f);
+      p.loss = 2 + 0.05 * x * x + (f > 2 ? 0.5 * f : 0.0);  // parabolic only up to 2 N*
+      data.points.push_back(p);
+    }
+  }
+  for (auto& p : data.points)
+    if (p.budget == 1e18) p.loss = p.n == 8e9 ? 1.0 : 3.0 - 0.1 * std::log(p.n / 2.5e8);
+  IsoflopOptions local;
+  auto fit = fit_isoflop(data, local);
+  ASSERT_TRUE(fit.ok()) << fit.status();
+  ASSERT_EQ(fit->profiles.size(), 3u);
+  EXPECT_NEAR(fit->profiles[0].n_opt / 3e6, 1.0, 1e-9);
+  EXPECT_NEAR(fit->profiles[1].n_opt / 2e7, 1.0, 1e-9);
+  EXPECT_EQ(fit->profiles[0].fitted_sizes, 3u);
+  EXPECT_FALSE(fit->profiles[2].usable);
+  EXPECT_NE(fit->profiles[2].note.find("largest size"), std::string::npos) << fit->profiles[2].note;
+  IsoflopOptions all;
+  all.window = 0;
+  auto wide = fit_isoflop(data, all);
+  ASSERT_TRUE(wide.ok()) << wide.status();
+  std::printf("N_opt / N*: window 1 %.3f, every size %.3f\n", fit->profiles[0].n_opt / 3e6,
+              wide->profiles[0].n_opt / 3e6);
+  EXPECT_GT(std::fabs(wide->profiles[0].n_opt / 3e6 - 1), 0.2);
+}
+
 TEST(Envelope, WinnersGrowWithComputeAtTheLawsRate) {
   // Curves of 13 sizes trained to 400 tokens per parameter, logged every 5% of training.
   const ChinchillaParams truth = testing::synthetic_truth();
