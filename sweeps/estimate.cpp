@@ -10,6 +10,7 @@
 #include "train/adamw.h"
 #include "train/device.h"
 #include "train/flat_params.h"
+#include "train/optimizer.h"
 
 namespace sl {
 absl::StatusOr<double> measure_seconds_per_token(const TrainConfig& cfg, int threads,
@@ -21,8 +22,8 @@ absl::StatusOr<double> measure_seconds_per_token(const TrainConfig& cfg, int thr
   Gpt model(cfg.model);
   model->to(device);
   model->train();
-  FlatParams flat = flatten_parameters(*model);
-  FlatAdamW opt(flat, cfg.optim);
+  FlatParams flat = flatten_parameters(*model, flat_layout_for(cfg.optim));
+  FlatOptimizer opt(flat, cfg.optim);
   const int B = cfg.train.batch_size;
   auto x = torch::randint(0, cfg.model.vocab, {B, cfg.model.ctx},
                           torch::TensorOptions().dtype(torch::kLong).device(device));

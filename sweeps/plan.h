@@ -36,6 +36,8 @@ struct SweepPlan {
   bool share_stable_phase = false;
   std::vector<std::string> overrides;  // `sweep SPEC KEY=VALUE...`: applied to every run
   std::vector<PlannedRun> runs;        // in expansion order
+  // The keys the spec's rules set (the dry run shows each run's value); not kept in plan.json.
+  std::vector<std::string> rule_keys;
   const PlannedRun* find(const std::string& id) const;
   int64_t tokens_saved() const;  // by branching (shared stable phases)
 };

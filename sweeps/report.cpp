@@ -6,7 +6,9 @@
 
 #include "absl/strings/str_format.h"
 #include "core/format.h"
+#include "core/yaml_util.h"
 #include "sweeps/run_store.h"
+#include "train/train_config.h"
 
 namespace sl {
 namespace {
@@ -35,13 +37,41 @@ std::string render(const std::vector<std::vector<std::string>>& rows) {
 }
 
 std::string fmt_loss(double v) { return std::isfinite(v) ? absl::StrFormat("%.4f", v) : "-"; }
+
+// A dotted key's value in a run's canonical config, as the table shows it (whole numbers as they
+// are, others to 4 digits).
+std::string config_value_text(const TrainConfig& cfg, const std::string& dotted) {
+  YAML::Node node = YAML::Load(train_config_to_yaml(cfg));
+  size_t start = 0;
+  while (node && node.IsMap()) {
+    const size_t dot = dotted.find('.', start);
+    node = node[dotted.substr(start, dot == std::string::npos ? std::string::npos : dot - start)];
+    if (dot == std::string::npos) break;
+    start = dot + 1;
+  }
+  if (!node || !node.IsScalar()) return "-";
+  int64_t whole = 0;
+  if (YAML::convert<int64_t>::decode(node, whole)) return std::to_string(whole);
+  try {
+    return absl::StrFormat("%.4g", node.as<double>());
+  } catch (const YAML::Exception&) {
+    return node.Scalar();
+  }
+}
 }  // namespace
 
 std::string plan_table(const SweepPlan& plan, const TimeEstimate* est) {
   const char* conv = flops_convention_name(plan.convention);
   std::vector<std::vector<std::string>> rows{{"run", "shape", "N", "N_total", "D",
                                               absl::StrCat("C(", conv, ")"), "D/N", "epochs",
-                                              "steps", "lr", "est_time", "note"}};
+                                              "steps", "lr"}};
+  // Each rule's resolved value per run (optim.lr has its own column).
+  std::vector<std::string> rule_columns;
+  for (const std::string& k : plan.rule_keys)
+    if (k != "optim.lr") rule_columns.push_back(k);
+  for (const std::string& k : rule_columns) rows[0].push_back(k);
+  rows[0].push_back("est_time");
+  rows[0].push_back("note");
   double total_c = 0;
   int64_t total_tokens = 0;
   for (const auto& r : plan.runs) {
@@ -69,7 +99,10 @@ std::string plan_table(const SweepPlan& plan, const TimeEstimate* est) {
                     format_si(static_cast<double>(d)), absl::StrFormat("%.3g", c),
                     absl::StrFormat("%.1f", static_cast<double>(d) / r.params_nonembedding),
                     absl::StrFormat("%.2f", r.epochs), std::to_string(r.cfg.total_steps()),
-                    absl::StrFormat("%.3g", r.cfg.optim.lr), t, note});
+                    absl::StrFormat("%.3g", r.cfg.optim.lr)});
+    for (const std::string& k : rule_columns) rows.back().push_back(config_value_text(r.cfg, k));
+    rows.back().push_back(t);
+    rows.back().push_back(note);
   }
   std::string out = render(rows);
   out += absl::StrFormat("%d runs; %s tokens to train, total C(%s) %.3g", plan.runs.size(),

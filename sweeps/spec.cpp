@@ -31,6 +31,7 @@ absl::StatusOr<SweepPlan> expand_sweep_spec_text(const std::string& text, const 
   plan.isoflop = spec.mode == BudgetMode::kFlops;
   plan.share_stable_phase = spec.share_stable_phase;
   plan.overrides = overrides;
+  for (const Rule& r : spec.rules) plan.rule_keys.push_back(r.key);
   SL_RETURN_IF_ERROR(expand_grid(spec, base, models, device, &plan));
   if (plan.share_stable_phase) SL_RETURN_IF_ERROR(share_stable_phases(spec, &plan));
   SL_RETURN_IF_ERROR(validate_runs(spec, check_data, &plan));

@@ -210,8 +210,11 @@ absl::Status expand_grid(const SweepSpec& spec, const SweepBase& base,
             if (const std::string* o = yaml_origin(origins, "data.tokenizer"))
               yaml_set_origin(&origins, "model.vocab", *o);
           }
-          auto applied = apply_rules(spec.rules, file, static_cast<double>(pc.nonembedding),
-                                     static_cast<double>(tokens), d, &origins);
+          RunScale scale;
+          scale.n = static_cast<double>(pc.nonembedding);
+          scale.d = static_cast<double>(tokens);
+          scale.width = static_cast<double>(m.d_model);
+          auto applied = apply_rules(spec.rules, file, scale, d, &origins);
           if (!applied.ok()) return in_run(applied, run_keys);
           auto cfg = train_config_from_yaml(d, spec.base_file, origins, ConfigUse::kRunHere);
           if (!cfg.ok()) {

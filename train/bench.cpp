@@ -181,7 +181,7 @@ absl::StatusOr<BenchResult> run_bench(const TrainConfig& cfg_in, const BenchOpti
   Trainable trainable = init_trainable(cfg, device);
   Gpt& model = trainable.model;
   FlatParams& flat = trainable.flat;
-  FlatAdamW& optimizer = trainable.optimizer;
+  FlatOptimizer& optimizer = trainable.optimizer;
   const int B = cfg.train.batch_size, T = cfg.model.ctx, accum = cfg.train.grad_accum;
   // Synthetic tokens: a few steps' worth of random batches on the device, cycled.
   const int pool = 4 * accum;

@@ -1,18 +1,41 @@
 #include "train/flat_params.h"
 
 namespace sl {
-FlatParams flatten_parameters(torch::nn::Module& module) {
+bool is_hidden_matrix(const std::string& name, const torch::Tensor& p) {
+  return p.dim() == 2 && name.rfind("blocks.", 0) == 0;
+}
+
+FlatParams FlatParams::adamw_part() const {
+  FlatParams part;
+  const int64_t rest = params.numel() - n_muon;
+  part.params = params.narrow(0, n_muon, rest);
+  part.grads = grads.narrow(0, n_muon, rest);
+  part.n_decayed = n_decayed - n_muon;
+  return part;
+}
+
+FlatParams flatten_parameters(torch::nn::Module& module, FlatLayout layout) {
   auto named = module.named_parameters(/*recurse=*/true);
+  // kAdamW: pass 0 decayed matrices, pass 1 the rest. kMuon: pass 0 hidden matrices, pass 1 the
+  // other matrices, pass 2 the rest.
+  auto pass_of = [&](const std::string& name, const torch::Tensor& p) {
+    const bool matrix = p.dim() >= 2;
+    if (layout == FlatLayout::kAdamW) return matrix ? 0 : 1;
+    if (is_hidden_matrix(name, p)) return 0;
+    return matrix ? 1 : 2;
+  };
   std::vector<std::pair<std::string, torch::Tensor>> order;
-  for (int pass = 0; pass < 2; ++pass) {  // pass 0: decayed matrices, pass 1: the rest
-    for (const auto& item : named) {
-      bool decayed = item.value().dim() >= 2;
-      if (decayed == (pass == 0)) order.emplace_back(item.key(), item.value());
-    }
+  for (int pass = 0; pass < 3; ++pass) {
+    for (const auto& item : named)
+      if (pass_of(item.key(), item.value()) == pass) order.emplace_back(item.key(), item.value());
   }
   int64_t total = 0;
   FlatParams flat;
   for (const auto& [name, p] : order) {
+    if (layout == FlatLayout::kMuon && is_hidden_matrix(name, p)) {
+      flat.muon_matrices.push_back({name, total, p.size(0), p.size(1)});
+      flat.n_muon += p.numel();
+    }
     total += p.numel();
     if (p.dim() >= 2) flat.n_decayed += p.numel();
   }

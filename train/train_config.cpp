@@ -68,7 +68,18 @@ const ConfigSchema<OptimConfig>& optim_schema() {
   using O = OptimConfig;
   static const auto s =
       ConfigSchema<O>()
-          .field("lr", &O::lr, "peak learning rate", [](const O& o) { return positive(o.lr); })
+          .field(
+              "name", &O::name,
+              "adamw, or muon: Muon on the hidden matrices (attention, MLP), AdamW on embeddings, "
+              "lm_head, gains and biases",
+              [](const O& o) {
+                return o.name == "adamw" || o.name == "muon"
+                           ? std::string()
+                           : absl::StrCat("unknown optimizer '", o.name, "'; use adamw or muon");
+              },
+              /*omit_when_default=*/true)
+          .field("lr", &O::lr, "peak learning rate (AdamW's; under muon, of the AdamW part)",
+                 [](const O& o) { return positive(o.lr); })
           .field("min_lr_ratio", &O::min_lr_ratio, "the schedule decays to lr * min_lr_ratio",
                  [](const O& o) {
                    return o.min_lr_ratio < 0 || o.min_lr_ratio > 1 ? "must be in [0, 1]" : "";
@@ -109,6 +120,24 @@ const ConfigSchema<OptimConfig>& optim_schema() {
               [](const O& o) {
                 return o.warmup_tokens < 0 ? "must be >= 0 (0 = use warmup_fraction)" : "";
               },
+              /*omit_when_default=*/true)
+          .field(
+              "muon_lr", &O::muon_lr,
+              "muon: peak learning rate of the hidden matrices (the schedule scales it as lr)",
+              [](const O& o) { return positive(o.muon_lr); }, /*omit_when_default=*/true)
+          .field(
+              "muon_momentum", &O::muon_momentum, "muon: momentum of the hidden matrices",
+              [](const O& o) {
+                return o.muon_momentum < 0 || o.muon_momentum >= 1 ? "must be in [0, 1)" : "";
+              },
+              /*omit_when_default=*/true)
+          .field("muon_nesterov", &O::muon_nesterov,
+                 "muon: Nesterov momentum (orthogonalise mu buf + (1 - mu) g instead of buf)", {},
+                 /*omit_when_default=*/true)
+          .field(
+              "muon_weight_decay", &O::muon_weight_decay,
+              "muon: decoupled weight decay of the hidden matrices (optim.weight_decay is AdamW's)",
+              [](const O& o) { return o.muon_weight_decay < 0 ? "must be >= 0" : ""; },
               /*omit_when_default=*/true);
   return s;
 }

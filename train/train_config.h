@@ -34,7 +34,10 @@ struct DataConfig {
 absl::StatusOr<std::string> run_data_dir(const DataConfig& data, bool prepare);
 
 struct OptimConfig {
-  double lr = 1e-3;           // peak learning rate
+  // adamw: AdamW on every parameter. muon: Muon on the hidden matrices (attention and MLP weights),
+  // AdamW (lr, betas, weight_decay below) on embeddings, lm_head, gains and biases (train/optimizer.h).
+  std::string name = "adamw";
+  double lr = 1e-3;           // peak learning rate (AdamW's)
   double min_lr_ratio = 0.1;  // the schedule decays to lr * min_lr_ratio
   double weight_decay = 0.1;  // decoupled (AdamW), on matrices only
   double beta1 = 0.9;
@@ -47,6 +50,11 @@ struct OptimConfig {
   // that differ only in length then share their warmup (the shared WSD stable phase needs this).
   int64_t warmup_tokens = 0;
   double decay_fraction = 0.2;  // wsd: share of the steps in the final linear decay (cooldown)
+  // optim.name = muon only (train/muon.h); the schedule scales muon_lr as it scales lr.
+  double muon_lr = 0.02;           // Muon's peak learning rate (the reference's default)
+  double muon_momentum = 0.95;     // Muon's momentum (EMA of the gradients)
+  bool muon_nesterov = true;       // Nesterov momentum: orthogonalise mu buf + (1 - mu) g
+  double muon_weight_decay = 0.0;  // decoupled weight decay on the hidden matrices
 };
 
 struct RunConfig {

@@ -8,14 +8,14 @@ Trainable init_trainable(const TrainConfig& cfg, torch::Device device) {
   Gpt model(cfg.model);
   model->to(device);
   model->train();
-  FlatParams flat = flatten_parameters(*model);
-  FlatAdamW optimizer(flat, cfg.optim);
+  FlatParams flat = flatten_parameters(*model, flat_layout_for(cfg.optim));
+  FlatOptimizer optimizer(flat, cfg.optim);
   return Trainable{model, flat, optimizer};
 }
 
-torch::Tensor train_step(Gpt& model, FlatParams& flat, FlatAdamW& optimizer, const StepSetup& setup,
-                         const std::function<Batch(int)>& next_batch, double lr,
-                         torch::Tensor& loss_acc) {
+torch::Tensor train_step(Gpt& model, FlatParams& flat, FlatOptimizer& optimizer,
+                         const StepSetup& setup, const std::function<Batch(int)>& next_batch,
+                         double lr, torch::Tensor& loss_acc) {
   const int accum = setup.grad_accum;
   for (int m = 0; m < accum; ++m) {
     Batch b = next_batch(m);

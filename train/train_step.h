@@ -1,7 +1,7 @@
 // One optimizer step, exactly as the trainer takes it (train_run) and as `scalelab bench` times it:
 // grad_accum micro-batches (forward under bf16 autocast on CUDA, backward into the flat gradient
 // buffer), in a data-parallel run the gradients averaged over the ranks (one collective on the flat
-// buffer), clipping by global norm, one flat AdamW update, zeroing the gradients. Nothing here
+// buffer), clipping by global norm, one flat optimizer update (AdamW, or Muon + AdamW), zeroing the gradients. Nothing here
 // reads a value back to the host: the loss and the gradient norm stay device scalars until someone
 // logs them.
 #pragma once
@@ -10,9 +10,9 @@
 #include <functional>
 
 #include "model/gpt.h"
-#include "train/adamw.h"
 #include "train/batches.h"
 #include "train/flat_params.h"
+#include "train/optimizer.h"
 #include "train/train_config.h"
 
 namespace sl {
@@ -27,19 +27,19 @@ struct StepSetup {
 };
 
 // A freshly initialised model (seeded with train.seed) on `device` in training mode, its parameters
-// moved into flat storage, and the flat AdamW over them: what the trainer and the bench both start
-// from.
+// moved into flat storage (optim.name's layout), and the optimizer over them: what the trainer and
+// the bench both start from.
 struct Trainable {
   Gpt model;
   FlatParams flat;
-  FlatAdamW optimizer;
+  FlatOptimizer optimizer;
 };
 Trainable init_trainable(const TrainConfig& cfg, torch::Device device);
 
 // Takes one step at learning rate `lr`. next_batch(m) gives micro-batch m (0 <= m < grad_accum) of
 // this step. Adds the step's mean loss (sum over micro-batches of loss / grad_accum) to loss_acc, a
 // device scalar, and returns the gradient norm before clipping (a device scalar).
-torch::Tensor train_step(Gpt& model, FlatParams& flat, FlatAdamW& optimizer, const StepSetup& setup,
-                         const std::function<Batch(int)>& next_batch, double lr,
-                         torch::Tensor& loss_acc);
+torch::Tensor train_step(Gpt& model, FlatParams& flat, FlatOptimizer& optimizer,
+                         const StepSetup& setup, const std::function<Batch(int)>& next_batch,
+                         double lr, torch::Tensor& loss_acc);
 }  // namespace sl

@@ -362,12 +362,11 @@ absl::Status Session::checkpoint() {
 
 void Session::share_state(int64_t step) {
   torch::NoGradGuard no_grad;
-  torch::Tensor exp_avg = t_.optimizer.exp_avg().clone(),
-                exp_avg_sq = t_.optimizer.exp_avg_sq().clone();
+  std::map<std::string, torch::Tensor> state = t_.optimizer.state();
+  for (auto& [name, tensor] : state) tensor = tensor.clone();
   dp_->broadcast_from_main(t_.flat.params);
-  dp_->broadcast_from_main(exp_avg);
-  dp_->broadcast_from_main(exp_avg_sq);
-  t_.optimizer.load_state(exp_avg, exp_avg_sq, step);
+  for (auto& [name, tensor] : state) dp_->broadcast_from_main(tensor);
+  t_.optimizer.load_state(state, step);
   st_.step = step;
 }
 
@@ -386,26 +385,30 @@ absl::Status Session::save(const std::string& path, const Progress& p) {
                    {"last_bpb", p.last_bpb},
                    {"wall_s", p.wall_s},
                    {"metrics_digest", metrics_digest(rows, p.step)}};
-  c.tensors = {{"params", t_.flat.params},
-               {"exp_avg", t_.optimizer.exp_avg()},
-               {"exp_avg_sq", t_.optimizer.exp_avg_sq()}};
+  c.tensors = t_.optimizer.state();
+  c.tensors["params"] = t_.flat.params;
   return save_checkpoint(path, c);
 }
 
 absl::Status Session::restore(Checkpoint& c) {
   torch::NoGradGuard no_grad;
-  for (const char* name : {"params", "exp_avg", "exp_avg_sq"}) {
+  // The parameters, and the optimizer's state (exp_avg, exp_avg_sq; muon_momentum under muon).
+  std::map<std::string, torch::Tensor> wanted = t_.optimizer.state();
+  wanted["params"] = t_.flat.params;
+  for (const auto& [name, tensor] : wanted) {
     auto it = c.tensors.find(name);
-    if (it == c.tensors.end() || it->second.numel() != t_.flat.params.numel()) {
-      return absl::FailedPreconditionError(absl::StrCat(
-          "checkpoint ", paths_.checkpoint(),
-          it == c.tensors.end() ? " has no " : " has the wrong size of ", name, " (the model has ",
-          t_.flat.params.numel(), " parameters); delete it to start over"));
+    if (it == c.tensors.end() || it->second.numel() != tensor.numel()) {
+      return absl::FailedPreconditionError(
+          absl::StrCat("checkpoint ", paths_.checkpoint(),
+                       it == c.tensors.end() ? " has no " : " has the wrong size of ", name,
+                       " (the run needs ", tensor.numel(), " values; the model has ",
+                       t_.flat.params.numel(), " parameters); delete it to start over"));
     }
   }
   t_.flat.params.copy_(c.tensors["params"]);
-  t_.optimizer.load_state(c.tensors["exp_avg"].to(device_), c.tensors["exp_avg_sq"].to(device_),
-                          c.step);
+  std::map<std::string, torch::Tensor> state;
+  for (const auto& [name, tensor] : t_.optimizer.state()) state[name] = c.tensors[name].to(device_);
+  t_.optimizer.load_state(state, c.step);
   const json& s = c.scalars;
   // JSON has no NaN/inf: they were saved as null and come back as the defaults.
   auto number = [&](const char* key, double fallback) {

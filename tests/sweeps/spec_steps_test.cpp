@@ -91,17 +91,17 @@ TEST(SpecRules, ValueAtAndCoefFormsWithClamps) {
   r.value = 3e-3;
   r.at = 1e6;
   r.exponent = -0.5;
-  EXPECT_DOUBLE_EQ(r.eval(4e6, 0), 1.5e-3);  // 3e-3 * 4^-0.5
+  EXPECT_DOUBLE_EQ(r.eval({4e6, 0}), 1.5e-3);  // 3e-3 * 4^-0.5
   r.min = 2e-3;
-  EXPECT_DOUBLE_EQ(r.eval(4e6, 0), 2e-3);
+  EXPECT_DOUBLE_EQ(r.eval({4e6, 0}), 2e-3);
   Rule c;
   c.use_coef = true;
   c.coef = 0.25;
   c.exponent = 1;
-  c.of_d = true;
-  EXPECT_DOUBLE_EQ(c.eval(123, 8000), 2000);
+  c.of = RuleVar::kD;
+  EXPECT_DOUBLE_EQ(c.eval({123, 8000}), 2000);
   c.max = 1000;
-  EXPECT_DOUBLE_EQ(c.eval(123, 8000), 1000);
+  EXPECT_DOUBLE_EQ(c.eval({123, 8000}), 1000);
 }
 
 TEST(SpecRules, IntegerKeysAreRoundedAndOthersKeptAsNumbers) {
@@ -111,7 +111,7 @@ TEST(SpecRules, IntegerKeysAreRoundedAndOthersKeptAsNumbers) {
       "  optim.lr: {value: 1e-3, at: 10k, exponent: 1}\n");
   YAML::Node doc(YAML::NodeType::Map);
   YamlOrigins origins;
-  ASSERT_TRUE(apply_rules(s.rules, s.file, 20e3, 30.0, doc, &origins).ok());
+  ASSERT_TRUE(apply_rules(s.rules, s.file, {20e3, 30.0}, doc, &origins).ok());
   EXPECT_EQ(doc["train"]["batch_size"].Scalar(), "141");  // sqrt(20k) = 141.4
   EXPECT_DOUBLE_EQ(doc["optim"]["lr"].as<double>(), 2e-3);
   ASSERT_NE(yaml_origin(origins, "optim.lr"), nullptr);
@@ -120,7 +120,7 @@ TEST(SpecRules, IntegerKeysAreRoundedAndOthersKeptAsNumbers) {
   const SweepSpec big = parse_ok(
       "models: {sizes: [20k], head_dim: 16}\ndata: {tokens: [4k]}\n"
       "rules: {train.batch_size: {coef: 1e30, exponent: 1}}\n");
-  auto st = apply_rules(big.rules, big.file, 20e3, 1, doc, &origins);
+  auto st = apply_rules(big.rules, big.file, {20e3, 1}, doc, &origins);
   ASSERT_FALSE(st.ok());
   EXPECT_EQ(std::string(st.message()).rfind("spec.yaml:9:9: key 'rules.train.batch_size'", 0), 0u)
       << st;
@@ -199,6 +199,77 @@ TEST(StablePhase, GroupsRunsEqualButForDAndBranchesFromTheLongest) {
     EXPECT_TRUE(longer.branch_source.empty());
     EXPECT_EQ(longer.snapshot_steps, std::vector<int64_t>{shorter.branch_step});
   }
+}
+
+// OLMo-core's ladder (batch 327,680 tokens x (N/108M)^(2/3) as sequences of ctx 64, lr 0.0047 x
+// (N/108M)^(-1/3), beta2 0.99 below 524,288-token batches else 0.95, warmup = N tokens), at 108M
+// and at 8 x 108M, where the batch crosses 524K tokens.
+TEST(SpecRules, OlmoLadderBatchLrBeta2AndWarmup) {
+  const SweepSpec s = parse_ok(
+      "models: {sizes: [20k], head_dim: 16}\ndata: {tokens: [4k]}\n"
+      "rules:\n"
+      "  train.batch_size: {value: 5120, at: 108M, exponent: 0.6666667}\n"
+      "  optim.lr: {value: 0.0047, at: 108M, exponent: -0.3333333}\n"
+      "  optim.beta2: {of: B, steps: [[0, 0.99], [524288, 0.95]]}\n"
+      "  optim.warmup_tokens: {coef: 1, exponent: 1}\n");
+  for (double scale : {1.0, 8.0}) {
+    YAML::Node doc = YAML::Load("model: {ctx: 64}\n");
+    YamlOrigins origins;
+    ASSERT_TRUE(apply_rules(s.rules, s.file, {108e6 * scale, 1e9, 768}, doc, &origins).ok());
+    const int64_t batch = doc["train"]["batch_size"].as<int64_t>();
+    EXPECT_EQ(batch, scale == 1.0 ? 5120 : 20480);  // 327,680 and 1,310,720 tokens
+    EXPECT_NEAR(doc["optim"]["lr"].as<double>(), scale == 1.0 ? 0.0047 : 0.00235, 1e-8);
+    EXPECT_DOUBLE_EQ(doc["optim"]["beta2"].as<double>(), scale == 1.0 ? 0.99 : 0.95);
+    EXPECT_EQ(doc["optim"]["warmup_tokens"].as<int64_t>(), static_cast<int64_t>(108e6 * scale));
+  }
+}
+
+// Marin: lr = 0.33 sqrt(batch) / d_model, batch (sequences per step) as the rule above it set it; nanochat: weight decay ~ 1/width^2 (0.2 at 768 -> 0.8 at 384).
+TEST(SpecRules, MarinLrOfBatchAndWidthAndNanochatDecayOfWidth) {
+  const SweepSpec s = parse_ok(
+      "models: {sizes: [20k], head_dim: 16}\ndata: {tokens: [4k]}\n"
+      "rules:\n"
+      "  train.batch_size: {coef: 16, exponent: 0}\n"
+      "  optim.lr: {coef: 0.33, of: batch, exponent: 0.5, times: {width: -1}}\n"
+      "  optim.weight_decay: {value: 0.2, at: 768, of: width, exponent: -2}\n");
+  YAML::Node doc = YAML::Load("model: {ctx: 64}\ntrain: {batch_size: 4}\n");
+  YamlOrigins origins;
+  ASSERT_TRUE(apply_rules(s.rules, s.file, {1e6, 1e7, 384}, doc, &origins).ok());
+  EXPECT_DOUBLE_EQ(doc["optim"]["lr"].as<double>(), 0.33 * 4 / 384);
+  EXPECT_DOUBLE_EQ(doc["optim"]["weight_decay"].as<double>(), 0.8);
+  // The same rules in the grid: the run's own width (d_model) and batch.
+  const SweepPlan plan = grid_of(s);
+  ASSERT_EQ(plan.runs.size(), 1u);
+  const TrainConfig& c = plan.runs[0].cfg;
+  EXPECT_EQ(c.train.batch_size, 16);
+  EXPECT_DOUBLE_EQ(c.optim.lr, 0.33 * 4 / c.model.d_model);
+  EXPECT_DOUBLE_EQ(c.optim.weight_decay, 0.2 * std::pow(768.0 / c.model.d_model, 2));
+}
+
+TEST(SpecRules, BadStepsAndBatchRulesOfBAreRefused) {
+  auto error_of = [](const std::string& rules) {
+    auto s = parse_sweep_spec(
+        std::string(kBase) + "models: {sizes: [20k]}\ndata: {tokens: [4k]}\nrules:\n" + rules,
+        "spec.yaml");
+    return s.ok() ? std::string("ok") : std::string(s.status().message());
+  };
+  EXPECT_NE(error_of("  optim.beta2: {of: B, steps: [[1k, 0.99], [2k, 0.95]]}\n")
+                .find("first step must start at 0"),
+            std::string::npos);
+  EXPECT_NE(error_of("  optim.beta2: {of: B, steps: [[0, 0.99], [0, 0.95]]}\n")
+                .find("starts must increase"),
+            std::string::npos);
+  EXPECT_NE(error_of("  optim.beta2: {of: B, steps: [[0, 0.99]], value: 1}\n")
+                .find("takes only of, steps"),
+            std::string::npos);
+  EXPECT_NE(error_of("  train.batch_size: {coef: 1, of: B, exponent: 1}\n")
+                .find("cannot depend on B or batch"),
+            std::string::npos);
+  EXPECT_NE(error_of("  optim.lr: {value: 1, at: 1, times: {width: -1}}\n").find("goes with coef"),
+            std::string::npos);
+  EXPECT_NE(error_of("  optim.lr: {coef: 1, of: C}\n").find("B (tokens per step) or batch"),
+            std::string::npos);
+  EXPECT_EQ(error_of("  optim.beta2: {of: B, steps: [[0, 0.99], [524k, 0.95]]}\n"), "ok");
 }
 }  // namespace
 }  // namespace sl

@@ -162,7 +162,7 @@ TEST_P(TrainStepEquivalence, MatchesPlainReferenceStep) {
   torch::manual_seed(7);
   Gpt ref(c);
   FlatParams flat = flatten_parameters(*ours);
-  FlatAdamW opt(flat, o);
+  FlatOptimizer opt(flat, o);
   torch::optim::AdamW ref_opt = reference_adamw(ref, o);
 
   const StepSetup setup{torch::kCPU, /*bf16=*/true, sc.grad_accum, o.grad_clip};
@@ -228,7 +228,7 @@ TEST(TrainStepCuda, Bf16StepMatchesFloat32Reference) {
   Gpt ref(c);
   ours->to(cuda);
   FlatParams flat = flatten_parameters(*ours);
-  FlatAdamW opt(flat, o);
+  FlatOptimizer opt(flat, o);
   torch::optim::AdamW ref_opt = reference_adamw(ref, o);
   std::map<std::string, torch::Tensor> init;
   for (const auto& item : ref->named_parameters()) init[item.key()] = item.value().detach().clone();
@@ -272,16 +272,16 @@ TEST(TrainStepCuda, CudaGraphReplayMatchesEagerSteps) {
   c.ctx = 32;
   c.vocab = 64;
   OptimConfig o;
-  auto make = [&](Gpt& m, std::unique_ptr<FlatParams>& flat, std::unique_ptr<FlatAdamW>& opt) {
+  auto make = [&](Gpt& m, std::unique_ptr<FlatParams>& flat, std::unique_ptr<FlatOptimizer>& opt) {
     torch::manual_seed(5);
     m = Gpt(c);
     m->to(cuda);
     flat = std::make_unique<FlatParams>(flatten_parameters(*m));
-    opt = std::make_unique<FlatAdamW>(*flat, o);
+    opt = std::make_unique<FlatOptimizer>(*flat, o);
   };
   Gpt eager{nullptr}, graphed{nullptr};
   std::unique_ptr<FlatParams> fe, fg;
-  std::unique_ptr<FlatAdamW> oe, og;
+  std::unique_ptr<FlatOptimizer> oe, og;
   make(eager, fe, oe);
   make(graphed, fg, og);
   std::vector<Batch> batches;

@@ -8,6 +8,7 @@
 
 #include "core/files.h"
 #include "data/token_dataset.h"
+#include "train/checkpoint.h"
 #include "train_test_util.h"
 
 namespace sl {
@@ -65,6 +66,38 @@ TEST(Trainer, TwoResumesStillMatch) {
   run(c, full.string());
   run(c, resumed.string(), 3);
   run(c, resumed.string(), 9);
+  EXPECT_EQ(run(c, resumed.string()).status, RunStatus::kDone);
+  EXPECT_EQ(metrics_without_timing(full.string()), metrics_without_timing(resumed.string()));
+}
+
+// optim.name: muon (Muon on the blocks' matrices, AdamW on the rest) learns the bigram statistics
+// too, and its momentum buffers travel in the checkpoint: a resumed run equals an uninterrupted one.
+TEST(Trainer, MuonLossFallsWellBelowTheUnigramEntropy) {
+  TrainConfig c = tiny_config(80);
+  c.optim.name = "muon";
+  c.optim.muon_lr = 0.02;
+  auto dir = temp_dir("muon_falls");
+  RunOutcome out = run(c, dir.string());
+  ASSERT_EQ(out.status, RunStatus::kDone);
+  auto meta = read_dataset_meta(c.data.path + "/meta.json");
+  ASSERT_TRUE(meta.ok());
+  const double final_val = out.summary["final_val_loss"].get<double>();
+  EXPECT_LT(final_val, meta->unigram_entropy_nats - 0.3);
+  EXPECT_GT(final_val, meta->entropy_rate_nats - 0.05);
+  auto ckpt = load_checkpoint(dir.string() + "/checkpoint.bin");
+  ASSERT_TRUE(ckpt.ok()) << ckpt.status().message();
+  ASSERT_EQ(ckpt->tensors.count("muon_momentum"), 1u);
+  // 2 layers x (c_attn 3072 + c_proj 1024 + c_fc 4096 + c_proj 4096) hidden-matrix entries.
+  EXPECT_EQ(ckpt->tensors.at("muon_momentum").numel(), 2 * (3072 + 1024 + 4096 + 4096));
+  EXPECT_GT(ckpt->tensors.at("muon_momentum").abs().max().item<double>(), 0.0);
+}
+
+TEST(Trainer, MuonResumedRunEqualsUninterruptedRunExactly) {
+  TrainConfig c = tiny_config(14);
+  c.optim.name = "muon";
+  auto full = temp_dir("muon_full"), resumed = temp_dir("muon_resumed");
+  run(c, full.string());
+  EXPECT_EQ(run(c, resumed.string(), /*stop_after=*/5).status, RunStatus::kInterrupted);
   EXPECT_EQ(run(c, resumed.string()).status, RunStatus::kDone);
   EXPECT_EQ(metrics_without_timing(full.string()), metrics_without_timing(resumed.string()));
 }
