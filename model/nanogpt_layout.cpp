@@ -37,11 +37,22 @@ std::vector<NamedTensor> nanogpt_state_dict(const GptImpl& model) {
 }
 
 std::map<std::string, std::string> nanogpt_config_metadata(const GptConfig& c) {
-  return {{"block_size", std::to_string(c.ctx)},  {"vocab_size", std::to_string(c.vocab)},
-          {"n_layer", std::to_string(c.n_layer)}, {"n_head", std::to_string(c.n_head)},
-          {"n_embd", std::to_string(c.d_model)},  {"dropout", format_shortest(c.dropout)},
-          {"bias", c.bias ? "true" : "false"},    {"tied", c.tied ? "true" : "false"},
-          {"d_ff", std::to_string(c.ff())}};
+  std::map<std::string, std::string> m{
+      {"block_size", std::to_string(c.ctx)},  {"vocab_size", std::to_string(c.vocab)},
+      {"n_layer", std::to_string(c.n_layer)}, {"n_head", std::to_string(c.n_head)},
+      {"n_embd", std::to_string(c.d_model)},  {"dropout", format_shortest(c.dropout)},
+      {"bias", c.bias ? "true" : "false"},    {"tied", c.tied ? "true" : "false"},
+      {"d_ff", std::to_string(c.ff())}};
+  const GptConfig gpt2;
+  auto flag = [](bool b) { return std::string(b ? "true" : "false"); };
+  if (c.norm != gpt2.norm) m["norm"] = c.norm;
+  if (c.norm_gain != gpt2.norm_gain) m["norm_gain"] = flag(c.norm_gain);
+  if (c.pos != gpt2.pos) m["pos"] = c.pos;
+  if (c.rope()) m["rope_theta"] = format_shortest(c.rope_theta);
+  if (c.mlp != gpt2.mlp) m["mlp"] = c.mlp;
+  if (c.qk_norm != gpt2.qk_norm) m["qk_norm"] = flag(c.qk_norm);
+  if (c.kv_heads() != c.n_head) m["n_kv_head"] = std::to_string(c.kv_heads());
+  return m;
 }
 
 std::vector<std::string> nanogpt_model_py_gaps(const GptConfig& c) {

@@ -15,6 +15,7 @@ import tempfile
 try:
     import torch
     import torch.nn.functional as F
+    from safetensors import safe_open
     from safetensors.torch import load_file
 except ImportError as e:
     sys.exit(f"{sys.executable} lacks {e.name}: scripts/setup.sh installs torch and safetensors "
@@ -103,8 +104,20 @@ def main():
             p = run([scalelab, "export-weights", run_dir, "--logits-for",
                      ",".join(map(str, tokens))])
             logits = torch.tensor(json.loads(p.stdout)["logits"], dtype=torch.float64)
-            sd = {k: v.double() for k, v in
-                  load_file(os.path.join(run_dir, "model.safetensors")).items()}
+            path = os.path.join(run_dir, "model.safetensors")
+            sd = {k: v.double() for k, v in load_file(path).items()}
+            with safe_open(path, framework="pt") as f:
+                meta = f.metadata()
+            assert float(meta["rope_theta"]) == THETA, meta
+            want = {"pos": "rope", "norm": "rmsnorm",
+                    "mlp": o["mlp"], "tied": "false"}
+            if o["kv_heads"] != N_HEAD:
+                want["n_kv_head"] = str(o["kv_heads"])
+            if not o["gain"]:
+                want["norm_gain"] = "false"
+            if o["qk_norm"]:
+                want["qk_norm"] = "true"
+            assert all(meta.get(k) == v for k, v in want.items()), (want, meta)
             assert "transformer.wpe.weight" not in sd, "RoPE models have no position table"
             assert ("transformer.h.0.ln_1.weight" in sd) == o["gain"], sorted(sd)
             ref = forward(sd, o, torch.tensor([tokens]))[0]
