@@ -9,17 +9,35 @@
 #include "fit/fit_run.h"
 #include "fit/parallel_for.h"
 #include "fit/plot_runner.h"
+#include "model/accounting.h"
 
 namespace {
 struct FitFlags {
   sl::FitRequest request;
   bool json = false;
   std::string out, plot_dir;
+  std::string params;  // --params: a parameter convention, naming the N column
 };
+
+// --params CONVENTION sets --n-col to its column; both given must agree.
+absl::Status apply_params_flag(FitFlags& f, const CLI::App& cmd) {
+  if (f.params.empty()) return absl::OkStatus();
+  absl::StatusOr<sl::ParamConvention> c = sl::parse_param_convention(f.params);
+  if (!c.ok()) return absl::InvalidArgumentError(absl::StrCat("--params: ", c.status().message()));
+  const std::string col = sl::param_convention_column(*c);
+  if (cmd.count("--n-col") > 0 && f.request.columns.n_col != col) {
+    return absl::InvalidArgumentError(absl::StrCat("--params ", f.params, " means --n-col ", col,
+                                                   " but --n-col ", f.request.columns.n_col,
+                                                   " was given; give one of the two"));
+  }
+  f.request.columns.n_col = col;
+  return absl::OkStatus();
+}
 
 absl::Status run_fit_command(FitFlags& f, const CLI::App& cmd) {
   f.request.loss_col_given = cmd.count("--loss-col") > 0;
   f.request.c_col_given = cmd.count("--c-col") > 0;
+  SL_RETURN_IF_ERROR(apply_params_flag(f, cmd));
   SL_ASSIGN_OR_RETURN(sl::FitReport report, sl::run_fit(f.request));
   for (const auto& note : report.notes) {
     if (note.rfind("warning: ", 0) == 0)
@@ -67,6 +85,10 @@ void add_fit_command(CLI::App& app) {
                   "et al. 2023; needs runs with epochs > 1)")
       ->capture_default_str();
   cmd->add_option("--n-col", r.columns.n_col, "Column of model size N")->capture_default_str();
+  cmd->add_option("--params", flags->params,
+                  "What N counts: non_embedding (Kaplan; the default, params_nonembedding), all "
+                  "(Chinchilla; params_total), nanochat (transformer + lm_head; params_with_head), "
+                  "matrices (the blocks' weight matrices; params_matrices)");
   auto* d = cmd->add_option("--d-col", r.columns.d_col, "Column of training tokens D")
                 ->capture_default_str();
   cmd->add_option("--c-col", r.columns.c_col,

@@ -146,6 +146,12 @@ absl::StatusOr<Allocation> allocate(const ChinchillaParams& p, const PlanRequest
 
 // A shape whose N (in the fit's sense: total or non-embedding) is near `n`.
 absl::StatusOr<GptConfig> shape_for(double n, const std::string& n_col, const PlanRequest& r) {
+  if (n_col != "params_total" && n_col != "params_nonembedding") {
+    return absl::InvalidArgumentError(
+        absl::StrCat("the fit's N is ", n_col,
+                     "; plan turns N into a shape for params_nonembedding or "
+                     "params_total only: fit with --params non_embedding or --params all to plan"));
+  }
   if (n_col != "params_total") return shape_for_nonembedding_params(n, r.rule, r.base);
   // Total = non-embedding + embeddings(d_model): a few fixed-point steps settle the width.
   double target = n;

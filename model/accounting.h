@@ -1,9 +1,21 @@
-// Parameter and FLOP accounting as pure functions of the config. The parameter count is checked
-// against the real module in tests; FLOPs follow three published conventions:
+// Parameter and FLOP accounting as pure functions of the config, for every architecture variant
+// (model/config.h). The parameter counts are checked against the real module's tensors in tests.
+// Parameters by group: token_embedding, position_embedding (0 under RoPE), head (0 when tied),
+// attention (q, k, v and output projections; k and v n_kv_head * head_dim wide), mlp (2 matrices,
+// 3 under SwiGLU), norms (every gain and LayerNorm shift, the final norm's included); and N under
+// the four conventions of the scaling-law literature:
+//   nonembedding  Kaplan et al. 2020: all but the embeddings and an untied head
+//   total         Hoffmann et al. 2022 (Chinchilla): every parameter, a tied head counted once
+//   with_head     nanochat: the transformer plus the output head (V d), tied or not
+//   matrices      the blocks' weight matrices only (no biases, norms, embeddings or head)
+// FLOPs follow three published conventions:
 //   kaplan_6n            6 N, N = non-embedding parameters (Kaplan et al. 2020)
 //   kaplan_6n_attention  6 N + 6 n_layer ctx d_model (Kaplan's attention term, forward
 //                        2 n_layer ctx d)
-//   chinchilla           every term of Hoffmann et al. 2022, appendix F, backward = 2 x forward
+//   chinchilla           every term of Hoffmann et al. 2022, appendix F, backward = 2 x forward,
+//                        with the variant's own matrices: q d x d and k, v d x kv_dim each; the
+//                        MLP's 2 (3 under SwiGLU) d x d_ff. Norms, RoPE's rotation and the MLP's
+//                        nonlinearity are elementwise and, as in the appendix, not counted.
 // All FLOPs are per trained token (the appendix's per-sequence terms divided by the sequence
 // length).
 #pragma once
@@ -23,6 +35,11 @@ struct ParamCountsOf {
   T position_embedding = 0;
   T head = 0;  // untied output head (0 when tied)
   T per_layer = 0;
+  T attention = 0;  // all layers
+  T mlp = 0;        // all layers
+  T norms = 0;      // all layers and the final norm
+  T with_head = 0;  // nanochat's N: nonembedding + the output head (V d + its bias)
+  T matrices = 0;   // the blocks' 2-D weights only
 };
 using ParamCounts = ParamCountsOf<int64_t>;
 ParamCounts count_params(const GptConfig& c);
@@ -50,4 +67,13 @@ enum class FlopsConvention { kKaplan6N, kKaplan6NAttention, kChinchilla };
 absl::StatusOr<FlopsConvention> parse_flops_convention(const std::string& name);
 const char* flops_convention_name(FlopsConvention c);  // "6n", "6n_attention", "chinchilla"
 double train_flops_per_token(const FlopsPerToken& f, FlopsConvention c);
+
+// What N counts (the parameter conventions above), by name as `scalelab fit --params` takes it,
+// and the summary/export column that holds it.
+enum class ParamConvention { kNonEmbedding, kAll, kNanochat, kMatrices };
+absl::StatusOr<ParamConvention> parse_param_convention(const std::string& name);
+const char* param_convention_name(ParamConvention c);    // non_embedding, all, nanochat, matrices
+const char* param_convention_column(ParamConvention c);  // params_nonembedding, params_total, ...
+std::vector<ParamConvention> param_conventions();        // all four, in that order
+int64_t params_under(const ParamCounts& p, ParamConvention c);
 }  // namespace sl

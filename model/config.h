@@ -1,8 +1,15 @@
 // GPT decoder configuration, its validation and YAML form. Pure C++: no torch, so fit/ and the
 // planner can use the same shapes and accounting as the trainer.
+//
+// The architecture variants are keys of their own (norm, pos, mlp, qk_norm, n_kv_head, tied, bias);
+// `preset` (gpt2 | llama | nanochat) sets several of them at once before the mapping's other keys
+// are read, so an explicit key always wins over its preset. The canonical YAML writes the resolved
+// keys, never the preset, and writes a variant key only when it differs from GPT-2's value: configs
+// from before the variants keep their text and their run ids.
 #pragma once
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "core/config_schema.h"
 #include "core/status.h"
@@ -10,21 +17,44 @@
 
 namespace sl {
 struct GptConfig {
-  int n_layer = 4;       // transformer blocks
-  int d_model = 128;     // residual stream width
-  int n_head = 4;        // attention heads; d_model must divide evenly
-  int d_ff = 0;          // MLP hidden width; 0 means 4 * d_model
-  int ctx = 128;         // context length T (learned position embeddings)
-  int vocab = 256;       // vocabulary size (must cover the data's tokens)
-  bool bias = false;     // biases in Linear and LayerNorm layers
-  bool tied = true;      // output head shares the token embedding matrix
-  double dropout = 0.0;  // dropout on embeddings, attention output and MLP output
+  int n_layer = 4;                 // transformer blocks
+  int d_model = 128;               // residual stream width
+  int n_head = 4;                  // attention heads; d_model must divide evenly
+  int d_ff = 0;                    // MLP hidden width; 0 means 4 * d_model
+  int ctx = 128;                   // context length T (the learned position table's length)
+  int vocab = 256;                 // vocabulary size (must cover the data's tokens)
+  bool bias = false;               // biases in Linear layers (and LayerNorm's shift)
+  bool tied = true;                // output head shares the token embedding matrix
+  double dropout = 0.0;            // dropout on embeddings, attention output and MLP output
+  std::string norm = "layernorm";  // layernorm | rmsnorm
+  bool norm_gain = true;           // a learned gain in every norm (false: parameter-free)
+  std::string pos = "learned";     // learned (a position table) | rope (rotary, no table)
+  double rope_theta = 10000;       // RoPE base: pair i turns by t * theta^(-2i / head_dim)
+  std::string mlp = "gelu";        // gelu | swiglu (3 matrices) | relu2 (ReLU squared)
+  int ff_multiple = 256;           // SwiGLU's default d_ff: 2/3 * 4 d_model rounded up to this
+  bool qk_norm = false;            // parameter-free RMSNorm of each head's q and k
+  int n_kv_head = 0;               // key/value heads (grouped-query attention); 0 means n_head
 
-  int ff() const { return d_ff > 0 ? d_ff : 4 * d_model; }
+  // The MLP width: d_ff, or the variant's default (4 d_model; Llama's rounding under SwiGLU).
+  int ff() const { return d_ff > 0 ? d_ff : default_ff(); }
+  int default_ff() const;
   int head_dim() const { return d_model / n_head; }
-  // "L4-d128-h4" (plus non-default extras): a readable name for tables and run ids.
+  int kv_heads() const { return n_kv_head > 0 ? n_kv_head : n_head; }
+  int kv_dim() const { return kv_heads() * head_dim(); }  // width of k (and of v)
+  bool rope() const { return pos == "rope"; }
+  bool swiglu() const { return mlp == "swiglu"; }
+  bool layernorm() const { return norm == "layernorm"; }
+  // "L4-d128-h4" plus what differs from GPT-2 ("-ff96", "-rms", "-rms0" parameter-free, "-ln0",
+  // "-rope", "-theta5e+05", "-swiglu", "-relu2", "-qkn", "-kv2"): a readable name for tables and
+  // run ids, different for every variant.
   std::string shape_name() const;
 };
+
+// The preset names, in the order the docs list them: gpt2, llama, nanochat.
+const std::vector<std::string>& gpt_preset_names();
+// Sets the variant keys of `c` to the preset's (the shape keys are left as they are); an error
+// naming the presets when `name` is none of them.
+absl::Status apply_gpt_preset(const std::string& name, GptConfig* c);
 
 // The first problem found: which key, and what to change.
 struct KeyError {

@@ -173,13 +173,21 @@ struct DnnlLinearFunction : torch::autograd::Function<DnnlLinearFunction> {
 
 struct Shape {
   int64_t B, T, C, nh, hs;
+  int64_t nkv;  // key/value heads; a group of nh / nkv query heads shares one
+  int64_t ld;   // floats per row of qkv: C + 2 nkv hs
+  int64_t group() const { return nh / nkv; }
+  // Offsets in a row of qkv: query head h, and the key and value of the head h reads.
+  int64_t q_at(int64_t h) const { return h * hs; }
+  int64_t k_at(int64_t h) const { return C + (h / group()) * hs; }
+  int64_t v_at(int64_t h) const { return C + nkv * hs + (h / group()) * hs; }
 };
 
-Shape shape_of(const torch::Tensor& qkv, int64_t n_head) {
-  TORCH_CHECK(qkv.dim() == 3 && qkv.size(2) % (3 * n_head) == 0,
-              "fused attention: qkv must be (B, T, 3C)");
-  const int64_t C = qkv.size(2) / 3;
-  return {qkv.size(0), qkv.size(1), C, n_head, C / n_head};
+Shape shape_of(const torch::Tensor& qkv, int64_t n_head, int64_t n_kv_head) {
+  const int64_t nkv = n_kv_head > 0 ? n_kv_head : n_head;
+  TORCH_CHECK(qkv.dim() == 3 && n_head % nkv == 0 && qkv.size(2) % (n_head + 2 * nkv) == 0,
+              "fused attention: qkv must be (B, T, (n_head + 2 n_kv_head) hs)");
+  const int64_t hs = qkv.size(2) / (n_head + 2 * nkv);
+  return {qkv.size(0), qkv.size(1), n_head * hs, n_head, hs, nkv, qkv.size(2)};
 }
 
 // Forward for heads [begin, end) of B * nh. P: the (T, T) probabilities of a head at att + bh * T *
@@ -187,14 +195,15 @@ Shape shape_of(const torch::Tensor& qkv, int64_t n_head) {
 void forward_heads(const float* qkv, float* y, float* att, const Shape& s, int64_t begin,
                    int64_t end) {
   const int T = static_cast<int>(s.T), hs = static_cast<int>(s.hs);
-  const int ld3 = static_cast<int>(3 * s.C), ldc = static_cast<int>(s.C);
+  const int ld3 = static_cast<int>(s.ld), ldc = static_cast<int>(s.C);
   const float scale = 1.0f / std::sqrt(static_cast<float>(hs));
   std::vector<float> scratch(att ? 0 : static_cast<size_t>(T) * T);
   for (int64_t bh = begin; bh < end; ++bh) {
     const int64_t b = bh / s.nh, h = bh % s.nh;
-    const float* q = qkv + b * s.T * 3 * s.C + h * s.hs;
-    const float* k = q + s.C;
-    const float* v = q + 2 * s.C;
+    const float* row = qkv + b * s.T * s.ld;
+    const float* q = row + s.q_at(h);
+    const float* k = row + s.k_at(h);
+    const float* v = row + s.v_at(h);
     float* o = y + b * s.T * s.C + h * s.hs;
     float* P = att ? att + bh * s.T * s.T : scratch.data();
     for (int r0 = 0; r0 < T; r0 += kBlock) {
@@ -209,21 +218,26 @@ void forward_heads(const float* qkv, float* y, float* att, const Shape& s, int64
   }
 }
 
+// Backward for key/value heads [begin, end) of B * nkv: each task walks the query heads of its
+// group, so the group's dK and dV are summed (beta 1 after the first head) by one thread.
 void backward_heads(const float* qkv, const float* att, const float* dy, float* dqkv,
                     const Shape& s, int64_t begin, int64_t end) {
   const int T = static_cast<int>(s.T), hs = static_cast<int>(s.hs);
-  const int ld3 = static_cast<int>(3 * s.C), ldc = static_cast<int>(s.C);
+  const int ld3 = static_cast<int>(s.ld), ldc = static_cast<int>(s.C);
   const float scale = 1.0f / std::sqrt(static_cast<float>(hs));
   std::vector<float> dS(static_cast<size_t>(T) * T);
-  for (int64_t bh = begin; bh < end; ++bh) {
+  for (int64_t bh = begin * s.group(); bh < end * s.group(); ++bh) {
     const int64_t b = bh / s.nh, h = bh % s.nh;
-    const float* q = qkv + b * s.T * 3 * s.C + h * s.hs;
-    const float* k = q + s.C;
-    const float* v = q + 2 * s.C;
+    const float kv_beta = h % s.group() == 0 ? 0.0f : 1.0f;  // the group's first head writes
+    const float* row = qkv + b * s.T * s.ld;
+    const float* q = row + s.q_at(h);
+    const float* k = row + s.k_at(h);
+    const float* v = row + s.v_at(h);
     const float* dO = dy + b * s.T * s.C + h * s.hs;
-    float* dq = dqkv + b * s.T * 3 * s.C + h * s.hs;
-    float* dk = dq + s.C;
-    float* dv = dq + 2 * s.C;
+    float* drow = dqkv + b * s.T * s.ld;
+    float* dq = drow + s.q_at(h);
+    float* dk = drow + s.k_at(h);
+    float* dv = drow + s.v_at(h);
     const float* P = att + bh * s.T * s.T;
     // Row blocks: dP = dO V^T, dS = softmax backward (scaled), dQ = dS K.
     for (int r0 = 0; r0 < T; r0 += kBlock) {
@@ -240,17 +254,18 @@ void backward_heads(const float* qkv, const float* att, const float* dy, float* 
       const int c1 = std::min(T, c0 + kBlock), n = c1 - c0, rows = T - c0;
       const int64_t corner = static_cast<int64_t>(c0) * T + c0;
       gemm(true, false, n, hs, rows, 1.0f, P + corner, T, dO + static_cast<int64_t>(c0) * ldc, ldc,
-           0.0f, dv + static_cast<int64_t>(c0) * ld3, ld3);
+           kv_beta, dv + static_cast<int64_t>(c0) * ld3, ld3);
       gemm(true, false, n, hs, rows, 1.0f, dS.data() + corner, T,
-           q + static_cast<int64_t>(c0) * ld3, ld3, 0.0f, dk + static_cast<int64_t>(c0) * ld3, ld3);
+           q + static_cast<int64_t>(c0) * ld3, ld3, kv_beta, dk + static_cast<int64_t>(c0) * ld3,
+           ld3);
     }
   }
 }
 
 // (y, att): att is defined only when `keep` (the probabilities the backward pass needs).
 std::pair<torch::Tensor, torch::Tensor> attention_forward(const torch::Tensor& qkv, int64_t n_head,
-                                                          bool keep) {
-  const Shape s = shape_of(qkv, n_head);
+                                                          int64_t n_kv_head, bool keep) {
+  const Shape s = shape_of(qkv, n_head, n_kv_head);
   auto y = torch::empty({s.B, s.T, s.C}, qkv.options());
   torch::Tensor att;
   if (keep) att = torch::empty({s.B * s.nh, s.T, s.T}, qkv.options());
@@ -264,10 +279,11 @@ std::pair<torch::Tensor, torch::Tensor> attention_forward(const torch::Tensor& q
 
 struct FusedAttentionFunction : torch::autograd::Function<FusedAttentionFunction> {
   static torch::Tensor forward(torch::autograd::AutogradContext* ctx, const torch::Tensor& qkv,
-                               int64_t n_head) {
-    auto [y, att] = attention_forward(qkv, n_head, /*keep=*/true);
+                               int64_t n_head, int64_t n_kv_head) {
+    auto [y, att] = attention_forward(qkv, n_head, n_kv_head, /*keep=*/true);
     ctx->save_for_backward({qkv, att});
     ctx->saved_data["n_head"] = n_head;
+    ctx->saved_data["n_kv_head"] = n_kv_head;
     return y;
   }
   static torch::autograd::variable_list backward(torch::autograd::AutogradContext* ctx,
@@ -275,17 +291,18 @@ struct FusedAttentionFunction : torch::autograd::Function<FusedAttentionFunction
     auto saved = ctx->get_saved_variables();
     const torch::Tensor& qkv = saved[0];
     const torch::Tensor& att = saved[1];
-    const Shape s = shape_of(qkv, ctx->saved_data["n_head"].toInt());
+    const Shape s =
+        shape_of(qkv, ctx->saved_data["n_head"].toInt(), ctx->saved_data["n_kv_head"].toInt());
     auto dy = grads[0].contiguous();
     auto dqkv = torch::empty_like(qkv);
     const float* q = qkv.data_ptr<float>();
     const float* a = att.data_ptr<float>();
     const float* g = dy.data_ptr<float>();
     float* out = dqkv.data_ptr<float>();
-    at::parallel_for(0, s.B * s.nh, 1, [&](int64_t begin, int64_t end) {
+    at::parallel_for(0, s.B * s.nkv, 1, [&](int64_t begin, int64_t end) {
       backward_heads(q, a, g, out, s, begin, end);
     });
-    return {dqkv, torch::Tensor()};
+    return {dqkv, torch::Tensor(), torch::Tensor()};
   }
 };
 }  // namespace
@@ -305,12 +322,13 @@ torch::Tensor dnnl_linear(const torch::Tensor& x_in, const torch::Tensor& w_in,
   return b.defined() ? y + b : y;
 }
 
-torch::Tensor fused_causal_attention_cpu(const torch::Tensor& qkv_in, int64_t n_head) {
+torch::Tensor fused_causal_attention_cpu(const torch::Tensor& qkv_in, int64_t n_head,
+                                         int64_t n_kv_head) {
   TORCH_CHECK(qkv_in.device().is_cpu() && qkv_in.scalar_type() == torch::kFloat,
               "fused attention: float32 CPU tensors only");
   auto qkv = qkv_in.contiguous();
   if (torch::GradMode::is_enabled() && qkv.requires_grad())
-    return FusedAttentionFunction::apply(qkv, n_head);
-  return attention_forward(qkv, n_head, /*keep=*/false).first;
+    return FusedAttentionFunction::apply(qkv, n_head, n_kv_head);
+  return attention_forward(qkv, n_head, n_kv_head, /*keep=*/false).first;
 }
 }  // namespace sl

@@ -5,9 +5,10 @@
 namespace sl {
 namespace {
 // name.weight and, when the layer has one, name.bias.
+// name.weight and name.bias, each when the layer has it (a parameter-free norm has neither).
 void add(std::vector<NamedTensor>& out, const std::string& name, const torch::Tensor& weight,
          const torch::Tensor& bias) {
-  out.push_back({name + ".weight", weight});
+  if (weight.defined()) out.push_back({name + ".weight", weight});
   if (bias.defined()) out.push_back({name + ".bias", bias});
 }
 }  // namespace
@@ -15,7 +16,7 @@ void add(std::vector<NamedTensor>& out, const std::string& name, const torch::Te
 std::vector<NamedTensor> nanogpt_state_dict(const GptImpl& model) {
   std::vector<NamedTensor> out;
   out.push_back({"transformer.wte.weight", model.wte->weight});
-  out.push_back({"transformer.wpe.weight", model.wpe->weight});
+  if (model.wpe) out.push_back({"transformer.wpe.weight", model.wpe->weight});  // not under RoPE
   for (size_t i = 0; i < model.blocks->size(); ++i) {
     const BlockImpl& b = model.blocks->at<BlockImpl>(i);
     const std::string h = "transformer.h." + std::to_string(i);
@@ -36,11 +37,22 @@ std::vector<NamedTensor> nanogpt_state_dict(const GptImpl& model) {
 }
 
 std::map<std::string, std::string> nanogpt_config_metadata(const GptConfig& c) {
-  return {{"block_size", std::to_string(c.ctx)},  {"vocab_size", std::to_string(c.vocab)},
-          {"n_layer", std::to_string(c.n_layer)}, {"n_head", std::to_string(c.n_head)},
-          {"n_embd", std::to_string(c.d_model)},  {"dropout", format_shortest(c.dropout)},
-          {"bias", c.bias ? "true" : "false"},    {"tied", c.tied ? "true" : "false"},
-          {"d_ff", std::to_string(c.ff())}};
+  std::map<std::string, std::string> m{
+      {"block_size", std::to_string(c.ctx)},  {"vocab_size", std::to_string(c.vocab)},
+      {"n_layer", std::to_string(c.n_layer)}, {"n_head", std::to_string(c.n_head)},
+      {"n_embd", std::to_string(c.d_model)},  {"dropout", format_shortest(c.dropout)},
+      {"bias", c.bias ? "true" : "false"},    {"tied", c.tied ? "true" : "false"},
+      {"d_ff", std::to_string(c.ff())}};
+  const GptConfig gpt2;
+  auto flag = [](bool b) { return std::string(b ? "true" : "false"); };
+  if (c.norm != gpt2.norm) m["norm"] = c.norm;
+  if (c.norm_gain != gpt2.norm_gain) m["norm_gain"] = flag(c.norm_gain);
+  if (c.pos != gpt2.pos) m["pos"] = c.pos;
+  if (c.rope()) m["rope_theta"] = format_shortest(c.rope_theta);
+  if (c.mlp != gpt2.mlp) m["mlp"] = c.mlp;
+  if (c.qk_norm != gpt2.qk_norm) m["qk_norm"] = flag(c.qk_norm);
+  if (c.kv_heads() != c.n_head) m["n_kv_head"] = std::to_string(c.kv_heads());
+  return m;
 }
 
 std::vector<std::string> nanogpt_model_py_gaps(const GptConfig& c) {
@@ -57,6 +69,31 @@ std::vector<std::string> nanogpt_model_py_gaps(const GptConfig& c) {
   }
   if (!c.tied && c.bias) {
     gaps.push_back("the untied head has a bias (lm_head.bias), which nanoGPT's model.py lacks");
+  }
+  const GptConfig gpt2;
+  if (c.norm != gpt2.norm || c.norm_gain != gpt2.norm_gain) {
+    gaps.push_back("the norms are " + c.norm + (c.norm_gain ? "" : " without a gain") +
+                   " (model.norm, model.norm_gain) but nanoGPT's model.py has LayerNorm with a "
+                   "gain: the numbers would load into a different function");
+  }
+  if (c.rope()) {
+    gaps.push_back(
+        "positions are rotary (model.pos: rope), so there is no transformer.wpe.weight, "
+        "which nanoGPT's model.py needs");
+  }
+  if (c.mlp != gpt2.mlp) {
+    gaps.push_back("the MLP is " + c.mlp + " (model.mlp) but nanoGPT's model.py applies GELU" +
+                   (c.swiglu() ? ", and c_fc holds [gate | up] (2 d_ff rows)" : ""));
+  }
+  if (c.qk_norm) {
+    gaps.push_back(
+        "q and k are RMS-normalised per head (model.qk_norm), which nanoGPT's model.py "
+        "does not do");
+  }
+  if (c.kv_heads() != c.n_head) {
+    gaps.push_back("attention is grouped (model.n_kv_head " + std::to_string(c.kv_heads()) +
+                   "): c_attn has " + std::to_string(c.d_model + 2 * c.kv_dim()) +
+                   " rows, not nanoGPT's 3 * n_embd");
   }
   return gaps;
 }

@@ -35,7 +35,9 @@ struct NamedTensor {
 std::vector<NamedTensor> nanogpt_state_dict(const GptImpl& model);
 
 // nanoGPT's GPTConfig fields as strings (block_size, vocab_size, n_layer, n_head, n_embd, dropout;
-// bias "true" or "false"), plus tied ("true"/"false") and d_ff, which GPTConfig does not have.
+// bias "true" or "false"), plus tied ("true"/"false") and d_ff, which GPTConfig does not have, and
+// each architecture key (model.norm, norm_gain, pos, rope_theta, mlp, qk_norm, n_kv_head) whose
+// value is not GPT-2's, under its model: name, so a loader can rebuild any variant.
 std::map<std::string, std::string> nanogpt_config_metadata(const GptConfig& c);
 
 // What nanoGPT's own model.py cannot hold, one sentence each; empty when it loads the model

@@ -30,16 +30,22 @@ torch::Tensor causal_attention(const torch::Tensor& q, const torch::Tensor& k,
 }
 
 torch::Tensor causal_self_attention(const torch::Tensor& qkv, int64_t n_head, double dropout_p,
-                                    bool training) {
+                                    bool training, int64_t n_kv_head) {
+  const int64_t nkv = n_kv_head > 0 ? n_kv_head : n_head;
   if (qkv.device().is_cpu() && qkv.scalar_type() == torch::kFloat &&
       (!training || dropout_p <= 0)) {
-    return fused_causal_attention_cpu(qkv, n_head);
+    return fused_causal_attention_cpu(qkv, n_head, nkv);
   }
-  const int64_t B = qkv.size(0), T = qkv.size(1), C = qkv.size(2) / 3, hs = C / n_head;
-  auto parts = qkv.split(C, /*dim=*/2);                        // 3 x (B, T, C)
+  const int64_t B = qkv.size(0), T = qkv.size(1), hs = qkv.size(2) / (n_head + 2 * nkv),
+                C = n_head * hs;
+  auto parts = qkv.split_with_sizes({C, nkv * hs, nkv * hs}, /*dim=*/2);
   auto q = parts[0].view({B, T, n_head, hs}).transpose(1, 2);  // (B, nh, T, hs)
-  auto k = parts[1].view({B, T, n_head, hs}).transpose(1, 2);
-  auto v = parts[2].view({B, T, n_head, hs}).transpose(1, 2);
+  auto k = parts[1].view({B, T, nkv, hs}).transpose(1, 2);     // (B, nkv, T, hs)
+  auto v = parts[2].view({B, T, nkv, hs}).transpose(1, 2);
+  if (nkv != n_head) {  // each key/value head serves n_head / nkv consecutive query heads
+    k = k.repeat_interleave(n_head / nkv, 1);
+    v = v.repeat_interleave(n_head / nkv, 1);
+  }
   auto y = causal_attention(q, k, v, dropout_p, training);  // (B, nh, T, hs)
   return y.transpose(1, 2).contiguous().view({B, T, C});    // heads side by side again
 }

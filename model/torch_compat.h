@@ -13,11 +13,13 @@ namespace sl {
 // kernels on CUDA and CPU).
 torch::Tensor causal_attention(const torch::Tensor& q, const torch::Tensor& k,
                                const torch::Tensor& v, double dropout_p, bool training);
-// The same from the c_attn output: qkv (B, T, 3C) = [q | k | v] with heads side by side -> (B, T,
-// C). On the CPU in float32 without dropout: the fused kernel of model/cpu_kernels.h (no layout
-// copies, upper triangle skipped, oneDNN GEMMs); otherwise split, causal_attention, re-assemble.
+// The same from the c_attn output: qkv (B, T, C + 2 Ckv) = [q | k | v] with heads side by side
+// (C = n_head hs, Ckv = n_kv_head hs; n_kv_head 0 means n_head, and query head h reads key/value
+// head h / (n_head / n_kv_head)) -> (B, T, C). On the CPU in float32 without dropout: the fused
+// kernel of model/cpu_kernels.h (no layout copies, upper triangle skipped, oneDNN GEMMs);
+// otherwise split, repeat the key/value heads, causal_attention, re-assemble.
 torch::Tensor causal_self_attention(const torch::Tensor& qkv, int64_t n_head, double dropout_p,
-                                    bool training);
+                                    bool training, int64_t n_kv_head = 0);
 // y = x w^T (+ b). On the CPU in float32: oneDNN's sgemm (model/cpu_kernels.h); otherwise
 // torch::linear.
 torch::Tensor linear_forward(const torch::Tensor& x, const torch::Tensor& w,

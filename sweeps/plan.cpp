@@ -26,6 +26,8 @@ void fill_sizes(PlannedRun& r) {
   const ParamCounts pc = count_params(r.cfg.model);
   r.params_total = pc.total;
   r.params_nonembedding = pc.nonembedding;
+  r.params_with_head = pc.with_head;
+  r.params_matrices = pc.matrices;
   const FlopsPerToken f = flops_per_token(r.cfg.model);
   const double d = static_cast<double>(r.cfg.total_steps() * r.cfg.tokens_per_step());
   r.flops_6n = d * f.kaplan_6n;

@@ -16,6 +16,7 @@ struct PlannedRun {
   std::string id;   // run_id(cfg): the run directory's name
   std::string dir;  // the run directory (SWEEP_DIR/runs/<id> in a sweep)
   int64_t params_total = 0, params_nonembedding = 0;
+  int64_t params_with_head = 0, params_matrices = 0;  // nanochat's N, the blocks' matrices
   double target_params = 0;  // the spec's size entry (0 for explicit shapes)
   double flops_budget = 0;   // IsoFLOP mode: the compute budget C this run belongs to (else 0)
   double flops_6n = 0, flops_6n_attention = 0, flops_chinchilla = 0;  // whole run (planned D)

@@ -33,12 +33,16 @@ double median(std::vector<double> v) {
 struct Preset {
   const char* name;
   int n_layer, d_model, n_head, ctx, batch, vocab;
+  const char* model_preset;  // the architecture (model.preset)
 };
-// The same shapes as ../shared/tools/naive-bench and GPU.md's reference table.
+// The same shapes as ../shared/tools/naive-bench and GPU.md's reference table; llama-tiny and
+// nanochat-tiny are tiny's shape in the other architectures.
 constexpr Preset kPresets[] = {
-    {"tiny", 2, 128, 4, 128, 32, 256},
-    {"baby", 6, 384, 6, 256, 64, 65},
-    {"gpt2-small", 12, 768, 12, 1024, 12, 50304},
+    {"tiny", 2, 128, 4, 128, 32, 256, "gpt2"},
+    {"baby", 6, 384, 6, 256, 64, 65, "gpt2"},
+    {"gpt2-small", 12, 768, 12, 1024, 12, 50304, "gpt2"},
+    {"llama-tiny", 2, 128, 4, 128, 32, 256, "llama"},
+    {"nanochat-tiny", 2, 128, 4, 128, 32, 256, "nanochat"},
 };
 
 // Dense bf16 tensor-core peaks (FLOP/s, without sparsity) of common cards, by a substring of the
@@ -90,6 +94,7 @@ absl::StatusOr<TrainConfig> bench_preset(const std::string& name) {
     if (name != p.name) continue;
     TrainConfig c;
     c.name = p.name;
+    SL_RETURN_IF_ERROR(apply_gpt_preset(p.model_preset, &c.model));
     c.model.n_layer = p.n_layer;
     c.model.d_model = p.d_model;
     c.model.n_head = p.n_head;

@@ -16,11 +16,12 @@ namespace sl {
 namespace {
 // float32 values a token keeps for the backward pass: per block its input, the two LayerNorm
 // outputs, q/k/v, the attention output and the residual sum (about 8 d_model) and the MLP's hidden
-// layer before and after GELU (2 d_ff); then the final LayerNorm and the logits with their softmax.
-// The fused attention keeps no ctx x ctx matrix. A floor: autograd keeps some more.
+// layer before and after GELU (2 d_ff; 3 d_ff under SwiGLU: gate, up and their product); then the
+// final LayerNorm and the logits with their softmax. The fused attention keeps no ctx x ctx matrix.
+// A floor: autograd keeps some more (RoPE's and QK-norm's rotated copies of q and k among it).
 double activation_floats_per_token(const GptConfig& c) {
-  const double d = c.d_model, ff = c.d_ff > 0 ? c.d_ff : 4.0 * c.d_model;
-  return c.n_layer * (8 * d + 2 * ff) + 2 * d + 2.0 * c.vocab;
+  const double d = c.d_model, ff = c.ff();
+  return c.n_layer * (8 * d + (c.swiglu() ? 3 : 2) * ff) + 2 * d + 2.0 * c.vocab;
 }
 
 // "1.54G"; beyond T in powers of ten ("1e+15"), not "1e+03T".

@@ -60,6 +60,8 @@ json summary_base(const TrainConfig& cfg) {
               {"vocab", m.vocab},
               {"params_total", p.total},
               {"params_nonembedding", p.nonembedding},
+              {"params_with_head", p.with_head},
+              {"params_matrices", p.matrices},
               {"seed", cfg.train.seed},
               {"lr", cfg.optim.lr},
               {"batch_size", cfg.train.batch_size},

@@ -31,6 +31,17 @@ TEST(BenchPresets, MatchTheNaiveBenchShapes) {
   EXPECT_EQ(small->model.n_layer, 12);
   EXPECT_EQ(small->model.vocab, 50304);
   EXPECT_EQ(small->train.batch_size, 12);
+  // tiny's shape in the other architectures (model.preset).
+  auto llama = bench_preset("llama-tiny");
+  ASSERT_TRUE(llama.ok());
+  EXPECT_EQ(llama->model.shape_name(), "L2-d128-h4-rms-rope-swiglu");
+  EXPECT_EQ(llama->model.ff(), 512);  // 2/3 * 512 = 341, rounded up to 512
+  EXPECT_FALSE(llama->model.tied);
+  EXPECT_EQ(llama->train.batch_size, 32);
+  auto nanochat = bench_preset("nanochat-tiny");
+  ASSERT_TRUE(nanochat.ok());
+  EXPECT_EQ(nanochat->model.shape_name(), "L2-d128-h4-rms0-rope-relu2-qkn");
+  EXPECT_EQ(tiny->model.shape_name(), "L2-d128-h4");
   auto bad = bench_preset("huge");
   EXPECT_FALSE(bad.ok());
   EXPECT_NE(std::string(bad.status().message()).find("tiny, baby, gpt2-small"), std::string::npos);

@@ -172,3 +172,65 @@ TEST_F(CliFit, PlotWritesPngAndSvg) {
 }
 }  // namespace
 }  // namespace sl
+
+namespace sl {
+namespace {
+// --params picks N's column by convention: the same runs fitted with N counted two ways give the
+// same exponents when one count is a constant multiple of the other, and a different A; plan
+// refuses a fit whose N it cannot turn into a shape.
+TEST(CliFitParams, ParamsFlagChoosesTheColumnByConvention) {
+  const fs::path dir =
+      fs::temp_directory_path() / ("scalelab_cli_fit_params_" + std::to_string(::getpid()));
+  fs::create_directories(dir);
+  const std::string csv = (dir / "summary.csv").string();
+  {
+    std::ofstream s(csv);
+    s << "run_id,params_nonembedding,params_matrices,tokens,final_val_loss,status\n";
+    auto pts = testing::synthetic_points(testing::synthetic_truth(), 6, 5, 0.01, 4);
+    for (size_t i = 0; i < pts.size(); ++i)
+      s << "r" << i << "," << pts[i].n << "," << pts[i].n / 4 << "," << pts[i].d << ","
+        << pts[i].loss << ",done\n";
+  }
+  auto fit = [&](const std::string& flags) {
+    CommandResult r = run_scalelab("fit " + csv + " --bootstrap 0 --threads 1 --json " + flags);
+    EXPECT_EQ(r.code, 0) << r.output;
+    return r.code == 0 ? nlohmann::json::parse(r.output) : nlohmann::json{};
+  };
+  nlohmann::json kaplan = fit(""), matrices = fit("--params matrices");
+  ASSERT_FALSE(kaplan.empty());
+  ASSERT_FALSE(matrices.empty());
+  EXPECT_EQ(kaplan["options"]["n_col"], "params_nonembedding");
+  EXPECT_EQ(matrices["options"]["n_col"], "params_matrices");
+  EXPECT_EQ(fit("--params non_embedding")["options"]["n_col"], "params_nonembedding");
+  const double alpha = kaplan["chinchilla"]["alpha"], alpha_m = matrices["chinchilla"]["alpha"];
+  EXPECT_NEAR(alpha_m, alpha, 1e-3 * alpha);
+  // N / 4 in the law: A' = A / 4^alpha.
+  EXPECT_NEAR(matrices["chinchilla"]["A"].get<double>(),
+              kaplan["chinchilla"]["A"].get<double>() / std::pow(4.0, alpha),
+              0.01 * matrices["chinchilla"]["A"].get<double>());
+
+  CommandResult unknown = run_scalelab("fit " + csv + " --bootstrap 0 --params kaplan");
+  EXPECT_NE(unknown.code, 0);
+  EXPECT_NE(unknown.output.find("--params: unknown parameter convention 'kaplan'"),
+            std::string::npos)
+      << unknown.output;
+  CommandResult both =
+      run_scalelab("fit " + csv + " --bootstrap 0 --params all --n-col params_matrices");
+  EXPECT_NE(both.code, 0);
+  EXPECT_NE(both.output.find("--params all means --n-col params_total"), std::string::npos)
+      << both.output;
+  CommandResult missing = run_scalelab("fit " + csv + " --bootstrap 0 --params nanochat");
+  EXPECT_NE(missing.code, 0);
+  EXPECT_NE(missing.output.find("no column 'params_with_head'"), std::string::npos)
+      << missing.output;
+
+  const std::string fit_json = (dir / "fit.json").string();
+  ASSERT_EQ(run_scalelab("fit " + csv + " --bootstrap 0 --params matrices --out " + fit_json).code,
+            0);
+  CommandResult plan = run_scalelab("plan --flops 1e17 --fit " + fit_json);
+  EXPECT_NE(plan.code, 0);
+  EXPECT_NE(plan.output.find("the fit's N is params_matrices"), std::string::npos) << plan.output;
+  fs::remove_all(dir);
+}
+}  // namespace
+}  // namespace sl

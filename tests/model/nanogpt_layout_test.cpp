@@ -96,6 +96,22 @@ TEST(NanogptLayout, MetadataIsGptConfigAndGapsNameWhatModelPyCannotHold) {
   EXPECT_TRUE(nanogpt_model_py_gaps(plain).empty());
   EXPECT_EQ(nanogpt_config_metadata(plain).at("d_ff"), "64");
   EXPECT_EQ(nanogpt_config_metadata(plain).at("bias"), "false");
+  EXPECT_EQ(nanogpt_config_metadata(plain).count("norm"), 0u);  // GPT-2's keys: nanoGPT's map only
+  GptConfig llama = plain;
+  ASSERT_TRUE(apply_gpt_preset("llama", &llama).ok());
+  llama.n_kv_head = 1;
+  auto m = nanogpt_config_metadata(llama);
+  EXPECT_EQ(m.at("norm"), "rmsnorm");
+  EXPECT_EQ(m.at("pos"), "rope");
+  EXPECT_EQ(std::stod(m.at("rope_theta")), 10000.0);
+  EXPECT_EQ(m.at("mlp"), "swiglu");
+  EXPECT_EQ(m.at("n_kv_head"), "1");
+  EXPECT_EQ(m.count("qk_norm"), 0u);
+  std::string all_gaps;  // what nanoGPT's model.py cannot hold, one sentence per variant key
+  for (const auto& g : nanogpt_model_py_gaps(llama)) all_gaps += g + "\n";
+  for (const char* part :
+       {"model.tied", "model.norm", "model.pos: rope", "swiglu (model.mlp)", "model.n_kv_head 1"})
+    EXPECT_NE(all_gaps.find(part), std::string::npos) << part << " in\n" << all_gaps;
 }
 }  // namespace
 }  // namespace sl

@@ -7,7 +7,10 @@
 // after several steps.
 #include <gtest/gtest.h>
 
+#include <functional>
 #include <map>
+#include <string>
+#include <vector>
 
 #include "model/cpu_kernels.h"
 #include "model/cuda_util.h"
@@ -36,19 +39,71 @@ torch::Tensor linear(const torch::Tensor& x, const torch::nn::Linear& l) {
   return l->bias.defined() ? y + l->bias : y;
 }
 
-torch::Tensor layer_norm(const torch::Tensor& x, const LayerNorm& ln) {
-  return torch::layer_norm(x, {x.size(-1)}, ln->weight, ln->bias, 1e-5);
+// LayerNorm, or RMSNorm written out: x / sqrt(mean(x^2) + eps), times the gain if any.
+torch::Tensor layer_norm(const torch::Tensor& x, const Norm& ln) {
+  if (!ln->rms) return torch::layer_norm(x, {x.size(-1)}, ln->weight, ln->bias, 1e-5);
+  auto y = x / torch::sqrt(x.pow(2).mean(-1, true) + 1e-5);
+  return ln->weight.defined() ? y * ln->weight : y;
 }
 
-// The GPT-2 forward and mean next-token cross-entropy, written out with plain operators.
+// RoPE from its definition: the pair (i, i + hs/2) of position t turned by the angle
+// t * theta^(-2i/hs) with a 2 x 2 rotation matrix. x: (B, T, H, hs).
+torch::Tensor rotate_pairs(const torch::Tensor& x, double theta) {
+  const int64_t T = x.size(1), hs = x.size(3), half = hs / 2;
+  auto t = torch::arange(T, torch::kDouble).view({T, 1});
+  auto freq = torch::pow(theta, -2.0 * torch::arange(half, torch::kDouble) / hs).view({1, half});
+  auto angle = (t * freq).to(torch::kFloat).view({1, T, 1, half});
+  auto a = x.narrow(3, 0, half), b = x.narrow(3, half, half);
+  return torch::cat({angle.cos() * a - angle.sin() * b, angle.sin() * a + angle.cos() * b}, 3);
+}
+
+// q, k, v of the plain reference from the c_attn output: RoPE and QK-norm as the config says,
+// key/value heads repeated for grouped-query attention, each (B, T, nh * hs) -> attention.
+torch::Tensor reference_attention(const torch::Tensor& qkv, const GptConfig& c) {
+  const int64_t B = qkv.size(0), T = qkv.size(1), nh = c.n_head, kvh = c.kv_heads(),
+                hs = c.head_dim();
+  auto q = qkv.narrow(2, 0, nh * hs).reshape({B, T, nh, hs});
+  auto k = qkv.narrow(2, nh * hs, kvh * hs).reshape({B, T, kvh, hs});
+  auto v = qkv.narrow(2, (nh + kvh) * hs, kvh * hs).reshape({B, T, kvh, hs});
+  if (c.rope()) {
+    q = rotate_pairs(q, c.rope_theta);
+    k = rotate_pairs(k, c.rope_theta);
+  }
+  if (c.qk_norm) {
+    q = q / torch::sqrt(q.pow(2).mean(-1, true) + 1e-5);
+    k = k / torch::sqrt(k.pow(2).mean(-1, true) + 1e-5);
+  }
+  k = k.repeat_interleave(nh / kvh, 2);  // query head h reads key/value head h / (nh / kvh)
+  v = v.repeat_interleave(nh / kvh, 2);
+  auto heads = [&](const torch::Tensor& t) { return t.transpose(1, 2); };  // (B, nh, T, hs)
+  auto y = causal_attention_reference(heads(q), heads(k), heads(v));
+  return y.transpose(1, 2).reshape({B, T, nh * hs});
+}
+
+// The MLP's nonlinearity from its formula: GELU, SwiGLU (x sigmoid(x) of the gate times the up
+// projection) or ReLU squared.
+torch::Tensor reference_activation(const GptConfig& c, const torch::Tensor& h) {
+  if (c.mlp == "swiglu") {
+    auto gate = h.narrow(-1, 0, c.ff()), up = h.narrow(-1, c.ff(), c.ff());
+    return gate * torch::sigmoid(gate) * up;
+  }
+  if (c.mlp == "relu2") return torch::clamp_min(h, 0).pow(2);
+  return torch::gelu(h);
+}
+
+// The GPT forward (every variant) and mean next-token cross-entropy, written out with plain
+// operators.
 torch::Tensor reference_loss(Gpt& m, const torch::Tensor& idx, const torch::Tensor& targets) {
   const int64_t T = idx.size(1);
-  auto h = m->wte->weight.index({idx}) + m->wpe->weight.narrow(0, 0, T);
+  const GptConfig& c = m->config;
+  auto h = m->wte->weight.index({idx});
+  if (!c.rope()) h = h + m->wpe->weight.narrow(0, 0, T);
   for (const auto& module : *m->blocks) {
     auto* b = module->as<Block>();
     auto qkv = linear(layer_norm(h, b->ln_1), b->attn->c_attn);
-    h = h + linear(reference_self_attention(qkv, b->attn->n_head), b->attn->c_proj);
-    h = h + linear(torch::gelu(linear(layer_norm(h, b->ln_2), b->mlp->c_fc)), b->mlp->c_proj);
+    h = h + linear(reference_attention(qkv, c), b->attn->c_proj);
+    h = h + linear(reference_activation(c, linear(layer_norm(h, b->ln_2), b->mlp->c_fc)),
+                   b->mlp->c_proj);
   }
   h = layer_norm(h, m->ln_f);
   auto logits = m->config.tied ? torch::matmul(h, m->wte->weight.t()) : linear(h, m->lm_head);
@@ -95,6 +150,44 @@ TEST(FusedCpuAttention, MatchesMaskedSoftmaxForwardAndBackward) {
   }
 }
 
+// Grouped-query attention in the fused kernel: q heads h read key/value head h / (nh / nkv); the
+// reference repeats the key/value heads. Forward, backward (a group's dK and dV summed) and the
+// inference path, against the generic path (split, repeat_interleave, SDPA) too.
+TEST(FusedCpuAttention, GroupedQueryHeadsMatchRepeatedKeyValueHeads) {
+  torch::manual_seed(9);
+  struct Shape {
+    int64_t B, T, nh, nkv, hs;
+  };
+  for (const Shape s : {Shape{2, 7, 4, 2, 8}, Shape{2, 40, 6, 3, 4}, Shape{1, 70, 4, 1, 16},
+                        Shape{2, 33, 8, 2, 8}}) {
+    const int64_t C = s.nh * s.hs, kv = s.nkv * s.hs;
+    auto qkv = torch::randn({s.B, s.T, C + 2 * kv}, torch::requires_grad());
+    auto heads = [&](const torch::Tensor& t, int64_t h) {
+      return t.reshape({s.B, s.T, h, s.hs}).transpose(1, 2);
+    };
+    auto q = heads(qkv.narrow(2, 0, C), s.nh);
+    auto k = heads(qkv.narrow(2, C, kv), s.nkv).repeat_interleave(s.nh / s.nkv, 1);
+    auto v = heads(qkv.narrow(2, C + kv, kv), s.nkv).repeat_interleave(s.nh / s.nkv, 1);
+    auto ref = causal_attention_reference(q, k, v).transpose(1, 2).reshape({s.B, s.T, C});
+    auto w = torch::randn_like(ref);
+    auto g_ref = torch::autograd::grad({(ref * w).sum()}, {qkv})[0];
+    for (bool fused : {true, false}) {
+      // fused: the CPU kernel; otherwise the generic path (as with dropout or on CUDA)
+      auto ours = fused ? fused_causal_attention_cpu(qkv, s.nh, s.nkv)
+                        : causal_self_attention(qkv, s.nh, 1e-9, /*training=*/true, s.nkv);
+      EXPECT_TRUE(torch::allclose(ours, ref, 1e-5, 1e-5))
+          << "T=" << s.T << " fused=" << fused << " max diff "
+          << (ours - ref).abs().max().item<double>();
+      auto g = torch::autograd::grad({(ours * w).sum()}, {qkv})[0];
+      EXPECT_TRUE(torch::allclose(g, g_ref, 1e-4, 1e-5))
+          << "T=" << s.T << " fused=" << fused << " max diff "
+          << (g - g_ref).abs().max().item<double>();
+    }
+    torch::NoGradGuard no_grad;
+    EXPECT_TRUE(torch::allclose(fused_causal_attention_cpu(qkv, s.nh, s.nkv), ref, 1e-5, 1e-5));
+  }
+}
+
 TEST(CausalSelfAttention, MatchesReferenceOnEveryPath) {
   torch::manual_seed(1);
   auto qkv = torch::randn({2, 20, 3 * 24}, torch::requires_grad());
@@ -136,16 +229,8 @@ void PrintTo(const StepCase& c, std::ostream* os) {
   *os << "accum " << c.grad_accum << ", clip " << c.grad_clip;
 }
 
-class TrainStepEquivalence : public ::testing::TestWithParam<StepCase> {};
-
-TEST_P(TrainStepEquivalence, MatchesPlainReferenceStep) {
-  const StepCase sc = GetParam();
-  GptConfig c;
-  c.n_layer = 2;
-  c.d_model = 64;
-  c.n_head = 4;
-  c.ctx = 48;
-  c.vocab = 50;
+// The optimised step of model `c` against the plain reference, six steps.
+void expect_step_matches_reference(const GptConfig& c, const StepCase& sc) {
   OptimConfig o;
   // eps 1e-6, not the default 1e-8: with 1e-8 a coordinate whose gradient is ~1e-8 turns float
   // rounding (MKL's or oneDNN's summation order against the reference's) into a visible fraction of
@@ -207,19 +292,100 @@ TEST_P(TrainStepEquivalence, MatchesPlainReferenceStep) {
   EXPECT_EQ(flat.grads.abs().sum().item<double>(), 0.0);
 }
 
+GptConfig step_shape() {
+  GptConfig c;
+  c.n_layer = 2;
+  c.d_model = 64;
+  c.n_head = 4;
+  c.ctx = 48;
+  c.vocab = 50;
+  return c;
+}
+
+class TrainStepEquivalence : public ::testing::TestWithParam<StepCase> {};
+
+TEST_P(TrainStepEquivalence, MatchesPlainReferenceStep) {
+  expect_step_matches_reference(step_shape(), GetParam());
+}
+
+// Every architecture variant: a preset, or the GPT-2 layout with one key changed.
+struct Variant {
+  std::string name, preset;
+  std::function<void(GptConfig&)> change;
+};
+std::vector<Variant> variants() {
+  return {{"llama", "llama", {}},
+          {"nanochat", "nanochat", {}},
+          {"llama_gqa", "llama", [](GptConfig& c) { c.n_kv_head = 2; }},
+          {"nanochat_mqa_theta500", "nanochat",
+           [](GptConfig& c) {
+             c.n_kv_head = 1;
+             c.rope_theta = 500;
+           }},
+          {"rmsnorm", "gpt2", [](GptConfig& c) { c.norm = "rmsnorm"; }},
+          {"layernorm_no_gain_bias", "gpt2",
+           [](GptConfig& c) {
+             c.norm_gain = false;
+             c.bias = true;
+           }},
+          {"rope", "gpt2", [](GptConfig& c) { c.pos = "rope"; }},
+          {"swiglu_bias", "gpt2",
+           [](GptConfig& c) {
+             c.mlp = "swiglu";
+             c.ff_multiple = 16;
+             c.bias = true;
+           }},
+          {"relu2", "gpt2", [](GptConfig& c) { c.mlp = "relu2"; }},
+          {"qk_norm", "gpt2", [](GptConfig& c) { c.qk_norm = true; }},
+          {"gqa", "gpt2", [](GptConfig& c) { c.n_kv_head = 2; }}};
+}
+GptConfig variant_config(const Variant& v, GptConfig c) {
+  EXPECT_TRUE(apply_gpt_preset(v.preset, &c).ok());
+  if (v.change) v.change(c);
+  EXPECT_FALSE(check_gpt_config(c).has_value()) << v.name;
+  return c;
+}
+void PrintTo(const Variant& v, std::ostream* os) { *os << v.name; }
+
+class VariantStepEquivalence : public ::testing::TestWithParam<Variant> {};
+
+// The optimised CPU step (fused attention from packed qkv with RoPE/QK-norm applied in place,
+// grouped heads in the kernel, oneDNN linear layers, flat AdamW) equals the plain reference step.
+TEST_P(VariantStepEquivalence, MatchesPlainReferenceStep) {
+  expect_step_matches_reference(variant_config(GetParam(), step_shape()), StepCase{1, 1.0});
+}
+
+// The module's forward equals the plain reference's, in training and eval (the fused kernel's
+// inference path keeps no probabilities).
+TEST_P(VariantStepEquivalence, ForwardMatchesThePlainReference) {
+  GptConfig c = variant_config(GetParam(), step_shape());
+  torch::manual_seed(2);
+  Gpt m(c);
+  auto idx = torch::randint(0, c.vocab, {3, 40}, torch::kLong);  // shorter than ctx
+  auto tgt = torch::randint(0, c.vocab, {3, 40}, torch::kLong);
+  const double ref = reference_loss(m, idx, tgt).item<double>();
+  EXPECT_NEAR(m->loss(idx, tgt).item<double>(), ref, 1e-5);
+  m->eval();
+  torch::NoGradGuard no_grad;
+  EXPECT_NEAR(m->loss(idx, tgt).item<double>(), ref, 1e-5);
+}
+
 // On the GPU: the bf16-autocast step (scaled_dot_product_attention, fused AdamW on 2.x, TF32)
 // against the float32 CPU reference. bf16 tolerance: losses within 2%, and the weights' total
 // update over the steps within 15% (relative L2) of the reference's. Runs where CUDA is
 // (scripts/device_check.sh).
-TEST(TrainStepCuda, Bf16StepMatchesFloat32Reference) {
-  if (!torch::cuda::is_available()) GTEST_SKIP() << "no CUDA device";
-  torch::Device cuda(torch::kCUDA);
+GptConfig cuda_shape() {
   GptConfig c;
   c.n_layer = 2;
   c.d_model = 128;
   c.n_head = 4;
   c.ctx = 64;
   c.vocab = 96;
+  return c;
+}
+
+void expect_bf16_cuda_step_matches_reference(const GptConfig& c) {
+  torch::Device cuda(torch::kCUDA);
   OptimConfig o;
   o.lr = 1e-3;
   torch::manual_seed(11);
@@ -258,6 +424,18 @@ TEST(TrainStepCuda, Bf16StepMatchesFloat32Reference) {
         (d_ours - d_ref).norm().item<double>() / (d_ref.norm().item<double>() + 1e-12);
     EXPECT_LT(rel, 0.15) << item.key();
   }
+}
+
+TEST(TrainStepCuda, Bf16StepMatchesFloat32Reference) {
+  if (!torch::cuda::is_available()) GTEST_SKIP() << "no CUDA device";
+  expect_bf16_cuda_step_matches_reference(cuda_shape());
+}
+
+// Every variant on the CUDA path (split heads, repeated key/value heads, SDPA, bf16 autocast)
+// against the float32 CPU reference.
+TEST_P(VariantStepEquivalence, CudaBf16StepMatchesFloat32Reference) {
+  if (!torch::cuda::is_available()) GTEST_SKIP() << "no CUDA device";
+  expect_bf16_cuda_step_matches_reference(variant_config(GetParam(), cuda_shape()));
 }
 
 // A step replayed from a CUDA graph does what the same step does eagerly (same kernels, so the
@@ -327,5 +505,7 @@ INSTANTIATE_TEST_SUITE_P(Cases, TrainStepEquivalence,
                            return "accum" + std::to_string(info.param.grad_accum) + "_clip" +
                                   std::to_string(static_cast<int>(info.param.grad_clip * 100));
                          });
+INSTANTIATE_TEST_SUITE_P(Variants, VariantStepEquivalence, ::testing::ValuesIn(variants()),
+                         [](const auto& info) { return info.param.name; });
 }  // namespace
 }  // namespace sl
