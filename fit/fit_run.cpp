@@ -1,6 +1,7 @@
 #include "fit/fit_run.h"
 
 #include <algorithm>
+#include <cmath>
 #include <filesystem>
 #include <optional>
 
@@ -89,6 +90,11 @@ json options_json(const FitRequest& r, const std::vector<std::string>& laws, con
 
 absl::StatusOr<FitReport> run_fit(const FitRequest& r) {
   SL_ASSIGN_OR_RETURN(std::vector<std::string> laws, laws_for(r.law));
+  // Checked before any law is fitted, whichever laws use them.
+  SL_RETURN_IF_ERROR(parse_bootstrap_mode(r.bootstrap_mode).status());
+  if (r.seed_noise != -1 && !(r.seed_noise >= 0 && std::isfinite(r.seed_noise)))
+    return absl::InvalidArgumentError(absl::StrCat(
+        "--seed-noise must be the sd of log loss between seeds, >= 0; got ", r.seed_noise));
   SL_ASSIGN_OR_RETURN(Inputs in, resolve_inputs(r, laws));
   std::vector<RowFilter> filters;
   for (const auto& w : r.where) {

@@ -28,7 +28,7 @@ struct FitRequest {
   // chinchilla's bootstrap: "noise" (parametric, at the larger of the seed noise and the residual
   // sd) or "points" (resample runs); see fit/bootstrap.h.
   std::string bootstrap_mode = "noise";
-  double seed_noise = -1;  // sd of log loss between seeds, measured elsewhere (< 0: from the data)
+  double seed_noise = -1;  // sd of log loss between seeds, measured elsewhere (-1: from the data)
   double budget_tolerance = 0.1;
   int isoflop_window = 1;  // IsoflopOptions::window
   int envelope_points = 200;

@@ -92,6 +92,18 @@ TEST(RunFit, UnknownLawAndTooFewPointsAreErrors) {
   EXPECT_NE(std::string(rep.status().message()).find("at least 2 compute budgets"),
             std::string::npos)
       << rep.status();
+  // A bad bootstrap mode or seed noise is refused before any fit, whichever law is asked for.
+  r.bootstrap_mode = "seeds";
+  rep = run_fit(r);
+  ASSERT_FALSE(rep.ok());
+  EXPECT_NE(std::string(rep.status().message()).find("not one of noise, points"), std::string::npos)
+      << rep.status();
+  r.bootstrap_mode = "noise";
+  r.seed_noise = -0.5;
+  rep = run_fit(r);
+  ASSERT_FALSE(rep.ok());
+  EXPECT_NE(std::string(rep.status().message()).find("--seed-noise"), std::string::npos)
+      << rep.status();
   fs::remove_all(dir);
 }
 }  // namespace
