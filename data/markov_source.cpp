@@ -3,6 +3,7 @@
 // platform and standard library.
 #include "data/markov_source.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdlib>
 #include <map>
@@ -17,6 +18,7 @@ namespace {
 constexpr char kSymbolChars[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
 constexpr int kMaxSymbols = 62;
 constexpr int64_t kMaxContexts = int64_t{1} << 20;
+constexpr int64_t kMaxSpectralContexts = int64_t{1} << 16;
 
 // A counter-based generator: draw k is splitmix64(state + k * golden).
 struct Rng {
@@ -80,10 +82,14 @@ absl::StatusOr<MarkovSpec> parse_markov_spec(const std::string& source) {
         ok = absl::SimpleAtoi(value, &spec.tokens);
       else if (key == "seed")
         ok = absl::SimpleAtoi(value, &spec.seed);
+      else if (key == "spectrum")
+        ok = absl::SimpleAtod(value, &spec.spectrum);
+      else if (key == "scale")
+        ok = absl::SimpleAtod(value, &spec.scale);
       else
         return absl::InvalidArgumentError(
             absl::StrCat("unknown synthetic:markov parameter \"", key, "\" in \"", source,
-                         "\": known are symbols, order, alpha, tokens, seed"));
+                         "\": known are symbols, order, alpha, tokens, seed, spectrum, scale"));
       if (!ok)
         return absl::InvalidArgumentError(
             absl::StrCat("synthetic:markov parameter ", key, "=\"", value, "\" is not a number"));
@@ -102,6 +108,17 @@ absl::StatusOr<MarkovSpec> parse_markov_spec(const std::string& source) {
   if (!(spec.alpha > 0) || !std::isfinite(spec.alpha))
     return absl::InvalidArgumentError(
         absl::StrCat("synthetic:markov alpha=", spec.alpha, " must be a positive number"));
+  if (!(spec.spectrum >= 0) || !std::isfinite(spec.spectrum))
+    return absl::InvalidArgumentError(absl::StrCat(
+        "synthetic:markov spectrum=", spec.spectrum, " must be >= 0 (0: Dirichlet rows)"));
+  if (!(spec.scale > 0) || !std::isfinite(spec.scale))
+    return absl::InvalidArgumentError(
+        absl::StrCat("synthetic:markov scale=", spec.scale, " must be a positive number"));
+  if (spec.spectrum > 0 && std::pow(double(spec.symbols), spec.order) > double(kMaxSpectralContexts))
+    return absl::InvalidArgumentError(
+        absl::StrCat("synthetic:markov with spectrum: symbols^order = ", spec.symbols, "^",
+                     spec.order, " contexts exceeds ", kMaxSpectralContexts,
+                     " (the logit matrix is dense): lower symbols or order"));
   if (spec.tokens < 2)
     return absl::InvalidArgumentError(
         absl::StrCat("synthetic:markov tokens=", spec.tokens, " must be >= 2"));
@@ -109,8 +126,12 @@ absl::StatusOr<MarkovSpec> parse_markov_spec(const std::string& source) {
 }
 
 std::string markov_spec_string(const MarkovSpec& s) {
+  // spectrum and scale only when used, so the Dirichlet chains' strings (and datasets) stay as they
+  // were.
   return absl::StrCat("synthetic:markov?symbols=", s.symbols, "&order=", s.order,
-                      "&alpha=", s.alpha, "&tokens=", s.tokens, "&seed=", s.seed);
+                      "&alpha=", s.alpha, "&tokens=", s.tokens, "&seed=", s.seed,
+                      s.spectrum > 0 ? absl::StrCat("&spectrum=", s.spectrum, "&scale=", s.scale)
+                                     : "");
 }
 
 char markov_symbol_char(int symbol) { return kSymbolChars[symbol]; }
@@ -123,6 +144,58 @@ int64_t MarkovChain::contexts() const {
 
 int64_t MarkovChain::advance(int64_t c, int y) const { return (c * symbols + y) % contexts(); }
 
+namespace {
+// `cols` orthonormal columns of length `rows` (row-major rows x cols): Gaussian columns through
+// modified Gram-Schmidt (a Gaussian matrix has full column rank with probability 1).
+std::vector<double> random_orthonormal_columns(int64_t rows, int cols, Rng& rng) {
+  std::vector<double> m(rows * cols);
+  for (double& x : m) x = rng.normal();
+  for (int j = 0; j < cols; ++j) {
+    for (int i = 0; i < j; ++i) {
+      double dot = 0;
+      for (int64_t r = 0; r < rows; ++r) dot += m[r * cols + i] * m[r * cols + j];
+      for (int64_t r = 0; r < rows; ++r) m[r * cols + j] -= dot * m[r * cols + i];
+    }
+    double norm = 0;
+    for (int64_t r = 0; r < rows; ++r) norm += m[r * cols + j] * m[r * cols + j];
+    norm = std::sqrt(norm);
+    for (int64_t r = 0; r < rows; ++r) m[r * cols + j] /= norm;
+  }
+  return m;
+}
+
+// next[c * K + y] = softmax_y(Z[c, y]), Z = U diag(i^-p) V^T rescaled to entry RMS `scale`.
+void fill_spectral_rows(const MarkovSpec& spec, int64_t contexts, Rng& rng,
+                        std::vector<double>& next) {
+  const int k = spec.symbols;
+  const int rank = static_cast<int>(std::min<int64_t>(contexts, k));
+  const std::vector<double> u = random_orthonormal_columns(contexts, rank, rng);  // (contexts, rank)
+  const std::vector<double> v = random_orthonormal_columns(k, rank, rng);         // (K, rank)
+  std::vector<double> sigma(rank);
+  double sum_sq = 0;
+  for (int i = 0; i < rank; ++i) {
+    sigma[i] = std::pow(i + 1.0, -spec.spectrum);
+    sum_sq += sigma[i] * sigma[i];
+  }
+  // ||Z||_F^2 = sum of squared singular values: this factor gives the entries RMS `scale`.
+  const double factor = spec.scale * std::sqrt(double(contexts) * k / sum_sq);
+  std::vector<double> z(k);
+  for (int64_t c = 0; c < contexts; ++c) {
+    double max_z = -INFINITY;
+    for (int y = 0; y < k; ++y) {
+      double acc = 0;
+      for (int i = 0; i < rank; ++i)
+        acc += u[c * rank + i] * sigma[i] * v[y * rank + i];
+      z[y] = factor * acc;
+      max_z = std::max(max_z, z[y]);
+    }
+    double total = 0;
+    for (int y = 0; y < k; ++y) total += (z[y] = std::exp(z[y] - max_z));
+    for (int y = 0; y < k; ++y) next[c * k + y] = z[y] / total;
+  }
+}
+}  // namespace
+
 MarkovChain make_markov_chain(const MarkovSpec& spec) {
   MarkovChain chain;
   chain.symbols = spec.symbols;
@@ -130,6 +203,10 @@ MarkovChain make_markov_chain(const MarkovSpec& spec) {
   const int64_t contexts = chain.contexts();
   chain.next.resize(contexts * spec.symbols);
   Rng rng{splitmix64(spec.seed ^ 0x6d61726b6f76ull)};  // "markov"
+  if (spec.spectrum > 0) {
+    fill_spectral_rows(spec, contexts, rng, chain.next);
+    return chain;
+  }
   for (int64_t c = 0; c < contexts; ++c) {
     double* row = &chain.next[c * spec.symbols];
     double sum = 0;

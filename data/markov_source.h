@@ -5,6 +5,13 @@
 // last n symbols, and for every context a next-symbol distribution drawn from a symmetric
 // Dirichlet(alpha) (small alpha = sparse, predictable rows). The first context is drawn from the
 // stationary distribution, so the stream is stationary from its first token.
+//
+// With spectrum=p > 0 the rows are instead softmax(Z[c, :]) of a logit matrix with a power-law
+// spectrum, Z = U diag(1, 2^-p, 3^-p, ...) V^T (U, V random orthonormal columns), rescaled so its
+// entries have RMS `scale`. A model whose last hidden state has d dimensions can only produce logits
+// of rank <= d, so its best loss exceeds the entropy rate by roughly the spectrum's tail beyond d, a
+// power law in width; the modes are learned in order of their singular value, so the loss also
+// approaches the entropy rate as a power law in training time. Data whose L(N, D) has a known E.
 #pragma once
 #include <cstdint>
 #include <string>
@@ -20,6 +27,8 @@ struct MarkovSpec {
   double alpha = 0.2;        // Dirichlet concentration of each row, > 0
   int64_t tokens = 2000000;  // length of the generated text
   uint64_t seed = 1;         // seeds the transition matrix and the sample
+  double spectrum = 0;       // p > 0: rows from a logit matrix with singular values i^-p (above)
+  double scale = 3;          // spectrum only: RMS of the logit matrix's entries
 };
 
 // Parses "synthetic:markov" or "synthetic:markov?key=value&..."; unknown keys and bad values are

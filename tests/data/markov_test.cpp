@@ -3,6 +3,7 @@
 #include "data/markov_source.h"
 
 #include <cmath>
+#include <vector>
 
 #include "gtest/gtest.h"
 
@@ -110,5 +111,72 @@ TEST(MarkovCorpus, TextUsesTheSymbolAlphabetAndCarriesEntropyRate) {
   EXPECT_EQ(corpus->source, "synthetic:markov?symbols=4&order=1&alpha=0.2&tokens=5000&seed=3");
   EXPECT_GT(corpus->entropy_rate_nats, 0);
   EXPECT_EQ(markov_corpus(*spec)->documents[0].text, corpus->documents[0].text);
+}
+
+// The singular values of the row-centred log-probabilities (softmax removes only a per-row
+// constant, so they are Z's up to the centring) fall as i^-p: the top four by power iteration with
+// deflation on the Gram matrix.
+TEST(MarkovSpectrum, LogitsHavePowerLawSingularValues) {
+  auto spec = parse_markov_spec("synthetic:markov?symbols=24&spectrum=1.5&scale=3&seed=5");
+  ASSERT_TRUE(spec.ok()) << spec.status();
+  EXPECT_EQ(markov_spec_string(*spec),
+            "synthetic:markov?symbols=24&order=1&alpha=0.2&tokens=2000000&seed=5&spectrum=1.5"
+            "&scale=3");
+  const MarkovChain chain = make_markov_chain(*spec);
+  const int k = chain.symbols;
+  std::vector<double> centred(k * k);  // (context, next symbol)
+  double sum_sq = 0;
+  for (int c = 0; c < k; ++c) {
+    double row_sum = 0, mean = 0;
+    for (int y = 0; y < k; ++y) row_sum += chain.next[c * k + y];
+    EXPECT_NEAR(row_sum, 1.0, 1e-12);
+    for (int y = 0; y < k; ++y) mean += std::log(chain.next[c * k + y]) / k;
+    for (int y = 0; y < k; ++y) {
+      centred[c * k + y] = std::log(chain.next[c * k + y]) - mean;
+      sum_sq += centred[c * k + y] * centred[c * k + y];
+    }
+  }
+  EXPECT_NEAR(std::sqrt(sum_sq / (k * k)), 3.0, 0.3);  // scale, less what the centring removes
+  std::vector<double> gram(k * k, 0.0);  // centred^T centred
+  for (int i = 0; i < k; ++i)
+    for (int j = 0; j < k; ++j)
+      for (int c = 0; c < k; ++c) gram[i * k + j] += centred[c * k + i] * centred[c * k + j];
+  std::vector<double> sigma;
+  for (int mode = 0; mode < 4; ++mode) {
+    std::vector<double> v(k, 1.0), w(k);
+    double lambda = 0;
+    for (int iter = 0; iter < 500; ++iter) {
+      double norm = 0;
+      for (int i = 0; i < k; ++i) {
+        w[i] = 0;
+        for (int j = 0; j < k; ++j) w[i] += gram[i * k + j] * v[j];
+        norm += w[i] * w[i];
+      }
+      norm = std::sqrt(norm);
+      lambda = norm;
+      for (int i = 0; i < k; ++i) v[i] = w[i] / norm;
+    }
+    sigma.push_back(std::sqrt(lambda));
+    for (int i = 0; i < k; ++i)
+      for (int j = 0; j < k; ++j) gram[i * k + j] -= lambda * v[i] * v[j];
+  }
+  for (int i = 1; i < 4; ++i)
+    EXPECT_NEAR(sigma[0] / sigma[i], std::pow(i + 1.0, 1.5), 0.08 * std::pow(i + 1.0, 1.5))
+        << "mode " << i + 1;
+  auto h = markov_entropy_rate(chain);
+  ASSERT_TRUE(h.ok());
+  EXPECT_GT(*h, 0.5);
+  EXPECT_LT(*h, std::log(24.0));
+}
+
+TEST(MarkovSpectrum, RejectsBadSpectrumAndScale) {
+  EXPECT_FALSE(parse_markov_spec("synthetic:markov?spectrum=-1").ok());
+  EXPECT_FALSE(parse_markov_spec("synthetic:markov?spectrum=1&scale=0").ok());
+  auto big = parse_markov_spec("synthetic:markov?symbols=62&order=3&spectrum=1");
+  ASSERT_FALSE(big.ok());
+  EXPECT_NE(std::string(big.status().message()).find("dense"), std::string::npos);
+  // The Dirichlet chain's canonical string is unchanged by the new keys.
+  EXPECT_EQ(markov_spec_string(*parse_markov_spec("synthetic:markov")),
+            "synthetic:markov?symbols=16&order=1&alpha=0.2&tokens=2000000&seed=1");
 }
 }  // namespace sl
