@@ -109,12 +109,13 @@ absl::StatusOr<MarkovSpec> parse_markov_spec(const std::string& source) {
     return absl::InvalidArgumentError(
         absl::StrCat("synthetic:markov alpha=", spec.alpha, " must be a positive number"));
   if (!(spec.spectrum >= 0) || !std::isfinite(spec.spectrum))
-    return absl::InvalidArgumentError(absl::StrCat(
-        "synthetic:markov spectrum=", spec.spectrum, " must be >= 0 (0: Dirichlet rows)"));
+    return absl::InvalidArgumentError(absl::StrCat("synthetic:markov spectrum=", spec.spectrum,
+                                                   " must be >= 0 (0: Dirichlet rows)"));
   if (!(spec.scale > 0) || !std::isfinite(spec.scale))
     return absl::InvalidArgumentError(
         absl::StrCat("synthetic:markov scale=", spec.scale, " must be a positive number"));
-  if (spec.spectrum > 0 && std::pow(double(spec.symbols), spec.order) > double(kMaxSpectralContexts))
+  if (spec.spectrum > 0 &&
+      std::pow(double(spec.symbols), spec.order) > double(kMaxSpectralContexts))
     return absl::InvalidArgumentError(
         absl::StrCat("synthetic:markov with spectrum: symbols^order = ", spec.symbols, "^",
                      spec.order, " contexts exceeds ", kMaxSpectralContexts,
@@ -128,10 +129,10 @@ absl::StatusOr<MarkovSpec> parse_markov_spec(const std::string& source) {
 std::string markov_spec_string(const MarkovSpec& s) {
   // spectrum and scale only when used, so the Dirichlet chains' strings (and datasets) stay as they
   // were.
-  return absl::StrCat("synthetic:markov?symbols=", s.symbols, "&order=", s.order,
-                      "&alpha=", s.alpha, "&tokens=", s.tokens, "&seed=", s.seed,
-                      s.spectrum > 0 ? absl::StrCat("&spectrum=", s.spectrum, "&scale=", s.scale)
-                                     : "");
+  return absl::StrCat(
+      "synthetic:markov?symbols=", s.symbols, "&order=", s.order, "&alpha=", s.alpha,
+      "&tokens=", s.tokens, "&seed=", s.seed,
+      s.spectrum > 0 ? absl::StrCat("&spectrum=", s.spectrum, "&scale=", s.scale) : "");
 }
 
 char markov_symbol_char(int symbol) { return kSymbolChars[symbol]; }
@@ -169,8 +170,9 @@ void fill_spectral_rows(const MarkovSpec& spec, int64_t contexts, Rng& rng,
                         std::vector<double>& next) {
   const int k = spec.symbols;
   const int rank = static_cast<int>(std::min<int64_t>(contexts, k));
-  const std::vector<double> u = random_orthonormal_columns(contexts, rank, rng);  // (contexts, rank)
-  const std::vector<double> v = random_orthonormal_columns(k, rank, rng);         // (K, rank)
+  const std::vector<double> u =
+      random_orthonormal_columns(contexts, rank, rng);                     // (contexts, rank)
+  const std::vector<double> v = random_orthonormal_columns(k, rank, rng);  // (K, rank)
   std::vector<double> sigma(rank);
   double sum_sq = 0;
   for (int i = 0; i < rank; ++i) {
@@ -184,8 +186,7 @@ void fill_spectral_rows(const MarkovSpec& spec, int64_t contexts, Rng& rng,
     double max_z = -INFINITY;
     for (int y = 0; y < k; ++y) {
       double acc = 0;
-      for (int i = 0; i < rank; ++i)
-        acc += u[c * rank + i] * sigma[i] * v[y * rank + i];
+      for (int i = 0; i < rank; ++i) acc += u[c * rank + i] * sigma[i] * v[y * rank + i];
       z[y] = factor * acc;
       max_z = std::max(max_z, z[y]);
     }

@@ -137,7 +137,7 @@ TEST(MarkovSpectrum, LogitsHavePowerLawSingularValues) {
     }
   }
   EXPECT_NEAR(std::sqrt(sum_sq / (k * k)), 3.0, 0.3);  // scale, less what the centring removes
-  std::vector<double> gram(k * k, 0.0);  // centred^T centred
+  std::vector<double> gram(k * k, 0.0);                // centred^T centred
   for (int i = 0; i < k; ++i)
     for (int j = 0; j < k; ++j)
       for (int c = 0; c < k; ++c) gram[i * k + j] += centred[c * k + i] * centred[c * k + j];
