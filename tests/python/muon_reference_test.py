@@ -12,14 +12,17 @@ split in three:
   1. NS5 alone: our float32 output against a float64 evaluation of the same quintic iteration
      written below (NS_FLOAT32_TOLERANCE), and our bf16 output against torch's bf16 function,
      _zeropower_via_newtonschulz, on the same input (NS_BF16_TOLERANCE).
-  2. The optimizer's semantics (momentum form, Nesterov, lr adjustment, decoupled decay, lr per
-     step) tightly: torch.optim.Muon's own step with only its NS function swapped for the float64
+  2. The optimizer's semantics (the momentum's and Nesterov's mixing weights, lr adjustment,
+     decoupled decay, lr per step) tightly: torch.optim.Muon's own step with only its NS function swapped for the float64
      one (unittest.mock.patch.object on torch.optim._muon), so every difference left is our
      float32 iteration's rounding (STEP_TOLERANCE). Replays with Nesterov flipped, without weight
      decay or with Moonshot's lr adjustment must miss that tolerance by far: the check can fail.
   3. torch.optim.Muon unchanged, bf16 iteration and all, within a bound measured from bf16's
      rounding (BF16_STEP_TOLERANCE).
-Muon must leave the buffer's entries after the matrices (AdamW's part) unchanged.
+Muon must leave the buffer's entries after the matrices (AdamW's part) unchanged. The docstring of
+torch.optim.Muon writes the momentum as a sum (B = mu B + g), its code as an EMA (lerp) as ours
+does: the two differ by the factor 1 / (1 - mu), which NS5's normalisation removes, so no trace can
+tell them apart.
 
 Usage: muon_reference_test.py MUON_REFERENCE_TRACE_BINARY
 """
@@ -42,7 +45,7 @@ except ImportError as e:
 # brackets), each bound a few times the measured maximum:
 NS_FLOAT32_TOLERANCE = 1e-5   # max |NS5 float32 - NS5 float64|, entries ~0.2 [1.1e-6]
 NS_BF16_TOLERANCE = 0.0       # ours in bf16 against torch's bf16 function [0: the same operations
-#                               in the same order on the same kernels, bit for bit]
+#                               in the same order, and the C++ build links this venv's libtorch]
 STEP_TOLERANCE = 2e-6         # max |W ours - W torch with float64 NS5|, |W| ~ 1, 5 steps [2.4e-7]
 BF16_STEP_TOLERANCE = 1e-3    # max |W ours - W torch as shipped (bf16 NS5)| [3.6e-4]; each NS5
 #                               output alone differs from float64 by up to 1.1e-2 in bf16
