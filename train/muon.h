@@ -8,7 +8,8 @@
 // steps of X <- a X + (b A + c A^2) X with A = X X^T and the reference's quintic coefficients
 // (a, b, c) = (3.4445, -4.7750, 2.0315): they push every singular value in (0, 1] quickly towards
 // a band around 1 (not exactly onto 1: the band is the price of speed). bf16 on CUDA, float32 on
-// the CPU (whose bf16 matmul is slow and no more useful).
+// the CPU (whose bf16 matmul is slow and no more useful). tests/python/muon_reference_test.py
+// replays FlatMuon's steps through torch.optim.Muon (docs/train.md "Optimizers").
 #pragma once
 #include <torch/torch.h>
 
