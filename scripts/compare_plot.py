@@ -62,7 +62,7 @@ def main():
     ap.add_argument("--title", default="recipes compared", help="the figure's title")
     args = ap.parse_args()
 
-    fig, (ax_n, ax_d) = plt.subplots(1, 2, figsize=(12, 4.8))
+    fig, (ax_n, ax_d) = plt.subplots(1, 2, figsize=(12, 5.8))
     colours = plt.get_cmap("tab10")
     for i, sweep in enumerate(args.sweep):
         if len(sweep) not in (2, 3):
@@ -84,7 +84,8 @@ def main():
         ax.set_ylabel(f"loss (nats/token, {args.loss_col})")
         ax.set_title(f"{args.title}: loss {what}")
         ax.grid(True, which="both", alpha=0.3)
-        ax.legend(fontsize=8)
+        # Below the axes: long labels (the fitted exponents) would hide points inside them.
+        ax.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.13))
         plot.plain_loss_axis(ax)
         plot.log_ticks(ax, "x", plot.si)
     fig.tight_layout()
