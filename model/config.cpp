@@ -15,6 +15,19 @@ int GptConfig::default_ff() const {
   return static_cast<int>((two_thirds + m - 1) / m * m);
 }
 
+double GptConfig::width_mult() const {
+  if (!mup() || base_width <= 0) return 1.0;
+  return static_cast<double>(d_model) / base_width;
+}
+double GptConfig::hidden_init_mult() const { return 1.0 / std::sqrt(width_mult()); }
+double GptConfig::hidden_lr_mult() const { return 1.0 / width_mult(); }
+double GptConfig::logit_mult() const { return 1.0 / width_mult(); }
+double GptConfig::attn_scale() const {
+  const double hs = head_dim();
+  if (!mup()) return 1.0 / std::sqrt(hs);
+  return std::sqrt(hs / width_mult()) / hs;
+}
+
 std::string GptConfig::shape_name() const {
   std::string s = absl::StrFormat("L%d-d%d-h%d", n_layer, d_model, n_head);
   if (ff() != default_ff()) s += absl::StrFormat("-ff%d", ff());
@@ -25,6 +38,9 @@ std::string GptConfig::shape_name() const {
   if (mlp != "gelu") s += "-" + mlp;
   if (qk_norm) s += "-qkn";
   if (kv_heads() != n_head) s += absl::StrFormat("-kv%d", kv_heads());
+  if (mup())
+    s += base_width > 0 && base_width != d_model ? absl::StrFormat("-mup%d", base_width)
+                                                 : std::string("-mup");
   return s;
 }
 
@@ -103,6 +119,11 @@ std::optional<KeyError> check_gpt_config(const GptConfig& c) {
                                             "got %d",
                                             c.n_head, c.n_kv_head));
   }
+  if (c.parametrization != "sp" && c.parametrization != "mup") {
+    return bad("parametrization", absl::StrCat("must be sp or mup, got '", c.parametrization, "'"));
+  }
+  if (c.base_width < 0)
+    return bad("base_width", absl::StrCat("must be >= 0 (0 means d_model), got ", c.base_width));
   return std::nullopt;
 }
 
@@ -149,7 +170,16 @@ const ConfigSchema<GptConfig>& gpt_schema() {
                  kOmitDefault)
           .field("n_kv_head", &G::n_kv_head,
                  "key/value heads, grouped-query attention (0 = n_head); must divide n_head", {},
-                 kOmitDefault);
+                 kOmitDefault)
+          .field("parametrization", &G::parametrization,
+                 "sp | mup (muP: hidden init / sqrt(m), hidden Adam lr / m, logits / m, "
+                 "attention 1/head_dim; m = d_model / base_width)",
+                 {}, kOmitDefault)
+          .field("base_width", &G::base_width,
+                 "mup: the d_model whose hyperparameters transfer (0 = d_model, i.e. m = 1); sp "
+                 "does not "
+                 "read it, so a sweep can fix it and put parametrization on an axis",
+                 {}, kOmitDefault);
   return s;
 }
 }  // namespace

@@ -175,6 +175,7 @@ struct Shape {
   int64_t B, T, C, nh, hs;
   int64_t nkv;  // key/value heads; a group of nh / nkv query heads shares one
   int64_t ld;   // floats per row of qkv: C + 2 nkv hs
+  float scale;  // on the scores q k^T: 1 / sqrt(hs) unless the caller gives one (muP: 1 / hs)
   int64_t group() const { return nh / nkv; }
   // Offsets in a row of qkv: query head h, and the key and value of the head h reads.
   int64_t q_at(int64_t h) const { return h * hs; }
@@ -182,12 +183,15 @@ struct Shape {
   int64_t v_at(int64_t h) const { return C + nkv * hs + (h / group()) * hs; }
 };
 
-Shape shape_of(const torch::Tensor& qkv, int64_t n_head, int64_t n_kv_head) {
+Shape shape_of(const torch::Tensor& qkv, int64_t n_head, int64_t n_kv_head, double scale) {
   const int64_t nkv = n_kv_head > 0 ? n_kv_head : n_head;
   TORCH_CHECK(qkv.dim() == 3 && n_head % nkv == 0 && qkv.size(2) % (n_head + 2 * nkv) == 0,
               "fused attention: qkv must be (B, T, (n_head + 2 n_kv_head) hs)");
   const int64_t hs = qkv.size(2) / (n_head + 2 * nkv);
-  return {qkv.size(0), qkv.size(1), n_head * hs, n_head, hs, nkv, qkv.size(2)};
+  TORCH_CHECK(scale >= 0, "fused attention: the score scale must be >= 0 (0: 1/sqrt(hs))");
+  const double sc = scale > 0 ? scale : 1.0 / std::sqrt(static_cast<double>(hs));
+  return {qkv.size(0), qkv.size(1), n_head * hs, n_head,
+          hs,          nkv,         qkv.size(2), static_cast<float>(sc)};
 }
 
 // Forward for heads [begin, end) of B * nh. P: the (T, T) probabilities of a head at att + bh * T *
@@ -196,7 +200,7 @@ void forward_heads(const float* qkv, float* y, float* att, const Shape& s, int64
                    int64_t end) {
   const int T = static_cast<int>(s.T), hs = static_cast<int>(s.hs);
   const int ld3 = static_cast<int>(s.ld), ldc = static_cast<int>(s.C);
-  const float scale = 1.0f / std::sqrt(static_cast<float>(hs));
+  const float scale = s.scale;
   std::vector<float> scratch(att ? 0 : static_cast<size_t>(T) * T);
   for (int64_t bh = begin; bh < end; ++bh) {
     const int64_t b = bh / s.nh, h = bh % s.nh;
@@ -224,7 +228,7 @@ void backward_heads(const float* qkv, const float* att, const float* dy, float* 
                     const Shape& s, int64_t begin, int64_t end) {
   const int T = static_cast<int>(s.T), hs = static_cast<int>(s.hs);
   const int ld3 = static_cast<int>(s.ld), ldc = static_cast<int>(s.C);
-  const float scale = 1.0f / std::sqrt(static_cast<float>(hs));
+  const float scale = s.scale;
   std::vector<float> dS(static_cast<size_t>(T) * T);
   for (int64_t bh = begin * s.group(); bh < end * s.group(); ++bh) {
     const int64_t b = bh / s.nh, h = bh % s.nh;
@@ -264,8 +268,9 @@ void backward_heads(const float* qkv, const float* att, const float* dy, float* 
 
 // (y, att): att is defined only when `keep` (the probabilities the backward pass needs).
 std::pair<torch::Tensor, torch::Tensor> attention_forward(const torch::Tensor& qkv, int64_t n_head,
-                                                          int64_t n_kv_head, bool keep) {
-  const Shape s = shape_of(qkv, n_head, n_kv_head);
+                                                          int64_t n_kv_head, double scale,
+                                                          bool keep) {
+  const Shape s = shape_of(qkv, n_head, n_kv_head, scale);
   auto y = torch::empty({s.B, s.T, s.C}, qkv.options());
   torch::Tensor att;
   if (keep) att = torch::empty({s.B * s.nh, s.T, s.T}, qkv.options());
@@ -279,11 +284,12 @@ std::pair<torch::Tensor, torch::Tensor> attention_forward(const torch::Tensor& q
 
 struct FusedAttentionFunction : torch::autograd::Function<FusedAttentionFunction> {
   static torch::Tensor forward(torch::autograd::AutogradContext* ctx, const torch::Tensor& qkv,
-                               int64_t n_head, int64_t n_kv_head) {
-    auto [y, att] = attention_forward(qkv, n_head, n_kv_head, /*keep=*/true);
+                               int64_t n_head, int64_t n_kv_head, double scale) {
+    auto [y, att] = attention_forward(qkv, n_head, n_kv_head, scale, /*keep=*/true);
     ctx->save_for_backward({qkv, att});
     ctx->saved_data["n_head"] = n_head;
     ctx->saved_data["n_kv_head"] = n_kv_head;
+    ctx->saved_data["scale"] = scale;
     return y;
   }
   static torch::autograd::variable_list backward(torch::autograd::AutogradContext* ctx,
@@ -292,7 +298,8 @@ struct FusedAttentionFunction : torch::autograd::Function<FusedAttentionFunction
     const torch::Tensor& qkv = saved[0];
     const torch::Tensor& att = saved[1];
     const Shape s =
-        shape_of(qkv, ctx->saved_data["n_head"].toInt(), ctx->saved_data["n_kv_head"].toInt());
+        shape_of(qkv, ctx->saved_data["n_head"].toInt(), ctx->saved_data["n_kv_head"].toInt(),
+                 ctx->saved_data["scale"].toDouble());
     auto dy = grads[0].contiguous();
     auto dqkv = torch::empty_like(qkv);
     const float* q = qkv.data_ptr<float>();
@@ -302,7 +309,7 @@ struct FusedAttentionFunction : torch::autograd::Function<FusedAttentionFunction
     at::parallel_for(0, s.B * s.nkv, 1, [&](int64_t begin, int64_t end) {
       backward_heads(q, a, g, out, s, begin, end);
     });
-    return {dqkv, torch::Tensor(), torch::Tensor()};
+    return {dqkv, torch::Tensor(), torch::Tensor(), torch::Tensor()};
   }
 };
 }  // namespace
@@ -323,12 +330,12 @@ torch::Tensor dnnl_linear(const torch::Tensor& x_in, const torch::Tensor& w_in,
 }
 
 torch::Tensor fused_causal_attention_cpu(const torch::Tensor& qkv_in, int64_t n_head,
-                                         int64_t n_kv_head) {
+                                         int64_t n_kv_head, double scale) {
   TORCH_CHECK(qkv_in.device().is_cpu() && qkv_in.scalar_type() == torch::kFloat,
               "fused attention: float32 CPU tensors only");
   auto qkv = qkv_in.contiguous();
   if (torch::GradMode::is_enabled() && qkv.requires_grad())
-    return FusedAttentionFunction::apply(qkv, n_head, n_kv_head);
-  return attention_forward(qkv, n_head, n_kv_head, /*keep=*/false).first;
+    return FusedAttentionFunction::apply(qkv, n_head, n_kv_head, scale);
+  return attention_forward(qkv, n_head, n_kv_head, scale, /*keep=*/false).first;
 }
 }  // namespace sl

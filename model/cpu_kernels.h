@@ -18,13 +18,14 @@
 namespace sl {
 // qkv: (B, T, C + 2 Ckv) float32 CPU, the c_attn output ([q | k | v], heads side by side in each;
 // C = n_head hs, Ckv = n_kv_head hs) -> (B, T, C), heads side by side: the same result as
-// splitting, causal softmax(q k^T / sqrt(hs)) v per head, and re-assembling. Grouped-query
+// splitting, causal softmax(scale q k^T) v per head, and re-assembling; scale 0 means 1 / sqrt(hs)
+// (muP passes its own, GptConfig::attn_scale). Grouped-query
 // attention when n_kv_head < n_head (0 means n_head): query head h reads key/value head
 // h / (n_head / n_kv_head); the backward pass sums a group's key/value gradients in one task per
 // (batch, key/value head), so no two threads write the same rows. Differentiable with respect to
 // qkv. No dropout.
 torch::Tensor fused_causal_attention_cpu(const torch::Tensor& qkv, int64_t n_head,
-                                         int64_t n_kv_head = 0);
+                                         int64_t n_kv_head = 0, double scale = 0.0);
 
 // y = x w^T (+ b) for float32 CPU tensors through dnnl_sgemm, forward and backward.
 torch::Tensor dnnl_linear(const torch::Tensor& x, const torch::Tensor& w, const torch::Tensor& b);

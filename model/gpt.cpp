@@ -52,6 +52,7 @@ CausalSelfAttentionImpl::CausalSelfAttentionImpl(const GptConfig& c)
     : n_head(c.n_head),
       n_kv_head(c.kv_heads()),
       head_dim(c.head_dim()),
+      scale(c.attn_scale()),
       qk_norm(c.qk_norm),
       dropout(c.dropout) {
   c_attn = register_module("c_attn", make_linear(c.d_model, c.d_model + 2 * c.kv_dim(), c.bias));
@@ -79,7 +80,7 @@ torch::Tensor CausalSelfAttentionImpl::prepare_qkv(const torch::Tensor& qkv,
 torch::Tensor CausalSelfAttentionImpl::forward(const torch::Tensor& x, const torch::Tensor& cos,
                                                const torch::Tensor& sin) {
   auto qkv = prepare_qkv(linear_forward(x, c_attn->weight, c_attn->bias), cos, sin);
-  auto y = causal_self_attention(qkv, n_head, dropout, is_training(), n_kv_head);
+  auto y = causal_self_attention(qkv, n_head, dropout, is_training(), n_kv_head, scale);
   y = linear_forward(y, c_proj->weight, c_proj->bias);  // (B, T, C)
   return dropout > 0 ? F::dropout(y, F::DropoutFuncOptions().p(dropout).training(is_training()))
                      : y;
@@ -137,7 +138,10 @@ GptImpl::GptImpl(const GptConfig& c) : config(c) {
 
 void GptImpl::reset_parameters() {
   torch::NoGradGuard no_grad;
-  const double residual_std = 0.02 / std::sqrt(2.0 * config.n_layer);
+  // muP: the hidden matrices' std shrinks as 1 / sqrt(m) (fan-in scaling from the base width);
+  // the embeddings and the untied head keep 0.02 (the head's 1 / m is on the logits instead).
+  const double hidden_std = 0.02 * config.hidden_init_mult();
+  const double residual_std = hidden_std / std::sqrt(2.0 * config.n_layer);
   for (auto& item : named_parameters()) {
     const std::string& name = item.key();
     torch::Tensor& p = item.value();
@@ -148,13 +152,15 @@ void GptImpl::reset_parameters() {
       p.zero_();
     } else if (name.find("c_proj.weight") != std::string::npos) {
       p.normal_(0.0, residual_std);  // residual projections: GPT-2's 1/sqrt(2 n_layer) scaling
+    } else if (name.rfind("blocks.", 0) == 0) {
+      p.normal_(0.0, hidden_std);  // attention's c_attn, the MLP's c_fc
     } else {
-      p.normal_(0.0, 0.02);
+      p.normal_(0.0, 0.02);  // wte, wpe, lm_head
     }
   }
 }
 
-torch::Tensor GptImpl::forward(const torch::Tensor& idx) {
+torch::Tensor GptImpl::forward(const torch::Tensor& idx, Trace* trace) {
   const int64_t T = idx.size(1);
   TORCH_CHECK(T <= config.ctx, "sequence of length ", T, " exceeds the context length ",
               config.ctx);
@@ -162,10 +168,17 @@ torch::Tensor GptImpl::forward(const torch::Tensor& idx) {
   if (!config.rope()) x = x + wpe->forward(torch::arange(T, idx.options()));
   if (config.dropout > 0)
     x = F::dropout(x, F::DropoutFuncOptions().p(config.dropout).training(is_training()));
-  for (const auto& block : *blocks) x = block->as<Block>()->forward(x, rope_cos, rope_sin);
+  if (trace) trace->emplace_back("embedding", x.detach());
+  for (size_t i = 0; i < blocks->size(); ++i) {
+    x = blocks[i]->as<Block>()->forward(x, rope_cos, rope_sin);
+    if (trace) trace->emplace_back("block." + std::to_string(i), x.detach());
+  }
   x = ln_f->forward(x);
-  return config.tied ? linear_forward(x, wte->weight)
-                     : linear_forward(x, lm_head->weight, lm_head->bias);  // (B, T, vocab)
+  auto logits = config.tied ? linear_forward(x, wte->weight)
+                            : linear_forward(x, lm_head->weight, lm_head->bias);  // (B, T, vocab)
+  if (config.mup() && config.logit_mult() != 1.0) logits = logits * config.logit_mult();
+  if (trace) trace->emplace_back("logits", logits.detach());
+  return logits;
 }
 
 torch::Tensor GptImpl::loss(const torch::Tensor& idx, const torch::Tensor& targets) {

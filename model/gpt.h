@@ -4,7 +4,8 @@
 // without a gain), learned positions or RoPE, a GELU, SwiGLU or ReLU^2 MLP, parameter-free QK-norm,
 // grouped-query attention. The defaults are GPT-2's layout, parameter for parameter.
 // GPT-2 init for every variant: N(0, 0.02), residual projections scaled by 1/sqrt(2 n_layer),
-// gains 1, biases 0.
+// gains 1, biases 0. Under muP (model.parametrization: mup) the hidden matrices' std is divided by
+// sqrt(m), the logits by m, and attention scores are scaled by GptConfig::attn_scale (config.h).
 #pragma once
 #include <torch/torch.h>
 
@@ -44,6 +45,7 @@ struct CausalSelfAttentionImpl : torch::nn::Module {
                             const torch::Tensor& sin) const;
   torch::nn::Linear c_attn{nullptr}, c_proj{nullptr};
   int n_head, n_kv_head, head_dim;
+  double scale;  // on the scores q k^T: GptConfig::attn_scale
   bool qk_norm;
   double dropout;
 };
@@ -74,11 +76,15 @@ TORCH_MODULE(Block);
 
 struct GptImpl : torch::nn::Module {
   explicit GptImpl(const GptConfig& c);
-  // idx: (B, T) int64 token ids, T <= ctx -> logits (B, T, vocab).
-  torch::Tensor forward(const torch::Tensor& idx);
+  // idx: (B, T) int64 token ids, T <= ctx -> logits (B, T, vocab). With `trace`, appends the
+  // activations the coordinate check measures, by name: "embedding" (B, T, d), "block.<i>" (the
+  // residual stream after block i), "logits".
+  using Trace = std::vector<std::pair<std::string, torch::Tensor>>;
+  torch::Tensor forward(const torch::Tensor& idx, Trace* trace = nullptr);
   // Mean cross-entropy of next-token predictions; targets (B, T).
   torch::Tensor loss(const torch::Tensor& idx, const torch::Tensor& targets);
-  // Re-draws every parameter from the GPT-2 init using torch's current RNG (seed it first).
+  // Re-draws every parameter from the GPT-2 init (muP's under mup) using torch's current RNG (seed
+  // it first).
   void reset_parameters();
   GptConfig config;
   torch::nn::Embedding wte{nullptr}, wpe{nullptr};  // wpe only with learned positions

@@ -1,5 +1,7 @@
 #include "model/nanogpt_layout.h"
 
+#include <cmath>
+
 #include "core/format.h"
 
 namespace sl {
@@ -52,6 +54,11 @@ std::map<std::string, std::string> nanogpt_config_metadata(const GptConfig& c) {
   if (c.mlp != gpt2.mlp) m["mlp"] = c.mlp;
   if (c.qk_norm != gpt2.qk_norm) m["qk_norm"] = flag(c.qk_norm);
   if (c.kv_heads() != c.n_head) m["n_kv_head"] = std::to_string(c.kv_heads());
+  if (c.mup()) {
+    m["parametrization"] = c.parametrization;
+    m["logit_mult"] = format_shortest(c.logit_mult());
+    m["attn_scale"] = format_shortest(c.attn_scale());
+  }
   return m;
 }
 
@@ -94,6 +101,13 @@ std::vector<std::string> nanogpt_model_py_gaps(const GptConfig& c) {
     gaps.push_back("attention is grouped (model.n_kv_head " + std::to_string(c.kv_heads()) +
                    "): c_attn has " + std::to_string(c.d_model + 2 * c.kv_dim()) +
                    " rows, not nanoGPT's 3 * n_embd");
+  }
+  if (c.mup() && (c.logit_mult() != 1.0 || c.attn_scale() != 1.0 / std::sqrt(c.head_dim()))) {
+    gaps.push_back("the model is muP away from its base width (model.parametrization: mup, m = " +
+                   format_shortest(c.width_mult()) + "): its logits are multiplied by " +
+                   format_shortest(c.logit_mult()) + " and attention scores by " +
+                   format_shortest(c.attn_scale()) +
+                   ", which nanoGPT's model.py does not do (the metadata has both)");
   }
   return gaps;
 }

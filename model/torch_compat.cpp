@@ -5,6 +5,7 @@
 
 #include <cmath>
 #include <limits>
+#include <optional>
 
 #include "model/cpu_kernels.h"
 
@@ -14,9 +15,10 @@
 
 namespace sl {
 torch::Tensor causal_attention_reference(const torch::Tensor& q, const torch::Tensor& k,
-                                         const torch::Tensor& v) {
+                                         const torch::Tensor& v, double scale) {
   const int64_t T = q.size(-2);
-  auto att = torch::matmul(q, k.transpose(-2, -1)) / std::sqrt(static_cast<double>(q.size(-1)));
+  const double sc = scale > 0 ? scale : 1.0 / std::sqrt(static_cast<double>(q.size(-1)));
+  auto att = torch::matmul(q, k.transpose(-2, -1)) * sc;
   auto mask =
       torch::ones({T, T}, torch::TensorOptions().dtype(torch::kBool).device(q.device())).tril();
   att = att.masked_fill(mask.logical_not(), -std::numeric_limits<float>::infinity());
@@ -24,17 +26,20 @@ torch::Tensor causal_attention_reference(const torch::Tensor& q, const torch::Te
 }
 
 torch::Tensor causal_attention(const torch::Tensor& q, const torch::Tensor& k,
-                               const torch::Tensor& v, double dropout_p, bool training) {
+                               const torch::Tensor& v, double dropout_p, bool training,
+                               double scale) {
+  std::optional<double> sc;  // SDPA's default is 1 / sqrt(hs)
+  if (scale > 0) sc = scale;
   return at::scaled_dot_product_attention(q, k, v, /*attn_mask=*/{}, training ? dropout_p : 0.0,
-                                          /*is_causal=*/true);
+                                          /*is_causal=*/true, sc);
 }
 
 torch::Tensor causal_self_attention(const torch::Tensor& qkv, int64_t n_head, double dropout_p,
-                                    bool training, int64_t n_kv_head) {
+                                    bool training, int64_t n_kv_head, double scale) {
   const int64_t nkv = n_kv_head > 0 ? n_kv_head : n_head;
   if (qkv.device().is_cpu() && qkv.scalar_type() == torch::kFloat &&
       (!training || dropout_p <= 0)) {
-    return fused_causal_attention_cpu(qkv, n_head, nkv);
+    return fused_causal_attention_cpu(qkv, n_head, nkv, scale);
   }
   const int64_t B = qkv.size(0), T = qkv.size(1), hs = qkv.size(2) / (n_head + 2 * nkv),
                 C = n_head * hs;
@@ -46,8 +51,8 @@ torch::Tensor causal_self_attention(const torch::Tensor& qkv, int64_t n_head, do
     k = k.repeat_interleave(n_head / nkv, 1);
     v = v.repeat_interleave(n_head / nkv, 1);
   }
-  auto y = causal_attention(q, k, v, dropout_p, training);  // (B, nh, T, hs)
-  return y.transpose(1, 2).contiguous().view({B, T, C});    // heads side by side again
+  auto y = causal_attention(q, k, v, dropout_p, training, scale);  // (B, nh, T, hs)
+  return y.transpose(1, 2).contiguous().view({B, T, C});           // heads side by side again
 }
 
 torch::Tensor linear_forward(const torch::Tensor& x, const torch::Tensor& w,

@@ -10,23 +10,24 @@
 
 namespace sl {
 // Causal attention. q, k, v: (B, nh, T, hs) -> (B, nh, T, hs): scaled_dot_product_attention (flash
-// kernels on CUDA and CPU).
+// kernels on CUDA and CPU). `scale` on the scores q k^T; 0 means 1 / sqrt(hs) (everywhere below).
 torch::Tensor causal_attention(const torch::Tensor& q, const torch::Tensor& k,
-                               const torch::Tensor& v, double dropout_p, bool training);
+                               const torch::Tensor& v, double dropout_p, bool training,
+                               double scale = 0.0);
 // The same from the c_attn output: qkv (B, T, C + 2 Ckv) = [q | k | v] with heads side by side
 // (C = n_head hs, Ckv = n_kv_head hs; n_kv_head 0 means n_head, and query head h reads key/value
 // head h / (n_head / n_kv_head)) -> (B, T, C). On the CPU in float32 without dropout: the fused
 // kernel of model/cpu_kernels.h (no layout copies, upper triangle skipped, oneDNN GEMMs);
 // otherwise split, repeat the key/value heads, causal_attention, re-assemble.
 torch::Tensor causal_self_attention(const torch::Tensor& qkv, int64_t n_head, double dropout_p,
-                                    bool training, int64_t n_kv_head = 0);
+                                    bool training, int64_t n_kv_head = 0, double scale = 0.0);
 // y = x w^T (+ b). On the CPU in float32: oneDNN's sgemm (model/cpu_kernels.h); otherwise
 // torch::linear.
 torch::Tensor linear_forward(const torch::Tensor& x, const torch::Tensor& w,
                              const torch::Tensor& b = {});
 // The plain masked-softmax formula, kept as the reference both paths are tested against.
 torch::Tensor causal_attention_reference(const torch::Tensor& q, const torch::Tensor& k,
-                                         const torch::Tensor& v);
+                                         const torch::Tensor& v, double scale = 0.0);
 
 // bf16 autocast for CUDA forward passes; a no-op guard on CPU.
 class AutocastGuard {

@@ -15,6 +15,14 @@ Probe plots (`scalelab emergence SWEEP_DIR --plot DIR` calls this):
 writes probes_<task>: every metric against compute, one panel per metric, one line per difficulty and
 shot count (each run at its last probed step, averaged over templates), and reliability_<task>: the
 reliability diagram of each run's answer tokens (accuracy against confidence, bins pooled over cells).
+
+muP plots:
+    /usr/bin/python3 scripts/plot.py --coordcheck DIR/coordcheck.csv --out DIR
+writes coordcheck: activation RMS against width, one panel per module, one line per step
+(`scalelab coordcheck --out DIR` calls it); flat lines are muP's promise, rising ones SP's.
+    /usr/bin/python3 scripts/plot.py --lr-transfer EXPORT/summary.csv --out DIR
+writes lr_transfer: best val loss against optim.lr, one panel per model.parametrization, one line
+per width, each width's optimum marked (a sweep with optim.lr and model.parametrization axes).
 """
 import argparse
 import json
@@ -366,18 +374,80 @@ def plot_reliability(reliability_path, out_dir, sweep=None):
         save(fig, out_dir, f"reliability_{task}")
 
 
+def plot_coordcheck(csv_path, out_dir, title=None):
+    df = pd.read_csv(csv_path)
+    modules = list(dict.fromkeys(df["module"]))
+    steps = sorted(df["step"].unique())
+    fig, axes = plt.subplots(1, len(modules), figsize=(2.6 * len(modules), 3.0), sharey=False)
+    axes = np.atleast_1d(axes)
+    colours = plt.cm.viridis(np.linspace(0, 0.9, len(steps)))
+    for ax, module in zip(axes, modules):
+        for colour, step in zip(colours, steps):
+            d = df[(df["module"] == module) & (df["step"] == step)].sort_values("width")
+            ax.plot(d["width"], d["rms"], "o-", color=colour, ms=3, label=f"step {step}")
+        ax.set_xscale("log", base=2)
+        ax.set_yscale("log")
+        ax.set_title(module, fontsize=9)
+        ax.set_xlabel("width (d_model)")
+    axes[0].set_ylabel("activation RMS")
+    axes[-1].legend(fontsize=7)
+    fig.suptitle(titled("coordinate check", title), fontsize=10)
+    fig.tight_layout()
+    save(fig, out_dir, "coordcheck")
+
+
+def plot_lr_transfer(summary_path, out_dir, title=None):
+    df = pd.read_csv(summary_path)
+    lr_col = "optim.lr" if "optim.lr" in df.columns else "lr"
+    par_col = "model.parametrization"
+    if par_col not in df.columns:
+        df[par_col] = "sp"
+    df = df[df["status"] == "done"] if "status" in df.columns else df
+    pars = sorted(df[par_col].unique())
+    fig, axes = plt.subplots(1, len(pars), figsize=(4.6 * len(pars), 3.6), sharey=True)
+    axes = np.atleast_1d(axes)
+    widths = sorted(df["d_model"].unique())
+    colours = plt.cm.viridis(np.linspace(0, 0.85, len(widths)))
+    for ax, par in zip(axes, pars):
+        for colour, w in zip(colours, widths):
+            d = df[(df[par_col] == par) & (df["d_model"] == w)].sort_values(lr_col)
+            if d.empty:
+                continue
+            ax.plot(d[lr_col], d["best_val_loss"], "o-", color=colour, label=f"d_model {w}")
+            best = d.loc[d["best_val_loss"].idxmin()]
+            ax.plot([best[lr_col]], [best["best_val_loss"]], "*", color=colour, ms=14, mec="k")
+            print(f"{par} d_model {w}: best lr {best[lr_col]:g}, val loss {best['best_val_loss']:.4f}")
+        ax.set_xscale("log")
+        ax.set_xlabel("optim.lr (Adam; muP: the base width's)")
+        ax.set_title(par)
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize=8)
+    axes[0].set_ylabel("best val loss (nats/token)")
+    fig.suptitle(titled("learning-rate transfer across width", title), fontsize=10)
+    fig.tight_layout()
+    save(fig, out_dir, "lr_transfer")
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--fit", help="fit.json written by scalelab fit")
     ap.add_argument("--probes", help="probes.csv (scalelab emergence --plot, scalelab export)")
     ap.add_argument("--reliability", help="reliability.csv written by scalelab emergence --plot")
+    ap.add_argument("--coordcheck", help="coordcheck.csv written by scalelab coordcheck")
+    ap.add_argument("--lr-transfer", help="summary.csv of a sweep over optim.lr, width, parametrization")
     ap.add_argument("--out", required=True, help="directory for the PNG and SVG files")
     ap.add_argument("--curves", help="curves.csv (default: the one fit.json names)")
     ap.add_argument("--title", help="the sweep's name, put in every plot's title")
     args = ap.parse_args()
-    if not args.fit and not args.probes:
-        ap.error("give --fit (scaling-law plots) or --probes (probe plots)")
+    if not args.fit and not args.probes and not args.coordcheck and not args.lr_transfer:
+        ap.error("give --fit (scaling-law plots), --probes (probe plots), --coordcheck or --lr-transfer")
     os.makedirs(args.out, exist_ok=True)
+    if args.coordcheck or args.lr_transfer:
+        if args.coordcheck:
+            plot_coordcheck(args.coordcheck, args.out, args.title)
+        if args.lr_transfer:
+            plot_lr_transfer(args.lr_transfer, args.out, args.title)
+        return 0
     if args.probes:
         plot_probe_metrics(args.probes, args.out, args.title)
         if args.reliability:

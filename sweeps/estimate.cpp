@@ -22,8 +22,8 @@ absl::StatusOr<double> measure_seconds_per_token(const TrainConfig& cfg, int thr
   Gpt model(cfg.model);
   model->to(device);
   model->train();
-  FlatParams flat = flatten_parameters(*model, flat_layout_for(cfg.optim));
-  FlatOptimizer opt(flat, cfg.optim);
+  FlatParams flat = flatten_parameters(*model, flat_layout_for(cfg.optim, cfg.model));
+  FlatOptimizer opt(flat, cfg.optim, hidden_adam_lr_mult(cfg.optim, cfg.model));
   const int B = cfg.train.batch_size;
   auto x = torch::randint(0, cfg.model.vocab, {B, cfg.model.ctx},
                           torch::TensorOptions().dtype(torch::kLong).device(device));

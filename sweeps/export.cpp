@@ -65,12 +65,32 @@ std::vector<std::string> varying_keys(const SweepPlan& plan) {
       "name",         "model.n_layer", "model.d_model", "model.n_head",     "model.ctx",
       "train.tokens", "train.seed",    "optim.lr",      "train.batch_size", "model.vocab"};
   std::map<std::string, std::set<std::string>> seen;
-  for (const auto& r : plan.runs)
-    for (const auto& [k, v] : dotted_values(r.cfg)) seen[k].insert(v);
+  std::map<std::string, size_t> runs_with;
+  for (const auto& r : plan.runs) {
+    for (const auto& [k, v] : dotted_values(r.cfg)) {
+      seen[k].insert(v);
+      ++runs_with[k];
+    }
+  }
+  // A key written only when not its default (model.parametrization: mup beside sp runs) varies too.
   std::vector<std::string> out;
-  for (const auto& [k, values] : seen)
-    if (values.size() > 1 && !covered.count(k)) out.push_back(k);
+  for (const auto& [k, values] : seen) {
+    const bool varies = values.size() > 1 || runs_with[k] < plan.runs.size();
+    if (varies && !covered.count(k)) out.push_back(k);
+  }
   return out;
+}
+
+// The default of a dotted config key, as config-keys lists it: the value of a run whose canonical
+// config leaves the key out.
+std::string default_value_of(const std::string& dotted_key) {
+  static const std::map<std::string, std::string> defaults = [] {
+    std::map<std::string, std::string> m;
+    for (const FieldDoc& f : train_config_keys()) m[f.key] = f.default_value;
+    return m;
+  }();
+  auto it = defaults.find(dotted_key);
+  return it == defaults.end() ? "" : it->second;
 }
 
 // The columns every table shares: which run, its shape and size, the per-run settings, and one
@@ -122,7 +142,7 @@ struct RunColumns {
     const auto values = dotted_values(r.cfg);
     for (const auto& k : axes) {
       auto it = values.find(k);
-      c.push_back(it == values.end() ? "" : it->second);
+      c.push_back(it == values.end() ? default_value_of(k) : it->second);
     }
     return c;
   }

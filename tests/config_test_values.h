@@ -25,6 +25,8 @@ inline const std::map<std::string, std::string>& nondefault_config_values() {
                                                          {"model.ff_multiple", "64"},
                                                          {"model.qk_norm", "true"},
                                                          {"model.n_kv_head", "2"},
+                                                         {"model.parametrization", "mup"},
+                                                         {"model.base_width", "32"},
                                                          {"data.path", "/data/x"},
                                                          {"data.unique_tokens", "5000"},
                                                          {"data.tokenizer", "bpe:2000"},

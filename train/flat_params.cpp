@@ -11,13 +11,14 @@ FlatParams FlatParams::adamw_part() const {
   part.params = params.narrow(0, n_muon, rest);
   part.grads = grads.narrow(0, n_muon, rest);
   part.n_decayed = n_decayed - n_muon;
+  part.n_hidden = n_hidden - n_muon;
   return part;
 }
 
 FlatParams flatten_parameters(torch::nn::Module& module, FlatLayout layout) {
   auto named = module.named_parameters(/*recurse=*/true);
-  // kAdamW: pass 0 decayed matrices, pass 1 the rest. kMuon: pass 0 hidden matrices, pass 1 the
-  // other matrices, pass 2 the rest.
+  // kAdamW: pass 0 decayed matrices, pass 1 the rest. kMuon and kHiddenFirst: pass 0 hidden
+  // matrices, pass 1 the other matrices, pass 2 the rest.
   auto pass_of = [&](const std::string& name, const torch::Tensor& p) {
     const bool matrix = p.dim() >= 2;
     if (layout == FlatLayout::kAdamW) return matrix ? 0 : 1;
@@ -32,6 +33,7 @@ FlatParams flatten_parameters(torch::nn::Module& module, FlatLayout layout) {
   int64_t total = 0;
   FlatParams flat;
   for (const auto& [name, p] : order) {
+    if (layout != FlatLayout::kAdamW && is_hidden_matrix(name, p)) flat.n_hidden += p.numel();
     if (layout == FlatLayout::kMuon && is_hidden_matrix(name, p)) {
       flat.muon_matrices.push_back({name, total, p.size(0), p.size(1)});
       flat.n_muon += p.numel();

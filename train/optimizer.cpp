@@ -1,12 +1,18 @@
 #include "train/optimizer.h"
 
 namespace sl {
-FlatLayout flat_layout_for(const OptimConfig& config) {
-  return config.name == "muon" ? FlatLayout::kMuon : FlatLayout::kAdamW;
+FlatLayout flat_layout_for(const OptimConfig& config, const GptConfig& model) {
+  if (config.name == "muon") return FlatLayout::kMuon;
+  return hidden_adam_lr_mult(config, model) != 1.0 ? FlatLayout::kHiddenFirst : FlatLayout::kAdamW;
 }
 
-FlatOptimizer::FlatOptimizer(const FlatParams& flat, const OptimConfig& config)
-    : config_(config), adamw_(flat.adamw_part(), config) {
+double hidden_adam_lr_mult(const OptimConfig& config, const GptConfig& model) {
+  return config.name == "muon" ? 1.0 : model.hidden_lr_mult();
+}
+
+FlatOptimizer::FlatOptimizer(const FlatParams& flat, const OptimConfig& config,
+                             double hidden_lr_mult)
+    : config_(config), adamw_(flat.adamw_part(), config, hidden_lr_mult) {
   if (config.name == "muon") muon_.emplace(flat, config);
 }
 

@@ -44,7 +44,7 @@ absl::StatusOr<LoadedRun> load_run_for_eval(const std::string& run_dir) {
   SL_ASSIGN_OR_RETURN(run.tokenizer, make_tokenizer(meta, data_dir));
   run.model = Gpt(run.cfg.model);
   // The trainer's layout (optim.name's): the checkpoint's flat params are in that order.
-  FlatParams flat = flatten_parameters(*run.model, flat_layout_for(run.cfg.optim));
+  FlatParams flat = flatten_parameters(*run.model, flat_layout_for(run.cfg.optim, run.cfg.model));
   if (ckpt.tensors.count("params") == 0 ||
       ckpt.tensors.at("params").numel() != flat.params.numel()) {
     return absl::FailedPreconditionError(absl::StrCat("checkpoint ", ckpt_path,

@@ -8,8 +8,8 @@ Trainable init_trainable(const TrainConfig& cfg, torch::Device device) {
   Gpt model(cfg.model);
   model->to(device);
   model->train();
-  FlatParams flat = flatten_parameters(*model, flat_layout_for(cfg.optim));
-  FlatOptimizer optimizer(flat, cfg.optim);
+  FlatParams flat = flatten_parameters(*model, flat_layout_for(cfg.optim, cfg.model));
+  FlatOptimizer optimizer(flat, cfg.optim, hidden_adam_lr_mult(cfg.optim, cfg.model));
   return Trainable{model, flat, optimizer};
 }
 

@@ -131,6 +131,37 @@ TEST(FlopsCli, Gpt2SmallJson) {
   EXPECT_NE(bad.output.find("n_head"), std::string::npos);
 }
 
+// `scalelab coordcheck`: the CSV (width, step, module, rms) and the plot; widths that n_head does
+// not divide and a bad parametrization are refused before any training, naming what to change.
+TEST(CoordcheckCli, WritesTheTableCsvAndPlotAndRefusesBadInput) {
+  const fs::path dir = e2e_dir("coordcheck");
+  write_file(dir / "cfg.yaml", config_text(data_dir().string(), 10240));
+  const std::string cfg = (dir / "cfg.yaml").string();
+  CliResult ok = run_cli("coordcheck " + cfg + " model.parametrization=mup --widths 16,32,64 " +
+                         "--steps 2 --out " + (dir / "out").string());
+  ASSERT_EQ(ok.exit_code, 0) << ok.output;
+  EXPECT_NE(ok.output.find("RMS widest / narrowest at step 2, logits"), std::string::npos)
+      << ok.output;
+  std::ifstream csv(dir / "out" / "coordcheck.csv");
+  std::string header, line;
+  std::getline(csv, header);
+  EXPECT_EQ(header, "width,step,module,rms");
+  int rows = 0;
+  while (std::getline(csv, line)) ++rows;
+  EXPECT_EQ(rows, 3 * 3 * 4);  // widths x (init + 2 steps) x (embedding, 2 blocks, logits)
+  EXPECT_TRUE(fs::exists(dir / "out" / "coordcheck.png"));
+
+  CliResult odd = run_cli("coordcheck " + cfg + " --widths 16,33 --out " + (dir / "odd").string());
+  EXPECT_EQ(odd.exit_code, 2);
+  EXPECT_NE(odd.output.find("width 33"), std::string::npos) << odd.output;
+  EXPECT_NE(odd.output.find("n_head"), std::string::npos) << odd.output;
+  EXPECT_FALSE(fs::exists(dir / "odd"));
+  CliResult bad = run_cli("coordcheck " + cfg + " model.parametrization=mu_p");
+  EXPECT_EQ(bad.exit_code, 2);
+  EXPECT_NE(bad.output.find("model.parametrization"), std::string::npos) << bad.output;
+  EXPECT_NE(bad.output.find("sp or mup"), std::string::npos) << bad.output;
+}
+
 // ---- bad input: each fails before any training, naming the file, key and fix ----
 
 struct BadInput : ::testing::Test {

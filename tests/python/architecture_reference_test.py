@@ -1,5 +1,6 @@
 """The Llama- and nanochat-style variants against an independent PyTorch forward. Tiny runs of
-model.preset llama (with grouped-query attention) and nanochat are trained by build/scalelab and
+model.preset llama (with grouped-query attention, and under muP at m = 4) and nanochat are trained
+by build/scalelab and
 exported to safetensors; a forward written below with PyTorch's own operators (F.rms_norm,
 F.scaled_dot_product_attention with enable_gqa, F.silu, RoPE as a complex multiplication) in float64
 must give the logits `scalelab export-weights --logits-for` prints, to TOLERANCE.
@@ -30,6 +31,9 @@ RUNS = [
      dict(kv_heads=2, gain=True, mlp="swiglu", qk_norm=False)),
     ("nanochat", "  preset: nanochat\n", dict(kv_heads=N_HEAD, gain=False, mlp="relu2",
                                                qk_norm=True)),
+    # muP with base_width 8: m = D / 8 = 4, attention scores x sqrt(hs / m) / hs, logits / m
+    ("llama_mup", "  preset: llama\n  ff_multiple: 16\n  parametrization: mup\n  base_width: 8\n",
+     dict(kv_heads=N_HEAD, gain=True, mlp="swiglu", qk_norm=False, mup_m=D / 8)),
 ]
 
 
@@ -71,7 +75,10 @@ def forward(sd, o, idx):
         v = v.view(B, T, kvh, hs).transpose(1, 2)
         if o["qk_norm"]:
             q, k = F.rms_norm(q, (hs,), eps=EPS), F.rms_norm(k, (hs,), eps=EPS)
-        y = F.scaled_dot_product_attention(q, k, v, is_causal=True, enable_gqa=kvh != N_HEAD)
+        m = o.get("mup_m", 1.0)
+        scale = (hs / m) ** 0.5 / hs  # 1 / sqrt(hs) when m = 1
+        y = F.scaled_dot_product_attention(q, k, v, is_causal=True, enable_gqa=kvh != N_HEAD,
+                                           scale=scale)
         x = x + lin(y.transpose(1, 2).reshape(B, T, D), h + "attn.c_proj")
         u = lin(norm(x, h + "ln_2"), h + "mlp.c_fc")
         if o["mlp"] == "swiglu":
@@ -80,7 +87,7 @@ def forward(sd, o, idx):
         else:
             u = F.relu(u).square()
         x = x + lin(u, h + "mlp.c_proj")
-    return lin(norm(x, "transformer.ln_f"), "lm_head")
+    return lin(norm(x, "transformer.ln_f"), "lm_head") / o.get("mup_m", 1.0)
 
 
 def main():
@@ -117,6 +124,9 @@ def main():
                 want["norm_gain"] = "false"
             if o["qk_norm"]:
                 want["qk_norm"] = "true"
+            if "mup_m" in o:
+                want["parametrization"] = "mup"
+                assert float(meta["logit_mult"]) == 1 / o["mup_m"], meta
             assert all(meta.get(k) == v for k, v in want.items()), (want, meta)
             assert "transformer.wpe.weight" not in sd, "RoPE models have no position table"
             assert ("transformer.h.0.ln_1.weight" in sd) == o["gain"], sorted(sd)

@@ -3,7 +3,8 @@
 module (Debian's /usr/bin/python3 has its matplotlib): axes carry units and the FLOP convention, one
 legend entry per model size and no colour bar for two sizes (a colour bar beyond eight), the title
 names the sweep, and the drawn envelope never rises with compute even where fit.json's (an old one)
-does.
+does. The muP plots: the coordinate check has one panel per module and one line per step; the
+lr-transfer plot one panel per parametrization, one line per width, its optimum starred.
 
     /usr/bin/python3 tests/python/plot_test.py SOURCE_DIR
 """
@@ -78,5 +79,39 @@ check(len(many.axes) == 2, f"a colour bar for 10 sizes ({len(many.axes)} axes)")
 legend = many.axes[0].get_legend()
 check(not any(t.get_text().startswith("N=") for t in legend.get_texts()) if legend else True,
       "no per-size legend entries for 10 sizes")
+
+
+
+def captured_figure(fn, rows, header, name):
+    captured = {}
+    plot.save = lambda fig, out_dir, n: captured.__setitem__(n, fig)
+    with tempfile.TemporaryDirectory() as tmp:
+        path = os.path.join(tmp, "t.csv")
+        with open(path, "w", newline="") as f:
+            w = csv.writer(f)
+            w.writerow(header)
+            w.writerows(rows)
+        fn(path, tmp, "t")
+    return captured[name]
+
+
+cc = captured_figure(plot.plot_coordcheck,
+                     [[w, s, m, 0.1 * (s + 1)] for w in (32, 64, 128) for s in (0, 1, 2)
+                      for m in ("embedding", "block.0", "logits")],
+                     ["width", "step", "module", "rms"], "coordcheck")
+check([a.get_title() for a in cc.axes] == ["embedding", "block.0", "logits"],
+      f"coordcheck: a panel per module {[a.get_title() for a in cc.axes]}")
+check(all(len(a.get_lines()) == 3 for a in cc.axes), "coordcheck: a line per step")
+rows = [[w, par, lr, 3.0 + abs(lr - (2e-3 if par == "mup" or w == 32 else 1e-3)) * 100, "done"]
+        for w in (32, 128) for par in ("sp", "mup") for lr in (1e-3, 2e-3, 4e-3)]
+lt = captured_figure(plot.plot_lr_transfer, rows,
+                     ["d_model", "model.parametrization", "lr", "best_val_loss", "status"],
+                     "lr_transfer")
+check([a.get_title() for a in lt.axes] == ["mup", "sp"],
+      f"lr transfer: a panel per parametrization {[a.get_title() for a in lt.axes]}")
+stars = [line for line in lt.axes[1].get_lines() if line.get_marker() == "*"]
+check(sorted(float(line.get_xdata()[0]) for line in stars) == [1e-3, 2e-3],
+      f"lr transfer: sp's optima starred at 1e-3 (d128) and 2e-3 (d32): "
+      f"{[float(line.get_xdata()[0]) for line in stars]}")
 
 sys.exit(1 if failures else 0)

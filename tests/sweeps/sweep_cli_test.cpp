@@ -181,6 +181,31 @@ TEST_F(SweepCli, TrainsStatusExportAndResumeSkipsFinishedRuns) {
   for (const auto& [d, t] : mtimes) EXPECT_EQ(fs::last_write_time(d / "summary.json"), t) << d;
 }
 
+// model.parametrization as a sweep axis: both runs train, and summary.csv gets a column for it
+// with the default (sp) written out for the run whose config leaves the key out.
+TEST_F(SweepCli, ParametrizationAxisTrainsAndExportsItsColumn) {
+  const fs::path sw = dir_ / "sw";
+  auto r = run_scalelab("sweep '" +
+                            spec("models: {shapes: [{n_layer: 1, d_model: 32, n_head: 2}]}\n"
+                                 "data: {tokens: [6k]}\nmodel.parametrization: [sp, mup]\n"
+                                 "model.base_width: 16\n")
+                                .string() +
+                            "' --dir '" + sw.string() + "' --workers 2",
+                        dir_);
+  ASSERT_EQ(r.code, 0) << r.out << r.err;
+  EXPECT_NE(r.out.find("2 done, 0 diverged, 0 failed"), std::string::npos) << r.out;
+  auto ex =
+      run_scalelab("export '" + sw.string() + "' --out '" + (dir_ / "export").string() + "'", dir_);
+  ASSERT_EQ(ex.code, 0) << ex.err;
+  const std::string summary = slurp(dir_ / "export" / "summary.csv");
+  const std::string header = summary.substr(0, summary.find('\n'));
+  EXPECT_NE(("," + header + ",").find(",model.parametrization,"), std::string::npos) << header;
+  EXPECT_NE(summary.find(",L1-d32-h2,"), std::string::npos) << summary;
+  EXPECT_NE(summary.find(",L1-d32-h2-mup16,"), std::string::npos) << summary;
+  EXPECT_EQ(count(summary, ",sp,"), 1u) << summary;
+  EXPECT_EQ(count(summary, ",mup,"), 1u) << summary;
+}
+
 // A partial run nobody is training has no ETA (its last tok/s said when it would have ended had
 // it gone on), and the sweep's line gives no time left.
 TEST_F(SweepCli, StatusGivesNoEtaForAPartialRunThatIsNotRunning) {

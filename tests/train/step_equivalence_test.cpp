@@ -76,7 +76,10 @@ torch::Tensor reference_attention(const torch::Tensor& qkv, const GptConfig& c) 
   k = k.repeat_interleave(nh / kvh, 2);  // query head h reads key/value head h / (nh / kvh)
   v = v.repeat_interleave(nh / kvh, 2);
   auto heads = [&](const torch::Tensor& t) { return t.transpose(1, 2); };  // (B, nh, T, hs)
-  auto y = causal_attention_reference(heads(q), heads(k), heads(v));
+  // sp: 1/sqrt(hs); muP: sqrt(base head_dim) / hs, written out here from its definition.
+  const double scale = c.mup() ? std::sqrt(hs * static_cast<double>(c.base_width) / c.d_model) / hs
+                               : 1.0 / std::sqrt(static_cast<double>(hs));
+  auto y = causal_attention_reference(heads(q), heads(k), heads(v), scale);
   return y.transpose(1, 2).reshape({B, T, nh * hs});
 }
 
@@ -107,21 +110,39 @@ torch::Tensor reference_loss(Gpt& m, const torch::Tensor& idx, const torch::Tens
   }
   h = layer_norm(h, m->ln_f);
   auto logits = m->config.tied ? torch::matmul(h, m->wte->weight.t()) : linear(h, m->lm_head);
+  if (c.mup()) logits = logits * (static_cast<double>(c.base_width) / c.d_model);  // muP: 1/m
   return torch::nn::functional::cross_entropy(logits.reshape({-1, logits.size(-1)}),
                                               targets.reshape({-1}));
 }
 
-// torch::optim::AdamW over per-parameter tensors in two groups: matrices decayed, vectors not.
-torch::optim::AdamW reference_adamw(Gpt& ref, const OptimConfig& o) {
-  std::vector<torch::Tensor> decay, no_decay;
-  for (auto& p : ref->parameters()) (p.dim() >= 2 ? decay : no_decay).push_back(p);
-  auto adamw = [&](double wd) {
+// torch::optim::AdamW over per-parameter tensors in groups: matrices decayed, vectors not, and
+// under muP the blocks' matrices in a third group whose lr is base_width / d_model times the rest
+// (group_lr_mults: each group's multiplier, for setting the lr at every step).
+torch::optim::AdamW reference_adamw(Gpt& ref, const OptimConfig& o,
+                                    std::vector<double>* group_lr_mults = nullptr) {
+  std::vector<torch::Tensor> hidden, decay, no_decay;
+  const GptConfig& c = ref->config;
+  const double hidden_mult = c.mup() ? static_cast<double>(c.base_width) / c.d_model : 1.0;
+  for (auto& item : ref->named_parameters()) {
+    const torch::Tensor& p = item.value();
+    const bool in_block = item.key().rfind("blocks.", 0) == 0;
+    (p.dim() >= 2 ? (in_block && c.mup() ? hidden : decay) : no_decay).push_back(p);
+  }
+  auto adamw = [&](double lr, double wd) {
     return std::make_unique<torch::optim::AdamWOptions>(
-        torch::optim::AdamWOptions(o.lr).betas({o.beta1, o.beta2}).eps(o.eps).weight_decay(wd));
+        torch::optim::AdamWOptions(lr).betas({o.beta1, o.beta2}).eps(o.eps).weight_decay(wd));
   };
   std::vector<torch::optim::OptimizerParamGroup> groups;
-  groups.emplace_back(decay, adamw(o.weight_decay));
-  groups.emplace_back(no_decay, adamw(0.0));
+  std::vector<double> mults;
+  if (!hidden.empty()) {
+    groups.emplace_back(hidden, adamw(o.lr * hidden_mult, o.weight_decay));
+    mults.push_back(hidden_mult);
+  }
+  groups.emplace_back(decay, adamw(o.lr, o.weight_decay));
+  groups.emplace_back(no_decay, adamw(o.lr, 0.0));
+  mults.push_back(1.0);
+  mults.push_back(1.0);
+  if (group_lr_mults) *group_lr_mults = mults;
   return torch::optim::AdamW(groups);
 }
 
@@ -246,9 +267,10 @@ void expect_step_matches_reference(const GptConfig& c, const StepCase& sc) {
   Gpt ours(c);
   torch::manual_seed(7);
   Gpt ref(c);
-  FlatParams flat = flatten_parameters(*ours);
-  FlatOptimizer opt(flat, o);
-  torch::optim::AdamW ref_opt = reference_adamw(ref, o);
+  FlatParams flat = flatten_parameters(*ours, flat_layout_for(o, c));
+  FlatOptimizer opt(flat, o, hidden_adam_lr_mult(o, c));
+  std::vector<double> group_lr_mults;
+  torch::optim::AdamW ref_opt = reference_adamw(ref, o, &group_lr_mults);
 
   const StepSetup setup{torch::kCPU, /*bf16=*/true, sc.grad_accum, o.grad_clip};
   auto loss_acc = torch::zeros({}, torch::kDouble);
@@ -272,8 +294,10 @@ void expect_step_matches_reference(const GptConfig& c, const StepCase& sc) {
     }
     double ref_norm =
         torch::nn::utils::clip_grad_norm_(ref->parameters(), o.grad_clip > 0 ? o.grad_clip : 1e30);
-    for (auto& g : ref_opt.param_groups())
-      static_cast<torch::optim::AdamWOptions&>(g.options()).lr(lr);
+    for (size_t g = 0; g < ref_opt.param_groups().size(); ++g) {
+      static_cast<torch::optim::AdamWOptions&>(ref_opt.param_groups()[g].options())
+          .lr(lr * group_lr_mults[g]);
+    }
     ref_opt.step();
 
     EXPECT_NEAR(loss_acc.item<double>(), ref_loss, 1e-5 * std::max(1.0, ref_loss))
@@ -314,30 +338,42 @@ struct Variant {
   std::function<void(GptConfig&)> change;
 };
 std::vector<Variant> variants() {
-  return {{"llama", "llama", {}},
-          {"nanochat", "nanochat", {}},
-          {"llama_gqa", "llama", [](GptConfig& c) { c.n_kv_head = 2; }},
-          {"nanochat_mqa_theta500", "nanochat",
-           [](GptConfig& c) {
-             c.n_kv_head = 1;
-             c.rope_theta = 500;
-           }},
-          {"rmsnorm", "gpt2", [](GptConfig& c) { c.norm = "rmsnorm"; }},
-          {"layernorm_no_gain_bias", "gpt2",
-           [](GptConfig& c) {
-             c.norm_gain = false;
-             c.bias = true;
-           }},
-          {"rope", "gpt2", [](GptConfig& c) { c.pos = "rope"; }},
-          {"swiglu_bias", "gpt2",
-           [](GptConfig& c) {
-             c.mlp = "swiglu";
-             c.ff_multiple = 16;
-             c.bias = true;
-           }},
-          {"relu2", "gpt2", [](GptConfig& c) { c.mlp = "relu2"; }},
-          {"qk_norm", "gpt2", [](GptConfig& c) { c.qk_norm = true; }},
-          {"gqa", "gpt2", [](GptConfig& c) { c.n_kv_head = 2; }}};
+  return {
+      {"llama", "llama", {}},
+      {"nanochat", "nanochat", {}},
+      {"llama_gqa", "llama", [](GptConfig& c) { c.n_kv_head = 2; }},
+      {"nanochat_mqa_theta500", "nanochat",
+       [](GptConfig& c) {
+         c.n_kv_head = 1;
+         c.rope_theta = 500;
+       }},
+      {"rmsnorm", "gpt2", [](GptConfig& c) { c.norm = "rmsnorm"; }},
+      {"layernorm_no_gain_bias", "gpt2",
+       [](GptConfig& c) {
+         c.norm_gain = false;
+         c.bias = true;
+       }},
+      {"rope", "gpt2", [](GptConfig& c) { c.pos = "rope"; }},
+      {"swiglu_bias", "gpt2",
+       [](GptConfig& c) {
+         c.mlp = "swiglu";
+         c.ff_multiple = 16;
+         c.bias = true;
+       }},
+      {"relu2", "gpt2", [](GptConfig& c) { c.mlp = "relu2"; }},
+      {"qk_norm", "gpt2", [](GptConfig& c) { c.qk_norm = true; }},
+      {"gqa", "gpt2", [](GptConfig& c) { c.n_kv_head = 2; }},
+      // muP at m = 4: hidden lr / 4 (a third AdamW group), logits / 4, attention 1 / 8 for 1 / 4
+      {"mup", "gpt2",
+       [](GptConfig& c) {
+         c.parametrization = "mup";
+         c.base_width = 16;
+       }},
+      {"mup_llama_gqa", "llama", [](GptConfig& c) {
+         c.parametrization = "mup";
+         c.base_width = 32;
+         c.n_kv_head = 2;
+       }}};
 }
 GptConfig variant_config(const Variant& v, GptConfig c) {
   EXPECT_TRUE(apply_gpt_preset(v.preset, &c).ok());
@@ -393,9 +429,10 @@ void expect_bf16_cuda_step_matches_reference(const GptConfig& c) {
   torch::manual_seed(11);
   Gpt ref(c);
   ours->to(cuda);
-  FlatParams flat = flatten_parameters(*ours);
-  FlatOptimizer opt(flat, o);
-  torch::optim::AdamW ref_opt = reference_adamw(ref, o);
+  FlatParams flat = flatten_parameters(*ours, flat_layout_for(o, c));
+  FlatOptimizer opt(flat, o,
+                    hidden_adam_lr_mult(o, c));  // muP variants: the fused kernel per segment
+  torch::optim::AdamW ref_opt = reference_adamw(ref, o);  // lr constant: each group's own
   std::map<std::string, torch::Tensor> init;
   for (const auto& item : ref->named_parameters()) init[item.key()] = item.value().detach().clone();
 

@@ -103,6 +103,46 @@ TEST(Trainer, MuonResumedRunEqualsUninterruptedRunExactly) {
   EXPECT_EQ(metrics_without_timing(full.string()), metrics_without_timing(resumed.string()));
 }
 
+// muP at m = 2 (d_model 32 over base_width 16): under adamw the hidden matrices are their own lr
+// segment of the flat buffer (kHiddenFirst), under muon they are Muon's; both learn and resume
+// exactly.
+TrainConfig mup_config(int64_t steps, const std::string& optim) {
+  TrainConfig c = tiny_config(steps);
+  c.name = "mup_" + optim;
+  c.model.parametrization = "mup";
+  c.model.base_width = 16;
+  c.optim.name = optim;
+  c.optim.muon_lr = 0.02;
+  return c;
+}
+
+TEST(Trainer, MupLossFallsWellBelowTheUnigramEntropy) {
+  for (const std::string optim : {"adamw", "muon"}) {
+    TrainConfig c = mup_config(30, optim);
+    auto dir = temp_dir("mup_falls_" + optim);
+    RunOutcome out = run(c, dir.string());
+    ASSERT_EQ(out.status, RunStatus::kDone) << optim;
+    auto rows = metrics_without_timing(dir.string());
+    ASSERT_GE(rows.size(), 2u);
+    EXPECT_GT(rows.front()["train_loss"].get<double>(),
+              rows.back()["train_loss"].get<double>() + 1.0)
+        << optim;
+    EXPECT_EQ(out.summary["shape"].get<std::string>(), "L2-d32-h2-mup16");
+  }
+}
+
+TEST(Trainer, MupResumedRunEqualsUninterruptedRunExactly) {
+  for (const std::string optim : {"adamw", "muon"}) {
+    TrainConfig c = mup_config(10, optim);
+    auto full = temp_dir("mup_full_" + optim), resumed = temp_dir("mup_resumed_" + optim);
+    run(c, full.string());
+    EXPECT_EQ(run(c, resumed.string(), /*stop_after=*/5).status, RunStatus::kInterrupted);
+    EXPECT_EQ(run(c, resumed.string()).status, RunStatus::kDone);
+    EXPECT_EQ(metrics_without_timing(full.string()), metrics_without_timing(resumed.string()))
+        << optim;
+  }
+}
+
 TEST(Trainer, RowsPastTheCheckpointAreDroppedOnResume) {
   TrainConfig c = tiny_config(14);
   auto full = temp_dir("full3"), crashed = temp_dir("crashed");
