@@ -10,19 +10,12 @@
 #include "model/cpu_kernels.h"
 #include "model/gpt.h"
 #include "model/torch_compat.h"
+#include "tests/model/model_yaml_util.h"
 
 namespace sl {
 namespace {
-absl::StatusOr<GptConfig> from_yaml(const std::string& text) {
-  YamlMap m("model.yaml", "model", YAML::Load(text));
-  return gpt_config_from_yaml(m);
-}
-
-std::string to_yaml(const GptConfig& c) {
-  YAML::Emitter out;
-  gpt_config_to_yaml(c, out);
-  return out.c_str();
-}
+using testing::model_from_yaml;
+using testing::model_to_yaml;
 
 GptConfig mup_config(int d_model, int base_width) {
   GptConfig c;
@@ -37,37 +30,37 @@ GptConfig mup_config(int d_model, int base_width) {
 }
 
 TEST(MupConfig, KeysReadBackAndSpConfigsKeepTheirText) {
-  auto c = from_yaml("{d_model: 128, n_head: 4, parametrization: mup, base_width: 32}");
+  auto c = model_from_yaml("{d_model: 128, n_head: 4, parametrization: mup, base_width: 32}");
   ASSERT_TRUE(c.ok()) << c.status().message();
   EXPECT_TRUE(c->mup());
   EXPECT_EQ(c->base_width, 32);
   EXPECT_DOUBLE_EQ(c->width_mult(), 4.0);
   EXPECT_EQ(c->shape_name(), "L4-d128-h4-mup32");
-  const std::string text = to_yaml(*c);
+  const std::string text = model_to_yaml(*c);
   EXPECT_NE(text.find("parametrization: mup"), std::string::npos) << text;
   EXPECT_NE(text.find("base_width: 32"), std::string::npos) << text;
-  auto back = from_yaml(text);
+  auto back = model_from_yaml(text);
   ASSERT_TRUE(back.ok());
-  EXPECT_EQ(to_yaml(*back), text);
+  EXPECT_EQ(model_to_yaml(*back), text);
   // sp (the default) writes neither key: configs from before muP keep their text and run ids.
-  auto sp = from_yaml("{d_model: 128, n_head: 4}");
+  auto sp = model_from_yaml("{d_model: 128, n_head: 4}");
   ASSERT_TRUE(sp.ok());
-  EXPECT_EQ(to_yaml(*sp).find("parametrization"), std::string::npos);
-  EXPECT_EQ(to_yaml(*sp).find("base_width"), std::string::npos);
+  EXPECT_EQ(model_to_yaml(*sp).find("parametrization"), std::string::npos);
+  EXPECT_EQ(model_to_yaml(*sp).find("base_width"), std::string::npos);
   EXPECT_EQ(sp->shape_name(), "L4-d128-h4");
   // muP at its own width (base_width 0) says so in the shape name, without a number.
-  auto own = from_yaml("{d_model: 64, n_head: 4, parametrization: mup}");
+  auto own = model_from_yaml("{d_model: 64, n_head: 4, parametrization: mup}");
   ASSERT_TRUE(own.ok());
   EXPECT_EQ(own->shape_name(), "L4-d64-h4-mup");
   EXPECT_DOUBLE_EQ(own->width_mult(), 1.0);
 }
 
 TEST(MupConfig, BadValuesNameTheKey) {
-  auto bad = from_yaml("{parametrization: mu_p}");
+  auto bad = model_from_yaml("{parametrization: mu_p}");
   ASSERT_FALSE(bad.ok());
   EXPECT_NE(bad.status().message().find("parametrization"), std::string::npos);
   EXPECT_NE(bad.status().message().find("sp or mup"), std::string::npos);
-  auto negative = from_yaml("{parametrization: mup, base_width: -8}");
+  auto negative = model_from_yaml("{parametrization: mup, base_width: -8}");
   ASSERT_FALSE(negative.ok());
   EXPECT_NE(negative.status().message().find("base_width"), std::string::npos);
   EXPECT_NE(negative.status().message().find(">= 0"), std::string::npos);

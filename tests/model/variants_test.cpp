@@ -8,19 +8,12 @@
 
 #include "model/config.h"
 #include "model/gpt.h"
+#include "tests/model/model_yaml_util.h"
 
 namespace sl {
 namespace {
-absl::StatusOr<GptConfig> from_yaml(const std::string& text) {
-  YamlMap m("model.yaml", "model", YAML::Load(text));
-  return gpt_config_from_yaml(m);
-}
-
-std::string to_yaml(const GptConfig& c) {
-  YAML::Emitter out;
-  gpt_config_to_yaml(c, out);
-  return out.c_str();
-}
+using testing::model_from_yaml;
+using testing::model_to_yaml;
 
 TEST(Rope, RotatesEachPairByItsClosedFormAngle) {
   // head_dim 4: pairs (0, 2) and (1, 3) turn by t * theta^0 and t * theta^(-1/2).
@@ -104,7 +97,7 @@ TEST(Mlp, SwigluAndRelu2FollowTheirFormulas) {
 }
 
 TEST(GptConfigVariants, PresetsSetTheirKeysAndExplicitKeysWin) {
-  auto llama = from_yaml("{preset: llama, d_model: 64}");
+  auto llama = model_from_yaml("{preset: llama, d_model: 64}");
   ASSERT_TRUE(llama.ok()) << llama.status().message();
   EXPECT_EQ(llama->norm, "rmsnorm");
   EXPECT_TRUE(llama->norm_gain);
@@ -112,7 +105,8 @@ TEST(GptConfigVariants, PresetsSetTheirKeysAndExplicitKeysWin) {
   EXPECT_EQ(llama->mlp, "swiglu");
   EXPECT_FALSE(llama->tied);
   EXPECT_FALSE(llama->bias);
-  auto nano = from_yaml("{preset: nanochat, tied: true, n_kv_head: 2}");  // keys over the preset
+  auto nano =
+      model_from_yaml("{preset: nanochat, tied: true, n_kv_head: 2}");  // keys over the preset
   ASSERT_TRUE(nano.ok()) << nano.status().message();
   EXPECT_EQ(nano->norm, "rmsnorm");
   EXPECT_FALSE(nano->norm_gain);
@@ -121,23 +115,25 @@ TEST(GptConfigVariants, PresetsSetTheirKeysAndExplicitKeysWin) {
   EXPECT_TRUE(nano->tied);
   EXPECT_EQ(nano->kv_heads(), 2);
   // gpt2 is the default, number for number: the same YAML as no preset at all.
-  auto gpt2 = from_yaml("{preset: gpt2}");
+  auto gpt2 = model_from_yaml("{preset: gpt2}");
   ASSERT_TRUE(gpt2.ok());
-  EXPECT_EQ(to_yaml(*gpt2), to_yaml(GptConfig{}));
-  EXPECT_EQ(to_yaml(GptConfig{}).find("norm"), std::string::npos);  // old configs keep their text
+  EXPECT_EQ(model_to_yaml(*gpt2), model_to_yaml(GptConfig{}));
+  EXPECT_EQ(model_to_yaml(GptConfig{}).find("norm"),
+            std::string::npos);  // old configs keep their text
 }
 
 TEST(GptConfigVariants, CanonicalYamlReadsBackToTheSameModel) {
   for (const std::string text :
        {"{preset: llama}", "{preset: nanochat, rope_theta: 500000}",
         "{preset: llama, n_kv_head: 1, ff_multiple: 32}", "{norm_gain: false, mlp: relu2}"}) {
-    auto c = from_yaml(text);
+    auto c = model_from_yaml(text);
     ASSERT_TRUE(c.ok()) << text;
-    auto again = from_yaml(to_yaml(*c));
-    ASSERT_TRUE(again.ok()) << to_yaml(*c);
-    EXPECT_EQ(to_yaml(*again), to_yaml(*c)) << text;
+    auto again = model_from_yaml(model_to_yaml(*c));
+    ASSERT_TRUE(again.ok()) << model_to_yaml(*c);
+    EXPECT_EQ(model_to_yaml(*again), model_to_yaml(*c)) << text;
     EXPECT_EQ(again->shape_name(), c->shape_name()) << text;
-    EXPECT_EQ(to_yaml(*c).find("preset"), std::string::npos);  // resolved keys, not the preset
+    EXPECT_EQ(model_to_yaml(*c).find("preset"),
+              std::string::npos);  // resolved keys, not the preset
   }
 }
 
@@ -154,7 +150,7 @@ TEST(GptConfigVariants, BadValuesNameTheKey) {
                        Bad{"{pos: rope, d_model: 12, n_head: 4}", "model.pos", "odd"},
                        Bad{"{pos: rope, rope_theta: 0.5}", "model.rope_theta", "> 1"},
                        Bad{"{mlp: swiglu, ff_multiple: 0}", "model.ff_multiple", ">= 1"}}) {
-    auto c = from_yaml(b.text);
+    auto c = model_from_yaml(b.text);
     ASSERT_FALSE(c.ok()) << b.text;
     const std::string msg(c.status().message());
     EXPECT_NE(msg.find(b.key), std::string::npos) << msg;
@@ -178,7 +174,7 @@ TEST(GptConfigVariants, EveryVariantHasItsOwnShapeName) {
                                  "{n_kv_head: 2}",
                                  "{n_kv_head: 1}"};
   for (const auto& t : texts) {
-    auto c = from_yaml(t);
+    auto c = model_from_yaml(t);
     ASSERT_TRUE(c.ok()) << t;
     names.insert(c->shape_name());
   }
